@@ -1,0 +1,525 @@
+"""The run config: one frozen pydantic schema that every other part reads.
+
+The schema owns every bound and default. Widgets, URL query params (dotted paths such as
+``model.activation``), JSON import/export and the CLI all go through it, so a limit is written
+once, here. Invalid input becomes a :class:`ConfigError` whose message is one sentence naming
+the field and the allowed range.
+
+This module imports no TensorFlow: the dashboard's server process validates configs with it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# ---------------------------------------------------------------------------------------------
+# Tasks: what each dataset asks of a model. Read by the validator, the builders and the trainer.
+
+TaskKind = Literal["binary", "regression", "sequence_regression", "sequence_classes"]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a dataset feeds in and asks back."""
+
+    kind: TaskKind
+    input_dim: int  # features per sample (2-D tasks) or per time step (sequence tasks)
+    n_outputs: int  # units of the output head
+    loss: Literal["binary_crossentropy", "mse", "sparse_categorical_crossentropy"]
+    title: str
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.kind.startswith("sequence")
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind in ("binary", "sequence_classes")
+
+
+RECALL_CLASSES = 4  # vocabulary of the recall task; chance accuracy is 1/4
+
+TASKS: dict[str, TaskSpec] = {
+    "circle": TaskSpec("binary", 2, 1, "binary_crossentropy", "Circle (inside vs outside)"),
+    "xor": TaskSpec("binary", 2, 1, "binary_crossentropy", "XOR (quadrants)"),
+    "gauss": TaskSpec("binary", 2, 1, "binary_crossentropy", "Two Gaussians"),
+    "spiral": TaskSpec("binary", 2, 1, "binary_crossentropy", "Two spirals"),
+    "plane": TaskSpec("regression", 2, 1, "mse", "Plane (linear regression)"),
+    "multigauss": TaskSpec("regression", 2, 1, "mse", "Multi-Gaussian surface (regression)"),
+    "adding": TaskSpec("sequence_regression", 2, 1, "mse", "Adding problem (sum of two marked values)"),
+    "recall": TaskSpec(
+        "sequence_classes",
+        RECALL_CLASSES,
+        RECALL_CLASSES,
+        "sparse_categorical_crossentropy",
+        "Recall the first token after a noisy sequence",
+    ),
+}
+
+DatasetName = Literal["circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall"]
+Arch = Literal["mlp", "simple_rnn", "lstm", "gru"]
+Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "linear"]
+Initializer = Literal[
+    "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "random_normal"
+]
+OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop"]
+
+RECURRENT_ARCHS = ("simple_rnn", "lstm", "gru")
+RELU_FAMILY = ("relu", "leaky_relu", "prelu", "elu", "gelu")  # units that can be "dead"
+SATURATING = ("sigmoid", "tanh")  # units that can sit in flat tails
+
+MAX_PARAMS = 1_000_000  # the parameter budget, checked before any model is built
+MAX_STEPS = 200_000  # optimizer steps per run
+MAX_RECORDS = 5_000_000  # metric rows per run (steps / record_every x rows per record)
+
+
+class _Section(BaseModel):
+    # frozen: configs are values; forbid: a typo is an error, not a silently ignored key;
+    # allow_inf_nan=False: NaN/Inf can never enter a config, so never reach a JSON file.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class DataConfig(_Section):
+    name: DatasetName = Field("circle", description="Dataset / task.")
+    n_samples: int = Field(1000, ge=16, le=20000, description="Samples generated (train + test).")
+    noise: float = Field(0.1, ge=0.0, le=1.0, description="Noise level (0 = clean).")
+    test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="Share held out for validation.")
+    seq_len: int = Field(30, ge=2, le=500, description="Time steps per sequence (sequence tasks).")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the data generator.")
+
+    @property
+    def n_test(self) -> int:
+        return max(1, round(self.n_samples * self.test_fraction))
+
+    @property
+    def n_train(self) -> int:
+        return self.n_samples - self.n_test
+
+
+class ModelConfig(_Section):
+    arch: Arch = Field("mlp", description="Network type.")
+    depth: int = Field(4, ge=1, le=64, description="Hidden layers (MLP) or stacked recurrent layers.")
+    width: int = Field(16, ge=1, le=512, description="Units per hidden / recurrent layer.")
+    activation: Activation = Field("tanh", description="Hidden activation (the cell's, for RNNs).")
+    leaky_k: float = Field(0.2, ge=0.0, le=1.0, description="LeakyReLU negative slope k.")
+    batch_norm: bool = Field(False, description="BatchNormalization between Dense and activation.")
+    dropout: float = Field(0.0, ge=0.0, le=0.9, description="Dropout rate after each hidden layer.")
+    residual: bool = Field(False, description="Skip connections around hidden layers 2..depth.")
+    initializer: Initializer = Field("glorot_uniform", description="Kernel initializer.")
+    init_scale: float = Field(
+        0.05, gt=0.0, le=10.0, description="Standard deviation of random_normal initialization."
+    )
+    l1: float = Field(0.0, ge=0.0, le=1.0, description="L1 penalty on kernels.")
+    l2: float = Field(0.0, ge=0.0, le=1.0, description="L2 penalty on kernels.")
+
+
+class OptimizerConfig(_Section):
+    name: OptimizerName = Field("adam", description="Optimizer.")
+    learning_rate: float = Field(0.01, gt=0.0, le=100.0, description="Learning rate.")
+    momentum: float = Field(0.9, ge=0.0, lt=1.0, description="Momentum (momentum optimizer only).")
+    clipnorm: float | None = Field(
+        None, gt=0.0, le=1e6, description="Clip each variable's gradient to this norm (off: null)."
+    )
+    clipvalue: float | None = Field(
+        None, gt=0.0, le=1e6, description="Clip each gradient element to ±this value (off: null)."
+    )
+    global_clipnorm: float | None = Field(
+        None, gt=0.0, le=1e6, description="Clip all gradients together to this norm (off: null)."
+    )
+
+    @property
+    def clipping(self) -> tuple[str, float] | None:
+        """The active clipping rule as (field name, threshold), or None."""
+        for name in ("clipnorm", "global_clipnorm", "clipvalue"):
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        return None
+
+
+class TrainConfig(_Section):
+    batch_size: int = Field(32, ge=1, le=4096, description="Samples per optimizer step.")
+    epochs: int = Field(20, ge=1, le=2000, description="Passes over the training set.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of initialization, shuffling, dropout.")
+    record_every: int = Field(10, ge=1, le=10000, description="Steps between recorded metrics.")
+    snapshot_every: int = Field(
+        100, ge=1, le=100000, description="Steps between decision-boundary snapshots (2-D tasks)."
+    )
+
+
+class RunConfig(_Section):
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    train: TrainConfig = TrainConfig()
+
+    # -- derived values (computed, never stored) ------------------------------------------------
+
+    @property
+    def task(self) -> TaskSpec:
+        return TASKS[self.data.name]
+
+    @property
+    def effective_batch_size(self) -> int:
+        """The batch size actually used: never more than the training set."""
+        return min(self.train.batch_size, self.data.n_train)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        # Partial last batches are dropped so every step has the same shape (one traced graph).
+        return self.data.n_train // self.effective_batch_size
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps_per_epoch * self.train.epochs
+
+    @property
+    def param_count(self) -> int:
+        return count_params(self)
+
+    # -- whole-config rules ---------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> RunConfig:
+        arch, task = self.model.arch, self.task
+        if arch in RECURRENT_ARCHS and not task.is_sequence:
+            raise ValueError(
+                f"model.arch {arch!r} needs a sequence task (data.name adding or recall), "
+                f"not data.name {self.data.name!r}"
+            )
+        if arch == "mlp" and task.is_sequence:
+            raise ValueError(
+                f"model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane or "
+                f"multigauss), not the sequence task {self.data.name!r}; use simple_rnn, lstm or gru"
+            )
+        if arch in RECURRENT_ARCHS:
+            if self.model.batch_norm:
+                raise ValueError("model.batch_norm applies to the mlp arch only; turn it off for RNNs")
+            if self.model.residual:
+                raise ValueError("model.residual applies to the mlp arch only; turn it off for RNNs")
+            if self.model.activation == "prelu":
+                raise ValueError(
+                    "model.activation 'prelu' has weights of its own and cannot be a recurrent cell's "
+                    "activation; choose tanh, sigmoid, relu, leaky_relu, elu, gelu or linear"
+                )
+        active = [
+            n for n in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self.optimizer, n)
+        ]
+        if len(active) > 1:
+            raise ValueError(
+                "only one of optimizer.clipnorm, optimizer.clipvalue and optimizer.global_clipnorm "
+                f"can be set at a time (got {', '.join('optimizer.' + n for n in active)})"
+            )
+        params = count_params(self)
+        if params > MAX_PARAMS:
+            raise ValueError(
+                f"the model would have {params:,} parameters, over the budget of {MAX_PARAMS:,}; "
+                "lower model.depth or model.width"
+            )
+        if self.total_steps > MAX_STEPS:
+            raise ValueError(
+                f"the run would take {self.total_steps:,} steps, over the limit of {MAX_STEPS:,}; "
+                "lower train.epochs or data.n_samples, or raise train.batch_size"
+            )
+        if self.record_rows_estimate > MAX_RECORDS:
+            raise ValueError(
+                f"the run would record about {self.record_rows_estimate:,} metric rows, over the "
+                f"limit of {MAX_RECORDS:,}; raise train.record_every or lower train.epochs"
+            )
+        return self
+
+    @property
+    def record_rows_estimate(self) -> int:
+        records = self.total_steps // self.train.record_every + 1
+        layers = self.model.depth * (1 + self.model.batch_norm) + 1
+        per_record = 4 + 6 * layers + (self.data.seq_len if self.task.is_sequence else 0)
+        return records * per_record
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed-form parameter counts (checked against Keras' count_params() by an oracle test).
+
+
+def recurrent_params(arch: str, units: int, input_dim: int) -> int:
+    """Parameters of one Keras recurrent layer.
+
+    SimpleRNN: units·(units+input) + units. LSTM: four such blocks (input, forget, cell, output).
+    GRU (Keras' reset_after=True default): three blocks, each with two bias vectors.
+    """
+    block = units * (units + input_dim)
+    if arch == "simple_rnn":
+        return block + units
+    if arch == "lstm":
+        return 4 * (block + units)
+    if arch == "gru":
+        return 3 * (block + 2 * units)
+    raise ValueError(f"unknown recurrent arch {arch!r}")
+
+
+def count_params(cfg: RunConfig) -> int:
+    """Total parameters (trainable and not) of the model :func:`models.builders.build_model` makes."""
+    m, task = cfg.model, TASKS[cfg.data.name]
+    total, fan_in = 0, task.input_dim
+    for _ in range(m.depth):
+        if m.arch == "mlp":
+            total += fan_in * m.width + m.width  # Dense kernel + bias
+            if m.batch_norm:
+                total += 4 * m.width  # gamma, beta (trainable) + moving mean, variance
+            if m.activation == "prelu":
+                total += m.width  # one learned slope per unit
+        else:
+            total += recurrent_params(m.arch, m.width, fan_in)
+        fan_in = m.width
+    return total + fan_in * task.n_outputs + task.n_outputs  # output head
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing: dicts, JSON, dotted query params. Every failure is a ConfigError with one sentence.
+
+
+class ConfigError(ValueError):
+    """A config a user supplied is invalid. ``str(err)`` is one sentence for the user."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        first = messages[0]
+        more = len(messages) - 1
+        super().__init__(first + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "optimizer": OptimizerConfig,
+    "train": TrainConfig,
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One config field as the UI, the URL and error messages see it."""
+
+    path: str  # dotted, e.g. "model.depth"
+    kind: Literal["int", "float", "bool", "choice"]
+    default: Any
+    optional: bool  # None (off) allowed
+    choices: tuple[str, ...] = ()
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    description: str = ""
+
+    def allowed(self) -> str:
+        """The allowed values in words, e.g. 'an integer from 1 to 64'."""
+        if self.kind == "choice":
+            text = "one of " + ", ".join(self.choices)
+        elif self.kind == "bool":
+            text = "true or false"
+        else:
+            noun = "an integer" if self.kind == "int" else "a number"
+            low = f"{_fmt(self.ge)}" if self.ge is not None else None
+            high = f"{_fmt(self.le)}" if self.le is not None else None
+            if self.gt is not None or self.lt is not None:
+                left = f"above {_fmt(self.gt)}" if self.gt is not None else f"at least {low}"
+                right = f"below {_fmt(self.lt)}" if self.lt is not None else f"up to {high}"
+                text = f"{noun} {left} and {right}"
+            else:
+                text = f"{noun} from {low} to {high}"
+        return text + (" (or null for off)" if self.optional else "")
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{int(x):,}".replace(",", "") if float(x).is_integer() else repr(float(x))
+
+
+def _field_spec(section: str, name: str, info: Any) -> FieldSpec:
+    ann = info.annotation
+    optional = False
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        optional, ann = True, args[0]
+    bounds: dict[str, float] = {}
+    for meta in info.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(meta, key, None) is not None:
+                bounds[key] = getattr(meta, key)
+    if typing.get_origin(ann) is Literal:
+        kind, choices = "choice", tuple(typing.get_args(ann))
+    else:
+        kind, choices = {bool: "bool", int: "int", float: "float"}[ann], ()
+    return FieldSpec(
+        path=f"{section}.{name}",
+        kind=kind,
+        default=info.default,
+        optional=optional,
+        choices=choices,
+        description=info.description or "",
+        **bounds,
+    )
+
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.path: spec
+    for section, cls in SECTIONS.items()
+    for name, info in cls.model_fields.items()
+    for spec in [_field_spec(section, name, info)]
+}
+
+
+def _sentence(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ())]
+    path = ".".join(loc)
+    etype = err.get("type", "")
+    got = err.get("input")
+    got_text = _short(got)
+    if etype == "extra_forbidden":
+        if len(loc) == 1:
+            return f"unknown section {path!r}; the config has data, model, optimizer and train"
+        section = loc[0]
+        known = ", ".join(SECTIONS[section].model_fields) if section in SECTIONS else ""
+        return f"unknown field {path!r}; {section} has {known}"
+    if path in FIELDS:
+        return f"{path} must be {FIELDS[path].allowed()} (got {got_text})"
+    if not loc:  # a whole-config rule from the model validator
+        msg = err.get("msg", "invalid config")
+        return msg.removeprefix("Value error, ")
+    if len(loc) == 1 and loc[0] in SECTIONS:
+        return f"{path} must be an object of fields (got {got_text})"
+    return f"{path}: {err.get('msg', 'invalid value')}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_config(data: Any) -> RunConfig:
+    """Validate a plain dict (e.g. parsed JSON) into a RunConfig, or raise ConfigError."""
+    if isinstance(data, RunConfig):
+        return data
+    if not isinstance(data, dict):
+        raise ConfigError([f"a config must be a JSON object (got {type(data).__name__})"])
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_sentence(e) for e in exc.errors()]) from None
+
+
+def config_from_json(text: str | bytes) -> RunConfig:
+    """Parse JSON text into a RunConfig. Rejects NaN/Infinity literals and deep nesting."""
+    if len(text) > 100_000:
+        raise ConfigError([f"the config file is {len(text):,} bytes; the limit is 100000"])
+
+    def _reject_constant(name: str) -> None:
+        raise ValueError(f"{name} is not a valid number in a config")
+
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ConfigError(["the config file is nested too deeply to be a config"]) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"the config file is not valid JSON: {exc}"]) from None
+    return parse_config(data)
+
+
+def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:
+    return cfg.model_dump_json(indent=indent)
+
+
+def to_flat(cfg: RunConfig, only_changed: bool = False) -> dict[str, Any]:
+    """Dotted-path view, e.g. {'model.depth': 4, ...}; with only_changed, fields off their default."""
+    dumped = cfg.model_dump()
+    flat = {f"{s}.{k}": v for s, section in dumped.items() for k, v in section.items()}
+    if only_changed:
+        flat = {k: v for k, v in flat.items() if v != FIELDS[k].default}
+    return flat
+
+
+_NULL_WORDS = {"", "none", "null", "off"}
+_TRUE_WORDS = {"true", "1", "yes", "on"}
+_FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+def _coerce(spec: FieldSpec, raw: Any) -> Any:
+    """Turn a query-param string into the field's type; leave non-strings to pydantic."""
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    if spec.optional and text.lower() in _NULL_WORDS:
+        return None
+    if spec.kind == "bool":
+        if text.lower() in _TRUE_WORDS:
+            return True
+        if text.lower() in _FALSE_WORDS:
+            return False
+        return raw
+    if spec.kind in ("int", "float"):
+        try:
+            number = float(text)
+        except ValueError:
+            return raw
+        if not math.isfinite(number):
+            return raw
+        if spec.kind == "int" and number.is_integer():
+            return int(number)
+        return number
+    return text
+
+
+def from_flat(
+    flat: dict[str, Any], base: RunConfig | None = None
+) -> tuple[RunConfig, list[str]]:
+    """Build a config from dotted-path values (URL query params), skipping bad ones.
+
+    Returns the config and one sentence per ignored param, so a shared link with a bad or
+    stale param still opens, with a visible notice instead of a crash.
+    """
+    notices: list[str] = []
+    nested = (base or RunConfig()).model_dump()
+    for key, raw in flat.items():
+        key_text = _short(key) if len(str(key)) > 40 else str(key)
+        spec = FIELDS.get(key)
+        if spec is None:
+            notices.append(f"ignored unknown parameter {key_text!r}")
+            continue
+        if isinstance(raw, str) and len(raw) > 100:
+            notices.append(f"ignored {key}: the value is too long ({len(raw):,} characters)")
+            continue
+        section, name = key.split(".", 1)
+        candidate = {**nested, section: {**nested[section], name: _coerce(spec, raw)}}
+        try:
+            RunConfig.model_validate(candidate)
+        except ValidationError as exc:
+            sentences = [_sentence(e) for e in exc.errors()]
+            own = [s for s in sentences if s.startswith(key)] or sentences
+            notices.append(f"ignored {key}: {own[0]}")
+            continue
+        nested = candidate
+    return RunConfig.model_validate(nested), notices
+
+
+def diff(a: RunConfig, b: RunConfig) -> dict[str, tuple[Any, Any]]:
+    """Fields whose values differ between two configs: {path: (a_value, b_value)}."""
+    fa, fb = to_flat(a), to_flat(b)
+    return {k: (fa[k], fb[k]) for k in fa if fa[k] != fb[k]}
+
+
+def with_changes(cfg: RunConfig, changes: dict[str, Any]) -> RunConfig:
+    """A copy of cfg with dotted-path fields changed, validated as a whole (raises ConfigError)."""
+    nested = cfg.model_dump()
+    for key, value in changes.items():
+        if key not in FIELDS:
+            raise ConfigError([f"unknown field {key!r}"])
+        section, name = key.split(".", 1)
+        nested[section][name] = _coerce(FIELDS[key], value)
+    return parse_config(nested)
