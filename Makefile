@@ -1,0 +1,34 @@
+# One command to set up and run, one to set up and test. The virtualenv lives in .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run train test lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# The main job. Until the dashboard lands this trains the vanishing-gradient preset headless.
+run: $(STAMP)
+	$(PY) -m models train --preset vanishing_sigmoid --out vanishing_sigmoid.run.json
+	@echo "run record written to vanishing_sigmoid.run.json"
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -q
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) bench/train_speed.py
+	$(PY) bench/worker_pool.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

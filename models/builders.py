@@ -1,0 +1,189 @@
+"""Config -> Keras model. Layer order is depth order; every layer gets a stable, readable name.
+
+MLP block i (depth i):  dense_i -> [bn_i] -> act_i -> [dropout_i] -> [add_i: skip from block i-1]
+RNN layer i (depth i):  simple_rnn_i | lstm_i | gru_i -> [dropout_i]
+Output head (depth = model.depth): ``output``, a Dense whose activation and loss follow the task.
+
+Besides the model, :func:`build_network` returns a *probe*: a second functional model over the same
+layers whose extra outputs are the hidden activations, so the trainer measures dead and saturated
+units from the very forward pass it differentiates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+
+from models.config import RECURRENT_ARCHS, RunConfig, TaskSpec
+
+_RNN_LAYERS = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+}
+_HEAD_ACTIVATION = {
+    "binary": "sigmoid",
+    "regression": "linear",
+    "sequence_regression": "linear",
+    "sequence_classes": "softmax",
+}
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """A layer that owns trainable weights, as the trainer records it."""
+
+    name: str
+    depth: int  # 0 = nearest the input; the output head has depth = model.depth
+    kind: str  # Keras class name, e.g. "Dense", "BatchNormalization", "LSTM"
+
+
+@dataclass(frozen=True)
+class ActivationInfo:
+    """A hidden activation layer whose outputs the probe returns."""
+
+    name: str  # the layer whose units these are (dense_i), so records line up with its gradients
+    depth: int
+    activation: str
+
+
+@dataclass
+class Network:
+    model: keras.Model
+    probe: keras.Model  # outputs [prediction, *hidden activations]
+    weight_layers: list[LayerInfo]
+    activations: list[ActivationInfo]
+
+
+def loss_for(task: TaskSpec) -> keras.losses.Loss:
+    return {
+        "binary_crossentropy": keras.losses.BinaryCrossentropy,
+        "mse": keras.losses.MeanSquaredError,
+        "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+    }[task.loss]()
+
+
+def make_optimizer(cfg: RunConfig) -> keras.optimizers.Optimizer:
+    """The optimizer without clipping: the trainer clips itself so it can record what is applied."""
+    o = cfg.optimizer
+    if o.name == "sgd":
+        return keras.optimizers.SGD(o.learning_rate)
+    if o.name == "momentum":
+        return keras.optimizers.SGD(o.learning_rate, momentum=o.momentum)
+    if o.name == "adam":
+        return keras.optimizers.Adam(o.learning_rate)
+    return keras.optimizers.RMSprop(o.learning_rate)
+
+
+def _initializer(cfg: RunConfig, index: int) -> keras.initializers.Initializer:
+    # An explicit seed per layer: same config + seed = same weights, whatever ran before.
+    seed = cfg.train.seed * 1000 + index
+    if cfg.model.initializer == "random_normal":
+        return keras.initializers.RandomNormal(stddev=cfg.model.init_scale, seed=seed)
+    cls = keras.initializers.get(cfg.model.initializer).__class__
+    return cls(seed=seed)
+
+
+def _regularizer(cfg: RunConfig) -> keras.regularizers.Regularizer | None:
+    if cfg.model.l1 == 0 and cfg.model.l2 == 0:
+        return None
+    return keras.regularizers.L1L2(l1=cfg.model.l1, l2=cfg.model.l2)
+
+
+def _activation_layer(cfg: RunConfig, name: str) -> keras.layers.Layer:
+    act = cfg.model.activation
+    if act == "leaky_relu":
+        return keras.layers.LeakyReLU(negative_slope=cfg.model.leaky_k, name=name)
+    if act == "prelu":
+        return keras.layers.PReLU(name=name)
+    return keras.layers.Activation(act, name=name)
+
+
+def _cell_activation(cfg: RunConfig):
+    if cfg.model.activation == "leaky_relu":
+        k = cfg.model.leaky_k
+        return lambda x: keras.activations.leaky_relu(x, negative_slope=k)
+    return cfg.model.activation
+
+
+def build_network(cfg: RunConfig) -> Network:
+    keras.utils.set_random_seed(cfg.train.seed)  # dropout masks and anything else unseeded
+    m, task = cfg.model, cfg.task
+    shape = (cfg.data.seq_len, task.input_dim) if task.is_sequence else (task.input_dim,)
+    inputs = keras.Input(shape=shape, name="x")
+    depths: dict[str, int] = {}
+    acts: list[tuple[ActivationInfo, keras.KerasTensor]] = []
+    h = inputs
+    for i in range(m.depth):
+        if m.arch in RECURRENT_ARCHS:
+            layer = _RNN_LAYERS[m.arch](
+                m.width,
+                activation=_cell_activation(cfg),
+                return_sequences=i < m.depth - 1,
+                kernel_initializer=_initializer(cfg, i),
+                kernel_regularizer=_regularizer(cfg),
+                name=f"{m.arch}_{i}",
+            )
+            h = layer(h)
+            depths[layer.name] = i
+        else:
+            block_in = h
+            dense = keras.layers.Dense(
+                m.width,
+                kernel_initializer=_initializer(cfg, i),
+                kernel_regularizer=_regularizer(cfg),
+                name=f"dense_{i}",
+            )
+            h = dense(h)
+            depths[dense.name] = i
+            if m.batch_norm:  # between the linear part and the activation
+                h = keras.layers.BatchNormalization(name=f"bn_{i}")(h)
+                depths[f"bn_{i}"] = i
+            h = _activation_layer(cfg, f"act_{i}")(h)
+            depths[f"act_{i}"] = i
+            acts.append((ActivationInfo(dense.name, i, m.activation), h))
+        if m.dropout > 0:
+            h = keras.layers.Dropout(m.dropout, seed=cfg.train.seed + i, name=f"dropout_{i}")(h)
+        if m.residual and i > 0:  # block 0 changes the width (input -> width), so no identity skip
+            h = keras.layers.Add(name=f"add_{i}")([block_in, h])
+    head = keras.layers.Dense(
+        task.n_outputs,
+        activation=_HEAD_ACTIVATION[task.kind],
+        kernel_initializer=_initializer(cfg, m.depth),
+        kernel_regularizer=_regularizer(cfg),
+        name="output",
+    )
+    outputs = head(h)
+    depths[head.name] = m.depth
+    name = f"{m.arch}_{m.depth}x{m.width}_{m.activation}"
+    model = keras.Model(inputs, outputs, name=name)
+    probe = keras.Model(inputs, [outputs] + [t for _, t in acts], name=f"{name}_probe")
+    weight_layers = [
+        LayerInfo(layer.name, depths[layer.name], type(layer).__name__)
+        for layer in model.layers
+        if layer.trainable_weights
+    ]
+    return Network(model, probe, weight_layers, [info for info, _ in acts])
+
+
+def build_model(cfg: RunConfig) -> keras.Model:
+    """The plain Keras model for a config (what `summary` reports and users export)."""
+    return build_network(cfg).model
+
+
+def layer_summary(cfg: RunConfig) -> dict:
+    """Per-layer parameter counts as Keras reports them, plus the total."""
+    model = build_model(cfg)
+    layers = [
+        {
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "params": layer.count_params(),
+            "trainable": sum(math.prod(v.shape) for v in layer.trainable_weights),
+        }
+        for layer in model.layers
+        if layer.weights
+    ]
+    return {"layers": layers, "total_params": model.count_params(), "model": model.name}

@@ -1,0 +1,166 @@
+"""Named experiments: each reproduces one claim from the notes as a config you can run.
+
+A preset is a small set of dotted-path changes to the default config plus the claim it tests.
+Tests run them through the trainer and check the claim against the measured records, so a
+preset that stops demonstrating its claim fails CI instead of teaching something false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.config import RunConfig, with_changes
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    claim: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def config(self) -> RunConfig:
+        return with_changes(RunConfig(), self.changes)
+
+
+# The deep-net presets share one setup so their differences are the point: 10 hidden layers of
+# 16 units, plain SGD, the circle task.
+_DEEP = {
+    "data.name": "circle",
+    "model.depth": 10,
+    "model.width": 16,
+    "optimizer.name": "sgd",
+    "optimizer.learning_rate": 0.1,
+    "train.epochs": 10,
+}
+
+# Deep ReLU net initialized far too large: activations and gradients grow layer by layer.
+_EXPLODING = {
+    "data.name": "plane",
+    "model.depth": 12,
+    "model.width": 32,
+    "model.activation": "relu",
+    "model.initializer": "random_normal",
+    "model.init_scale": 0.5,
+    "optimizer.name": "sgd",
+    "optimizer.learning_rate": 0.01,
+    "train.epochs": 5,
+    "train.record_every": 1,
+}
+
+# A ReLU net pushed by a learning rate far too high: big updates knock units into the region where
+# they never fire again.
+_DYING = {
+    "data.name": "circle",
+    "model.depth": 4,
+    "model.width": 32,
+    "model.activation": "relu",
+    "model.initializer": "he_normal",
+    "optimizer.name": "sgd",
+    "optimizer.learning_rate": 1.5,
+    "train.epochs": 10,
+}
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "default",
+            "Default run",
+            "A small tanh MLP learns the circle task.",
+        ),
+        Preset(
+            "vanishing_sigmoid",
+            "Vanishing gradients: 10-layer sigmoid MLP",
+            "The first layer's gradient norm is orders of magnitude below the last layer's: "
+            "each sigmoid layer multiplies the backward signal by at most 1/4.",
+            {**_DEEP, "model.activation": "sigmoid"},
+        ),
+        Preset(
+            "relu_he",
+            "The fix by activation: 10-layer ReLU MLP with He initialization",
+            "With ReLU and He initialization the gradient norm stays within an order of "
+            "magnitude from the last layer to the first.",
+            {**_DEEP, "model.activation": "relu", "model.initializer": "he_normal"},
+        ),
+        Preset(
+            "sigmoid_batchnorm",
+            "The fix by normalization: 10-layer sigmoid MLP with batch norm",
+            "Batch normalization before each sigmoid keeps units in the steep middle, so the "
+            "first layer's gradient is far larger than without it.",
+            {**_DEEP, "model.activation": "sigmoid", "model.batch_norm": True},
+        ),
+        Preset(
+            "sigmoid_residual",
+            "The fix by architecture: 10-layer sigmoid MLP with residual connections",
+            "Skip connections give the gradient a path that bypasses each sigmoid, so the first "
+            "layer's gradient is far larger than without them.",
+            {**_DEEP, "model.activation": "sigmoid", "model.residual": True},
+        ),
+        Preset(
+            "exploding",
+            "Exploding gradients: deep ReLU net with a too-large initialization",
+            "Gradients grow layer by layer toward the input and the loss becomes non-finite: "
+            "the run diverges within a few steps.",
+            _EXPLODING,
+        ),
+        Preset(
+            "exploding_clipnorm",
+            "The same exploding net with clipnorm = 1",
+            "Clipping each gradient to norm 1 bounds every update, so the same net trains "
+            "without diverging.",
+            {**_EXPLODING, "optimizer.clipnorm": 1.0},
+        ),
+        Preset(
+            "dying_relu",
+            "Dying ReLUs at a high learning rate",
+            "After a few large updates many ReLU units are inactive for the whole batch, and "
+            "a dead unit gets no gradient to recover with.",
+            _DYING,
+        ),
+        Preset(
+            "dying_relu_leaky",
+            "The LeakyReLU fix for dying ReLUs",
+            "With LeakyReLU (k = 0.2) inactive units still pass k times the gradient, so the "
+            "same high learning rate leaves the net learning.",
+            {**_DYING, "model.activation": "leaky_relu"},
+        ),
+        Preset(
+            "adding_simple_rnn",
+            "Adding problem, SimpleRNN",
+            "A SimpleRNN's gradient with respect to early time steps vanishes.",
+            {
+                "data.name": "adding",
+                "data.seq_len": 50,
+                "data.n_samples": 2000,
+                "model.arch": "simple_rnn",
+                "model.depth": 1,
+                "model.width": 32,
+                "optimizer.clipnorm": 1.0,
+                "train.epochs": 5,
+            },
+        ),
+        Preset(
+            "adding_lstm",
+            "Adding problem, LSTM",
+            "An LSTM keeps the gradient to early time steps alive through its cell state.",
+            {
+                "data.name": "adding",
+                "data.seq_len": 50,
+                "data.n_samples": 2000,
+                "model.arch": "lstm",
+                "model.depth": 1,
+                "model.width": 32,
+                "optimizer.clipnorm": 1.0,
+                "train.epochs": 5,
+            },
+        ),
+    ]
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; presets are {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,230 @@
+"""The run config schema: defaults, bounds, one-sentence errors, combinations, round-trips."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.config import (
+    FIELDS,
+    MAX_PARAMS,
+    ConfigError,
+    RunConfig,
+    config_from_json,
+    config_to_json,
+    diff,
+    from_flat,
+    parse_config,
+    to_flat,
+    with_changes,
+)
+
+
+def error_of(data) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    return str(info.value)
+
+
+def test_empty_config_is_the_default_run():
+    cfg = parse_config({})
+    assert cfg == RunConfig()
+    assert cfg.model.arch == "mlp" and cfg.data.name == "circle"
+    assert 0 < cfg.total_steps and 0 < cfg.param_count <= MAX_PARAMS
+
+
+def test_every_field_has_a_default_and_a_description():
+    for path, spec in FIELDS.items():
+        assert spec.description, path
+        section, name = path.split(".")
+        assert getattr(getattr(RunConfig(), section), name) == spec.default
+
+
+def _nested(path: str, value) -> dict:
+    section, name = path.split(".")
+    return {section: {name: value}}
+
+
+@pytest.mark.parametrize("path", [p for p, s in FIELDS.items() if s.kind in ("int", "float")])
+def test_out_of_range_numbers_name_the_field_and_the_range(path):
+    spec = FIELDS[path]
+    high = spec.le if spec.le is not None else spec.lt
+    message = error_of(_nested(path, high * 10 + 1))
+    assert message.startswith(path + " must be ")
+    assert ("from" in message or "above" in message or "at least" in message) and "(got " in message
+    assert "\n" not in message and len(message) < 200  # one sentence, not a pydantic dump
+
+
+@pytest.mark.parametrize("path", [p for p, s in FIELDS.items() if s.kind == "choice"])
+def test_unknown_choices_list_the_allowed_ones(path):
+    message = error_of(_nested(path, "bogus"))
+    assert message.startswith(path) and "'bogus'" in message
+    for choice in FIELDS[path].choices:
+        assert choice in message
+
+
+def test_bounds_are_the_documented_ones():
+    assert (FIELDS["model.depth"].ge, FIELDS["model.depth"].le) == (1, 64)
+    assert (FIELDS["model.width"].ge, FIELDS["model.width"].le) == (1, 512)
+    assert (FIELDS["optimizer.learning_rate"].gt, FIELDS["optimizer.learning_rate"].le) == (0, 100)
+    assert (FIELDS["data.n_samples"].ge, FIELDS["data.n_samples"].le) == (16, 20000)
+    assert (FIELDS["data.seq_len"].ge, FIELDS["data.seq_len"].le) == (2, 500)
+    assert "an integer from 1 to 64" == FIELDS["model.depth"].allowed()
+
+
+def test_unknown_fields_and_sections_are_rejected_by_name():
+    assert "unknown field 'model.depht'" in error_of({"model": {"depht": 3}})
+    assert "unknown section 'modle'" in error_of({"modle": {}})
+    assert "must be a JSON object" in error_of([1, 2])
+
+
+def test_wrong_types_are_rejected():
+    assert error_of({"model": {"depth": "ten"}}).startswith("model.depth must be an integer")
+    assert error_of({"model": {"depth": 2.5}}).startswith("model.depth")
+    assert error_of({"model": 3}).startswith("model must be an object")
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"model": {"arch": "lstm"}}, ["model.arch 'lstm'", "sequence task"]),
+        ({"data": {"name": "adding"}}, ["model.arch 'mlp'", "2-D task"]),
+        (
+            {"data": {"name": "adding"}, "model": {"arch": "gru", "batch_norm": True}},
+            ["model.batch_norm"],
+        ),
+        (
+            {"data": {"name": "recall"}, "model": {"arch": "lstm", "residual": True}},
+            ["model.residual"],
+        ),
+        (
+            {"data": {"name": "recall"}, "model": {"arch": "simple_rnn", "activation": "prelu"}},
+            ["'prelu'"],
+        ),
+        (
+            {"optimizer": {"clipnorm": 1.0, "global_clipnorm": 1.0}},
+            ["only one of", "optimizer.clipnorm", "optimizer.global_clipnorm"],
+        ),
+        ({"model": {"depth": 64, "width": 512}}, ["parameters", "1,000,000", "model.width"]),
+        (
+            {"data": {"n_samples": 20000}, "train": {"batch_size": 1, "epochs": 2000}},
+            ["steps", "train.epochs"],
+        ),
+    ],
+)
+def test_impossible_combinations_are_explained(data, words):
+    message = error_of(data)
+    for word in words:
+        assert word in message
+
+
+def test_several_problems_are_counted_in_one_sentence():
+    message = error_of({"model": {"depth": 0, "width": 0}})
+    assert message.startswith("model.depth") and "(and 1 more problem)" in message
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_inf_never_enter_a_config(bad):
+    assert error_of({"data": {"noise": bad}}).startswith("data.noise")
+    assert error_of({"optimizer": {"clipnorm": bad}}).startswith("optimizer.clipnorm")
+
+
+def test_json_literals_nan_and_infinity_are_refused():
+    for literal in ("NaN", "Infinity", "-Infinity"):
+        with pytest.raises(ConfigError, match="not a valid number"):
+            config_from_json('{"data": {"noise": %s}}' % literal)
+
+
+def test_hostile_json_is_one_sentence_not_a_traceback():
+    for text in ["[" * 50_000, "{", "\x00\x01", '{"model": {"depth": 1e999}}', "x" * 200_000]:
+        with pytest.raises(ConfigError):
+            config_from_json(text)
+
+
+def test_keras_object_payload_is_just_an_unknown_field():
+    payload = {"model": {"class_name": "Lambda", "config": {"function": "os.system"}}}
+    assert "unknown field 'model.class_name'" in error_of(payload)
+
+
+def _value(spec):
+    if spec.kind == "choice":
+        return st.sampled_from(spec.choices)
+    if spec.kind == "bool":
+        return st.booleans()
+    low = spec.ge if spec.ge is not None else spec.gt
+    high = spec.le if spec.le is not None else spec.lt
+    if spec.kind == "int":
+        values = st.integers(int(low), int(high))
+    else:
+        values = st.floats(
+            low, high, exclude_min=spec.gt is not None, exclude_max=spec.lt is not None
+        )
+    return st.one_of(st.none(), values) if spec.optional else values
+
+
+@st.composite
+def configs(draw):
+    """Valid configs: random field values, kept only if the whole config validates."""
+    flat = {p: draw(_value(s)) for p, s in FIELDS.items() if draw(st.booleans())}
+    cfg, _ = from_flat(flat)
+    return cfg
+
+
+@settings(max_examples=200, deadline=None)
+@given(configs())
+def test_json_export_import_round_trips_exactly(cfg):
+    text = config_to_json(cfg)
+    assert config_from_json(text) == cfg
+    assert config_to_json(config_from_json(text)) == text
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in exported JSON"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(configs())
+def test_flat_query_params_round_trip(cfg):
+    params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in to_flat(cfg).items()}
+    restored, notices = from_flat(params)
+    assert notices == [] and restored == cfg
+
+
+def test_bad_query_params_are_ignored_with_notices():
+    cfg, notices = from_flat(
+        {
+            "model.activation": "sigmoid",
+            "model.depth": "10",
+            "model.width": "wide",
+            "model.bogus": "1",
+            "optimizer.learning_rate": "1e9",
+            "train.epochs": "9" * 10_000,
+            "optimizer.clipnorm": "off",
+        }
+    )
+    assert cfg.model.activation == "sigmoid" and cfg.model.depth == 10
+    assert cfg.model.width == RunConfig().model.width
+    assert cfg.optimizer.clipnorm is None
+    assert len(notices) == 4
+    assert any("model.width" in n and "from 1 to 512" in n for n in notices)
+    assert any("'model.bogus'" in n for n in notices)
+    assert any("too long" in n for n in notices)
+
+
+def test_a_param_that_breaks_a_combination_is_ignored_not_fatal():
+    cfg, notices = from_flat({"model.arch": "lstm"})
+    assert cfg.model.arch == "mlp" and "sequence task" in notices[0]
+
+
+def test_diff_and_with_changes():
+    a = RunConfig()
+    b = with_changes(a, {"model.depth": "10", "optimizer.clipnorm": 1.0})
+    assert diff(a, b) == {"model.depth": (4, 10), "optimizer.clipnorm": (None, 1.0)}
+    assert to_flat(b, only_changed=True) == {"model.depth": 10, "optimizer.clipnorm": 1.0}
+    with pytest.raises(ConfigError, match="unknown field"):
+        with_changes(a, {"model.nope": 1})
+
+
+def test_configs_are_immutable():
+    cfg = RunConfig()
+    with pytest.raises(Exception):
+        cfg.model.depth = 3  # type: ignore[misc]
