@@ -116,6 +116,7 @@ class Trainer:
         self.y_val = tf.constant(self.data.y_test[:EVAL_MAX])
         self._rng = np.random.default_rng(cfg.train.seed)
         self._perms: dict[int, np.ndarray] = {}
+        self._next_epoch = 0
         self.fast_steps = tf.function(
             self._fast_steps,
             input_signature=[tf.TensorSpec([None, self.batch_size], tf.int32)],
@@ -139,8 +140,9 @@ class Trainer:
     def _perm(self, epoch: int) -> np.ndarray:
         # Epoch permutations are drawn in order from one seeded generator, so they are the same
         # whatever chunk sizes asked for them.
-        while epoch not in self._perms:
-            self._perms[len(self._perms)] = self._rng.permutation(len(self.data.x_train))
+        while self._next_epoch <= epoch:
+            self._perms[self._next_epoch] = self._rng.permutation(len(self.data.x_train))
+            self._next_epoch += 1
         return self._perms[epoch]
 
     def batch_indices(self, start: int, stop: int) -> np.ndarray:

@@ -1,0 +1,406 @@
+"""The data module: generated tasks, baselines, plot grids and the CSV loader's error sentences."""
+
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import models.datasets as datasets_module
+from models.config import RECALL_CLASSES, TASKS, DataConfig
+from models.datasets import (
+    DataError,
+    Dataset,
+    grid_for,
+    load_csv,
+    make_dataset,
+    trivial_baseline,
+)
+
+TWO_D = [name for name, task in TASKS.items() if not task.is_sequence]
+BINARY = [name for name, task in TASKS.items() if task.kind == "binary"]
+
+
+def arrays(ds: Dataset) -> list[np.ndarray]:
+    return [ds.x_train, ds.y_train, ds.x_test, ds.y_test]
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated tasks
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_shapes_dtypes_and_split_sizes_follow_the_config(name):
+    # Odd sizes catch off-by-one splits between the two classes and between train and test.
+    cfg = DataConfig(name=name, n_samples=101, test_fraction=0.3, seq_len=7, noise=0.2, seed=3)
+    ds = make_dataset(cfg)
+    task = TASKS[name]
+    assert ds.name == name and ds.task == task
+    assert len(ds.x_train) == len(ds.y_train) == cfg.n_train
+    assert len(ds.x_test) == len(ds.y_test) == cfg.n_test
+    if task.is_sequence:
+        assert ds.x_train.shape[1:] == (7, task.input_dim)
+    else:
+        assert ds.x_train.shape[1:] == (2,)
+    assert ds.x_train.dtype == ds.x_test.dtype == np.float32
+    if name == "recall":
+        assert ds.y_train.shape == (cfg.n_train,) and ds.y_train.dtype == np.int32
+        assert set(np.unique(ds.y_train)) <= set(range(RECALL_CLASSES))
+    else:
+        assert ds.y_train.shape == (cfg.n_train, 1) and ds.y_train.dtype == np.float32
+    if task.kind == "binary":
+        assert set(np.unique(ds.y_train)) <= {0.0, 1.0}
+    assert all(np.isfinite(a).all() for a in arrays(ds))
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_same_config_gives_identical_arrays_and_another_seed_does_not(name):
+    cfg = DataConfig(name=name, n_samples=200, seq_len=6, noise=0.3, seed=11)
+    first, again = make_dataset(cfg), make_dataset(cfg)
+    for a, b in zip(arrays(first), arrays(again), strict=True):
+        assert a.tobytes() == b.tobytes()
+    other = make_dataset(cfg.model_copy(update={"seed": 12}))
+    assert not np.array_equal(first.x_train, other.x_train)
+
+
+def test_generation_does_not_touch_the_global_rng():
+    np.random.seed(0)
+    expected = np.random.random()
+    np.random.seed(0)
+    make_dataset(DataConfig(name="spiral", n_samples=50))
+    assert np.random.random() == expected
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_labels_are_roughly_balanced(name):
+    ds = make_dataset(DataConfig(name=name, n_samples=2000, noise=0.5, seed=1))
+    share = np.concatenate([ds.y_train, ds.y_test]).mean()
+    assert 0.4 < share < 0.6
+
+
+@pytest.mark.parametrize("name", TWO_D)
+def test_2d_features_are_on_the_divided_by_5_scale(name):
+    ds = make_dataset(DataConfig(name=name, n_samples=1000, noise=0.1))
+    reach = np.abs(np.concatenate([ds.x_train, ds.x_test])).max()
+    assert 0.8 < reach < 1.3  # Playground's radius 5-6 divided by 5; unscaled it would be ~5
+
+
+def test_noise_free_circle_is_separable_by_radius():
+    ds = make_dataset(DataConfig(name="circle", n_samples=1000, noise=0.0))
+    x = np.concatenate([ds.x_train, ds.x_test])
+    y = np.concatenate([ds.y_train, ds.y_test])[:, 0]
+    radius = np.hypot(x[:, 0], x[:, 1])
+    assert radius[y == 1].max() < 0.5 < 0.7 <= radius[y == 0].min() + 1e-6
+
+
+def test_circle_noise_flips_labels_but_leaves_the_points():
+    clean = make_dataset(DataConfig(name="circle", n_samples=500, noise=0.0, seed=4))
+    noisy = make_dataset(DataConfig(name="circle", n_samples=500, noise=1.0, seed=4))
+    assert np.array_equal(clean.x_train, noisy.x_train)
+    flipped = np.mean(clean.y_train != noisy.y_train)
+    assert 0.05 < flipped < 0.5
+
+
+def test_noise_free_xor_and_plane_match_their_formulas():
+    xor = make_dataset(DataConfig(name="xor", n_samples=500, noise=0.0))
+    assert np.array_equal(xor.y_train[:, 0], (xor.x_train[:, 0] * xor.x_train[:, 1] >= 0))
+    assert np.abs(xor.x_train).min() >= 0.3 / 5 - 1e-6  # Playground's padding around the axes
+    plane = make_dataset(DataConfig(name="plane", n_samples=500, noise=0.0))
+    # Playground: label = (x + y) / 10 in its coordinates, i.e. (x + y) / 2 after dividing by 5.
+    np.testing.assert_allclose(plane.y_train[:, 0], plane.x_train.sum(axis=1) / 2, atol=1e-6)
+
+
+def test_regression_targets_lie_about_in_minus_one_to_one():
+    for name in ("plane", "multigauss"):
+        ds = make_dataset(DataConfig(name=name, n_samples=1000, noise=0.0))
+        assert np.abs(ds.y_train).max() <= 1.2 + 1e-6
+        assert ds.y_train.min() < -0.5 and ds.y_train.max() > 0.5
+
+
+def test_gauss_noise_widens_the_clusters_from_playground_variance_half_to_four():
+    def spread(noise: float) -> float:
+        ds = make_dataset(DataConfig(name="gauss", n_samples=4000, noise=noise, seed=2))
+        x, y = ds.x_train, ds.y_train[:, 0]
+        return float(x[y == 1].std())  # per-axis std in our coordinates, Playground's / 5
+
+    assert spread(0.0) == pytest.approx(math.sqrt(0.5) / 5, rel=0.1)
+    assert spread(1.0) == pytest.approx(math.sqrt(4.0) / 5, rel=0.1)
+
+
+@pytest.mark.parametrize("seq_len", [2, 3, 10])
+def test_adding_target_is_the_sum_of_the_two_marked_values(seq_len):
+    ds = make_dataset(DataConfig(name="adding", n_samples=300, noise=0.0, seq_len=seq_len))
+    x, y = ds.x_train, ds.y_train[:, 0]
+    markers = x[:, :, 1]
+    assert set(np.unique(markers)) <= {0.0, 1.0}  # seq_len 2: both steps are marked
+    half = seq_len // 2
+    assert np.all(markers[:, :half].sum(axis=1) == 1)
+    assert np.all(markers[:, half:].sum(axis=1) == 1)
+    for values, marks, target in zip(x[:, :, 0], markers, y, strict=True):
+        marked = [v for v, m in zip(values, marks, strict=True) if m == 1]
+        assert target == pytest.approx(sum(marked), abs=1e-6)
+    assert x[:, :, 0].min() >= 0.0 and x[:, :, 0].max() < 1.0
+
+
+def test_adding_noise_touches_the_values_only_and_not_the_targets():
+    clean = make_dataset(DataConfig(name="adding", n_samples=200, noise=0.0, seq_len=8))
+    noisy = make_dataset(DataConfig(name="adding", n_samples=200, noise=0.3, seq_len=8))
+    assert np.array_equal(clean.y_train, noisy.y_train)
+    assert np.array_equal(clean.x_train[:, :, 1], noisy.x_train[:, :, 1])
+    residual = noisy.x_train[:, :, 0] - clean.x_train[:, :, 0]
+    assert residual.std() == pytest.approx(0.3, rel=0.1)
+
+
+def test_recall_label_is_the_first_token():
+    ds = make_dataset(DataConfig(name="recall", n_samples=400, noise=0.0, seq_len=5))
+    x = ds.x_train
+    assert np.all(x.sum(axis=2) == 1) and set(np.unique(x)) == {0.0, 1.0}  # one-hot tokens
+    assert np.array_equal(x[:, 0].argmax(axis=1), ds.y_train)
+    assert len(np.unique(ds.y_train)) == RECALL_CLASSES
+    noisy = make_dataset(DataConfig(name="recall", n_samples=400, noise=0.5, seq_len=5))
+    assert np.array_equal(noisy.y_train, ds.y_train)  # the label comes from the clean token
+    assert (noisy.x_train - x).std() == pytest.approx(0.5, rel=0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Baselines and grids
+
+
+def test_adding_trivial_baseline_is_one_sixth():
+    # Var(U1 + U2) = 2/12; with 10,000 test sequences the estimate's std is ~0.002.
+    cfg = DataConfig(name="adding", n_samples=20000, test_fraction=0.5, seq_len=2, noise=0.0)
+    base = trivial_baseline(make_dataset(cfg))
+    assert base["mse_predict_one"] == pytest.approx(1 / 6, abs=0.01)
+    assert base["loss"] == pytest.approx(1 / 6, abs=0.01)
+
+
+def hand_made(name: str, y_train, y_test) -> Dataset:
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    x = np.zeros((len(y_train), 2), np.float32)
+    return Dataset(name, TASKS[name], x, y_train, x[: len(y_test)], y_test)
+
+
+def test_classification_baselines_match_hand_computed_values():
+    binary = trivial_baseline(hand_made("circle", [[1.0], [1.0], [1.0], [0.0]], [[1.0], [0.0]]))
+    assert binary["accuracy"] == 0.5  # always answering the majority (1)
+    assert binary["loss"] == pytest.approx(-(math.log(0.75) + math.log(0.25)) / 2)
+    recall = trivial_baseline(
+        hand_made("recall", np.array([2, 2, 1, 0], np.int32), np.array([2, 3], np.int32))
+    )
+    assert recall["accuracy"] == 0.5
+    # Class 3 never occurs in training: its frequency is clipped at 1e-7, as Keras clips.
+    assert recall["loss"] == pytest.approx(-(math.log(0.5) + math.log(1e-7)) / 2)
+
+
+def test_regression_baseline_is_the_test_mse_of_the_train_mean():
+    base = trivial_baseline(hand_made("plane", [[0.0], [2.0]], [[1.0], [3.0]]))
+    assert base == {"loss": pytest.approx((0 + 4) / 2)}
+
+
+@pytest.mark.parametrize("name", TWO_D)
+def test_grid_covers_every_point_with_a_margin(name):
+    ds = make_dataset(DataConfig(name=name, n_samples=300, noise=0.5))
+    xs, ys, points = grid_for(ds, resolution=12)
+    assert xs.shape == ys.shape == (12,) and points.shape == (144, 2)
+    assert points.dtype == np.float32
+    both = np.concatenate([ds.x_train, ds.x_test])
+    width = both.max(axis=0) - both.min(axis=0)
+    assert np.all(points.min(axis=0) <= both.min(axis=0) - 0.04 * width)
+    assert np.all(points.max(axis=0) >= both.max(axis=0) + 0.04 * width)
+    i, j = 5, 7
+    np.testing.assert_allclose(points[i * 12 + j], (xs[j], ys[i]), rtol=1e-6)
+
+
+def test_grid_refuses_sequence_tasks():
+    with pytest.raises(ValueError, match="sequence"):
+        grid_for(make_dataset(DataConfig(name="adding", n_samples=20, seq_len=4)))
+
+
+def test_datasets_module_imports_no_framework():
+    tree = ast.parse(Path(datasets_module.__file__).read_text())
+    imported = {
+        (node.module or "" if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not imported & {"tensorflow", "keras", "streamlit", "altair", "torch"}
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV loading
+
+
+def csv_bytes(bad_line: str | None = None, rows: int = 20, header: str = "a,b,y") -> bytes:
+    """A valid file of `rows` data rows; `bad_line` (if given) is appended as line rows + 2."""
+    lines = [header] + [f"{i / 10},{i % 3},{i % 2}" for i in range(rows)]
+    if bad_line is not None:
+        lines.append(bad_line)
+    return ("\n".join(lines) + "\n").encode()
+
+
+BAD_LINE = 22  # header (1) + 20 good rows: an appended row sits on line 22
+
+
+def error_of(source, **kwargs) -> str:
+    with pytest.raises(DataError) as info:
+        load_csv(source, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+def test_a_valid_file_loads_with_values_and_class_mapping():
+    text = "x1, x2 ,label\n" + "".join(
+        f"{i},{-i / 4},{'spam' if i % 3 == 0 else 'ham'}\n" for i in range(18)
+    )
+    data = load_csv(text.encode())
+    assert data.feature_names == ("x1", "x2") and data.target_name == "label"
+    assert data.task_kind == "binary" and data.classes == ("ham", "spam")
+    assert data.x.dtype == np.float32 and data.x.shape == (18, 2)
+    assert data.y.dtype == np.float32 and data.y.shape == (18, 1)
+    np.testing.assert_array_equal(data.x[5], [5.0, -1.25])
+    np.testing.assert_array_equal(data.y[:4, 0], [1, 0, 0, 1])  # spam -> 1, ham -> 0
+
+
+def test_numeric_binary_regression_and_chosen_target():
+    text = "t,a,b\n" + "".join(f"{1 if i % 2 else -1},{i},{i * i}\n" for i in range(16))
+    binary = load_csv(text.encode())  # target defaults to the last column: b, regression
+    assert binary.task_kind == "regression" and binary.classes is None
+    assert binary.y[3, 0] == 9.0
+    chosen = load_csv(text.encode(), target="t")
+    assert chosen.feature_names == ("a", "b") and chosen.task_kind == "binary"
+    assert chosen.classes == ("-1", "1")
+    np.testing.assert_array_equal(chosen.y[:3, 0], [0, 1, 0])
+
+
+def test_a_few_whole_number_target_values_are_regression_with_a_note():
+    text = "a,grade\n" + "".join(f"{i},{i % 4}\n" for i in range(20))
+    data = load_csv(text.encode())
+    assert data.task_kind == "regression"
+    assert any("multi-class" in note for note in data.notes)
+
+
+def test_encodings_and_separators_that_load():
+    latin = ("température,b,y\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(16))).encode(
+        "latin-1"
+    )
+    data = load_csv(latin)
+    assert data.feature_names == ("température", "b")
+    assert data.x[3, 1] == 6.0
+    with_bom = b"\xef\xbb\xbf" + csv_bytes()
+    assert load_csv(with_bom).feature_names == ("a", "b")  # the BOM is not part of 'a'
+    utf16 = csv_bytes().decode().encode("utf-16")
+    assert load_csv(utf16).x.shape == (20, 2)
+    semicolons = csv_bytes().decode().replace(",", ";").encode()
+    assert load_csv(semicolons).x.shape == (20, 2)
+    crlf = csv_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n,,\r\n"  # trailing blank rows
+    assert load_csv(crlf).x.shape == (20, 2)
+    old_mac = csv_bytes(rows=40).replace(b"\n", b"\r")  # 80 commas before the first \n-less end
+    assert load_csv(old_mac).x.shape == (40, 2)
+
+
+def test_a_path_loads_and_its_size_is_checked_before_reading(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(csv_bytes())
+    assert load_csv(path).x.shape == (20, 2)
+    assert load_csv(str(path)).x.shape == (20, 2)
+    message = error_of(path, max_bytes=100)
+    assert f"{path.stat().st_size:,} bytes" in message and "100 bytes" in message
+    assert "does not exist" in error_of(tmp_path / "missing.csv")
+    assert "folder" in error_of(tmp_path)
+
+
+HUGE_HEADER = ",".join(f"c{i}" for i in range(100_000)).encode()
+
+# (case, file content, load_csv keyword arguments, substrings the message must contain)
+BAD_FILES = [
+    ("too large", b"a,b\n" + b"1,2\n" * 3000, {"max_bytes": 10_000}, ["12,004 bytes", "10,000"]),
+    ("empty", b"", {}, ["empty"]),
+    ("only blank lines", b"\n \r\n\n", {}, ["empty"]),
+    ("header only", b"a,b,y\n", {}, ["header", "no data rows", "16"]),
+    ("NUL bytes", b"a,b\x00,y\n1,2,3\n", {}, ["binary", "byte 3"]),
+    ("xlsx", b"PK\x03\x04\x14\x00\x06\x00", {}, ["Excel", "CSV"]),
+    ("control bytes", bytes(range(1, 32)) * 50, {}, ["binary"]),
+    ("ragged row", csv_bytes("1,2"), {}, [f"line {BAD_LINE}", "2 fields", "3 columns"]),
+    ("trailing comma", csv_bytes("1,2,3,"), {}, [f"line {BAD_LINE}", "trailing"]),
+    ("duplicate name", csv_bytes(header="a,b,a"), {}, ["'a'", "twice", "columns 1 and 3"]),
+    ("empty name", csv_bytes(header="a,,y"), {}, ["column 2", "no name"]),
+    ("too many columns", HUGE_HEADER, {}, ["100,000 columns", "64"]),
+    ("numbers as header", csv_bytes(header="1,2,3"), {}, ["header", "numbers"]),
+    ("too many rows", csv_bytes(rows=40), {"max_rows": 30}, ["more than 30", "line 32"]),
+    ("too few rows", csv_bytes(rows=5), {}, ["5 data rows", "at least 16"]),
+    ("unknown target", csv_bytes(), {"target": "Y"}, ["'Y'", "did you mean 'y'", "'a', 'b'"]),
+    (
+        "text in a feature",
+        csv_bytes("1,hello world this is a very long cell indeed,0"),
+        {},
+        ["column 'b'", f"line {BAD_LINE}", "'hello world", "...'", "number"],
+    ),
+    ("text in the target", csv_bytes("1,2,oops"), {}, ["target column 'y'", "'oops'"]),
+    (
+        "formula",
+        csv_bytes("1,=SUM(A1:A3),0"),
+        {},
+        ["column 'b'", f"line {BAD_LINE}", "=SUM(A1:A3)", "formulas are not evaluated"],
+    ),
+    ("empty cell", csv_bytes(",2,0"), {}, ["column 'a'", f"line {BAD_LINE}", "empty"]),
+    ("NaN cell", csv_bytes("1,NaN,0"), {}, ["column 'b'", f"line {BAD_LINE}", "'NaN'"]),
+    ("empty target", csv_bytes("1,2,"), {}, ["target column 'y'", f"line {BAD_LINE}"]),
+    ("infinite cell", csv_bytes("1,-inf,0"), {}, ["column 'b'", f"line {BAD_LINE}", "infinite"]),
+    ("float32 overflow", csv_bytes("1e300,2,0"), {}, ["column 'a'", "too large"]),
+    ("constant target", csv_bytes(header="a,b,y").replace(b",0\n", b",1\n"), {}, ["same value"]),
+    ("one column", b"y\n" + b"1\n" * 20, {}, ["only one column", "'y'"]),
+    ("unclosed quote", csv_bytes('1,"2,0'), {}, [f"line {BAD_LINE}", "never closed"]),
+    (
+        "decimal commas",
+        csv_bytes().decode().replace(",", ";").replace("0.5;", "0,5;").encode(),
+        {},
+        ["column 'a'", "line 7", "'0,5'", "decimal separator"],
+    ),
+    (
+        "multi-class text target",
+        b"a,y\n" + b"1,cat\n2,dog\n3,bird\n" * 6,
+        {},
+        ["target column 'y'", "3 different values", "multi-class"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "content, kwargs, expected", [case[1:] for case in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_a_bad_file_gets_one_sentence_naming_the_problem(content, kwargs, expected):
+    message = error_of(content, **kwargs)
+    for part in expected:
+        assert part in message, f"{part!r} missing from: {message}"
+
+
+def test_the_earliest_bad_line_is_reported_first():
+    content = csv_bytes("1,2,x") + b"oops,2,0\n"  # text on line 22 (target) and 23 (feature)
+    assert f"line {BAD_LINE}" in error_of(content)
+    content = csv_bytes("zz,2,0") + b"1,yy,0\n"
+    assert "'zz'" in error_of(content)
+
+
+def test_a_quoted_multiline_cell_keeps_later_line_numbers_true():
+    content = csv_bytes(rows=18) + b'1,2,"0\n"\n1,2,3\n1,abc,0\n'
+    # rows 18 end on line 19; the quoted cell spans lines 20-21; then 22; 'abc' sits on line 23.
+    assert "line 23" in error_of(content)
+
+
+def test_a_huge_header_fails_before_the_csv_parser_sees_it(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the csv parser should not run")
+
+    monkeypatch.setattr(datasets_module, "_read_rows", refuse)
+    assert "100,000 columns" in error_of(HUGE_HEADER)
+
+
+def test_an_unexpected_failure_still_becomes_a_data_error(monkeypatch):
+    def explode(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(datasets_module, "_read_rows", explode)
+    assert "could not be read" in error_of(csv_bytes())
