@@ -51,13 +51,15 @@ def time_fit(cfg, data, epochs: int) -> tuple[int, float]:
 def time_ours(cfg, data, epochs: int) -> tuple[int, float]:
     cfg = parse_config({**cfg.model_dump(), "train": {**cfg.train.model_dump(), "epochs": epochs + 1}})
     warm_until = cfg.steps_per_epoch  # the first epoch is the warm-up: tracing
-    start = start_step = None
+    start = start_step = end = end_step = None
     for event in Trainer(cfg, data).events():
-        if event["type"] == "records" and start is None and event["step"] >= warm_until:
-            start, start_step = time.perf_counter(), event["step"]
-        if event["type"] == "end":
-            return event["step"] - start_step, time.perf_counter() - start
-    raise RuntimeError("the trainer ended without an end event")
+        if event["type"] == "records":
+            now, done = time.perf_counter(), event["done"]
+            if start is None and done >= warm_until:
+                start, start_step = now, done
+            elif start is not None and (end_step is None or end_step < cfg.total_steps):
+                end, end_step = now, done  # up to the last training call, not the final record
+    return end_step - start_step, end - start
 
 
 def main() -> None:

@@ -67,7 +67,9 @@ class _Progress:
         kind = event["type"]
         if kind == "start":
             self.total = event["total_steps"]
-            print(f"training: {event['params']:,} parameters, {self.total:,} steps", file=sys.stderr)
+            print(
+                f"training: {event['params']:,} parameters, {self.total:,} steps", file=sys.stderr
+            )
         elif kind == "records":
             now = time.monotonic()
             if now - self.last < (0.2 if self.tty else 5.0):
@@ -153,8 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("config", nargs="?", help="a config JSON file ('-' for stdin)")
         p.add_argument("--preset", help="a named experiment (see: python -m models presets)")
         p.add_argument(
-            "--set", action="append", metavar="FIELD=VALUE", help="change one field, e.g. "
-            "--set model.depth=10 (repeatable)"
+            "--set",
+            action="append",
+            metavar="FIELD=VALUE",
+            help="change one field, e.g. --set model.depth=10 (repeatable)",
         )
         if name == "train":
             p.add_argument("--out", help="write the run record here instead of stdout")

@@ -53,7 +53,9 @@ TASKS: dict[str, TaskSpec] = {
     "spiral": TaskSpec("binary", 2, 1, "binary_crossentropy", "Two spirals"),
     "plane": TaskSpec("regression", 2, 1, "mse", "Plane (linear regression)"),
     "multigauss": TaskSpec("regression", 2, 1, "mse", "Multi-Gaussian surface (regression)"),
-    "adding": TaskSpec("sequence_regression", 2, 1, "mse", "Adding problem (sum of two marked values)"),
+    "adding": TaskSpec(
+        "sequence_regression", 2, 1, "mse", "Adding problem (sum of two marked values)"
+    ),
     "recall": TaskSpec(
         "sequence_classes",
         RECALL_CLASSES,
@@ -105,7 +107,9 @@ class DataConfig(_Section):
 
 class ModelConfig(_Section):
     arch: Arch = Field("mlp", description="Network type.")
-    depth: int = Field(4, ge=1, le=64, description="Hidden layers (MLP) or stacked recurrent layers.")
+    depth: int = Field(
+        4, ge=1, le=64, description="Hidden layers (MLP) or stacked recurrent layers."
+    )
     width: int = Field(16, ge=1, le=512, description="Units per hidden / recurrent layer.")
     activation: Activation = Field("tanh", description="Hidden activation (the cell's, for RNNs).")
     leaky_k: float = Field(0.2, ge=0.0, le=1.0, description="LeakyReLU negative slope k.")
@@ -147,7 +151,9 @@ class OptimizerConfig(_Section):
 class TrainConfig(_Section):
     batch_size: int = Field(32, ge=1, le=4096, description="Samples per optimizer step.")
     epochs: int = Field(20, ge=1, le=2000, description="Passes over the training set.")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of initialization, shuffling, dropout.")
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, description="Seed of initialization, shuffling, dropout."
+    )
     record_every: int = Field(10, ge=1, le=10000, description="Steps between recorded metrics.")
     snapshot_every: int = Field(
         100, ge=1, le=100000, description="Steps between decision-boundary snapshots (2-D tasks)."
@@ -201,9 +207,13 @@ class RunConfig(_Section):
             )
         if arch in RECURRENT_ARCHS:
             if self.model.batch_norm:
-                raise ValueError("model.batch_norm applies to the mlp arch only; turn it off for RNNs")
+                raise ValueError(
+                    "model.batch_norm applies to the mlp arch only; turn it off for RNNs"
+                )
             if self.model.residual:
-                raise ValueError("model.residual applies to the mlp arch only; turn it off for RNNs")
+                raise ValueError(
+                    "model.residual applies to the mlp arch only; turn it off for RNNs"
+                )
             if self.model.activation == "prelu":
                 raise ValueError(
                     "model.activation 'prelu' has weights of its own and cannot be a recurrent cell's "
@@ -476,9 +486,7 @@ def _coerce(spec: FieldSpec, raw: Any) -> Any:
     return text
 
 
-def from_flat(
-    flat: dict[str, Any], base: RunConfig | None = None
-) -> tuple[RunConfig, list[str]]:
+def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
     """Build a config from dotted-path values (URL query params), skipping bad ones.
 
     Returns the config and one sentence per ignored param, so a shared link with a bad or

@@ -15,6 +15,7 @@ far are kept. Same config + seed = same records.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,11 +26,14 @@ import keras
 import tensorflow as tf
 
 from models.builders import build_network, loss_for, make_optimizer
-from models.config import RELU_FAMILY, RunConfig, parse_config
+from models.config import RELU_FAMILY, SATURATING, RunConfig, parse_config
 from models.datasets import Dataset, grid_for, make_dataset
 
 EVAL_MAX = 1000  # validation metrics use at most this many test samples, every record
 GRID_RESOLUTION = 40  # decision-boundary snapshot: GRID_RESOLUTION^2 points
+JIT = os.environ.get("GRADIENT_LAB_JIT", "1") == "1"
+CALL_SECONDS = 0.1
+MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most  # target duration of one compiled call: bounds stop latency and chart lag
 
 # A unit is "saturated" where its derivative is below a tenth of its maximum:
 # tanh' = 1 - a^2 < 0.1  <=>  |a| > 0.949;  sigmoid' = a(1 - a) < 0.025  <=>  a < 0.026 or a > 0.974.
@@ -117,18 +121,20 @@ class Trainer:
         self._rng = np.random.default_rng(cfg.train.seed)
         self._perms: dict[int, np.ndarray] = {}
         self._next_epoch = 0
-        self.fast_steps = tf.function(
-            self._fast_steps,
-            input_signature=[tf.TensorSpec([None, self.batch_size], tf.int32)],
-        )
-        self.instrumented_step = tf.function(
-            self._instrumented_step,
+        # One compiled function runs up to `max_rows` steps per call. Its shapes are fixed (short
+        # calls pad idx and pass the real row count n), so XLA compiles it once per run; XLA fuses
+        # each step's hundreds of tiny ops, which is where a small model's time goes.
+        every = cfg.train.record_every
+        self.max_rows = every * max(1, MAX_ROWS_PER_CALL // every)
+        self.chunk = tf.function(
+            self._chunk,
+            jit_compile=JIT,
             input_signature=[
-                tf.TensorSpec([self.batch_size], tf.int32),
+                tf.TensorSpec([self.max_rows, self.batch_size], tf.int32),
+                tf.TensorSpec([], tf.int32),
                 tf.TensorSpec([], tf.bool),
             ],
         )
-        self.evaluate = tf.function(self._evaluate)
         self.predict = tf.function(lambda x: self.model(x, training=False))
         self.grid = None
         if not self.task.is_sequence:
@@ -162,57 +168,106 @@ class Trainer:
         reg = tf.add_n(self.model.losses) if self.model.losses else tf.constant(0.0)
         return data_loss, reg
 
-    def _apply(self, grads):
-        self.optimizer.apply(clip_gradients(grads, self.cfg), self.variables)
+    def _apply_if(self, ok, grads):
+        """Clip and step only when the step is finite: a poisoned update never reaches the weights."""
 
-    def _fast_steps(self, idx):
-        """Train on each row of idx; stop early at the first non-finite loss or gradient."""
-        n = tf.shape(idx)[0]
-        bad = tf.constant(-1)
-        i = tf.constant(0)
-        while i < n and bad < 0:
-            x = tf.gather(self.x_train, idx[i])
-            y = tf.gather(self.y_train, idx[i])
-            with tf.GradientTape() as tape:  # forward pass -> loss
-                data_loss, reg = self._loss(y, self.model(x, training=True))
-                total = data_loss + reg
-            grads = tape.gradient(total, self.variables)  # backward pass
-            if tf.math.is_finite(total) and tf.math.is_finite(tf.linalg.global_norm(grads)):
-                self._apply(grads)  # clip, then step
-                i += 1
-            else:
-                bad = i  # leave the weights as they were: the run's last finite state
-        return bad
+        def step():
+            self.optimizer.apply(clip_gradients(grads, self.cfg), self.variables)
+            return tf.constant(True)
+
+        return tf.cond(ok, step, lambda: tf.constant(False))
+
+    def _plain_step(self, idx):
+        x, y = tf.gather(self.x_train, idx), tf.gather(self.y_train, idx)
+        with tf.GradientTape() as tape:  # forward pass -> loss
+            data_loss, reg = self._loss(y, self.model(x, training=True))
+            total = data_loss + reg
+        grads = tape.gradient(total, self.variables)  # backward pass
+        ok = tf.math.is_finite(total) & tf.math.is_finite(tf.linalg.global_norm(grads))
+        return self._apply_if(ok, grads)  # clip, then step
+
+    def _chunk(self, idx, n, apply):
+        """Train on every row of idx (one row = one step's batch). Rows 0, R, 2R, ... are
+        instrumented steps whose measurements are stacked; the rows between are plain steps in
+        an inner loop. Stops at the first non-finite step; returns its row (-1 if none) and the
+        stacked measurements. With apply=False, a one-row idx measures without updating."""
+        every = self.cfg.train.record_every
+        keys = self._record_keys()
+        size = self.max_rows // every  # static, as XLA needs; rows past n stay zero
+        arrays = {k: tf.TensorArray(tf.float32, size=size) for k in keys}
+
+        def plain_body(j, bad):
+            ok = self._plain_step(idx[j])
+            return tf.where(ok, j + 1, j), tf.where(ok, bad, j)
+
+        def record_body(r, bad, arrays):
+            first = r * every
+            out = self._instrumented_step(idx[first], apply)
+            arrays = {k: arrays[k].write(r, out[k]) for k in keys}
+            ok = out["finite"] > 0.5
+            bad = tf.where(ok, bad, first)
+            end = tf.minimum(first + every, n)
+            _, bad = tf.while_loop(
+                lambda j, bad: (j < end) & (bad < 0), plain_body, (first + 1, bad)
+            )
+            return r + 1, bad, arrays
+
+        n_records = (n + every - 1) // every
+        _, bad, arrays = tf.while_loop(
+            lambda r, bad, _: (r < n_records) & (bad < 0),
+            record_body,
+            (tf.constant(0), tf.constant(-1), arrays),
+        )
+        return bad, {k: a.stack() for k, a in arrays.items()}
+
+    def _call_chunk(self, start: int, stop: int, apply: bool = True):
+        """Run steps [start, stop) in one compiled call; returns (bad row, numpy records)."""
+        idx = np.zeros((self.max_rows, self.batch_size), np.int32)
+        idx[: stop - start] = self.batch_indices(start, stop)
+        bad, arrays = self.chunk(tf.constant(idx), tf.constant(stop - start), tf.constant(apply))
+        n_records = -(-(stop - start) // self.cfg.train.record_every)
+        if int(bad) >= 0:
+            n_records = int(bad) // self.cfg.train.record_every + 1
+        return int(bad), {k: v.numpy()[:n_records] for k, v in arrays.items()}
+
+    def _record_keys(self) -> list[str]:
+        keys = ["loss", "reg_loss", "metric", "val_loss", "val_metric", "finite"]
+        keys += ["grad_norm", "grad_norm_clipped", "weight_norm", "update_norm"]
+        keys += ["active", "saturated"] if self.net.activations else []
+        keys += ["input_grad_norm"] if self.task.is_sequence else []
+        return keys
 
     def _instrumented_step(self, idx, apply):
-        x = tf.gather(self.x_train, idx)
-        y = tf.gather(self.y_train, idx)
+        x, y = tf.gather(self.x_train, idx), tf.gather(self.y_train, idx)
+        val_loss, val_metric = self._evaluate()  # at the weights this step starts from
         sequence = self.task.is_sequence
         with tf.GradientTape() as tape:
             if sequence:
                 tape.watch(x)
             outs = self.net.probe(x, training=True)
+            outs = outs if isinstance(outs, list | tuple) else [outs]  # one output: a tensor
             pred, acts = outs[0], outs[1:]
             data_loss, reg = self._loss(y, pred)
             total = data_loss + reg
         targets = self.variables + ([x] if sequence else [])
         all_grads = tape.gradient(total, targets)
-        grads = all_grads[: len(self.variables)]
-        clipped = clip_gradients(grads, self.cfg)
+        grads = all_grads[: len(self.variables)]  # pre-clip, as the tape gives them
+        clipped = clip_gradients(grads, self.cfg)  # what the optimizer applies
         before = [tf.identity(v) for v in self.variables]
         ok = tf.math.is_finite(total) & tf.math.is_finite(tf.linalg.global_norm(grads))
-        if apply and ok:
-            self.optimizer.apply(clipped, self.variables)
+        applied = self._apply_if(ok & apply, grads)
         deltas = [v - b for v, b in zip(self.variables, before)]
         out = {
             "loss": data_loss,
             "reg_loss": reg,
-            "finite": ok,
+            "metric": self._metric(y, pred),
+            "val_loss": val_loss,
+            "val_metric": val_metric,
+            "finite": tf.cast(ok, tf.float32),
             "grad_norm": _group_norms(grads, self.groups),
             "grad_norm_clipped": _group_norms(clipped, self.groups),
             "weight_norm": _group_norms(before, self.groups),
             "update_norm": _group_norms(deltas, self.groups),
-            "metric": self._metric(y, pred),
         }
         if acts:
             out["active"] = tf.stack([self._dead(a) for a in acts])
@@ -220,7 +275,7 @@ class Trainer:
         if sequence:
             gx = all_grads[-1]  # (batch, time, features): dloss/dx_t for every t
             out["input_grad_norm"] = tf.sqrt(tf.reduce_sum(tf.square(gx), axis=[0, 2]))
-        return out
+        return {k: tf.cast(v, tf.float32) for k, v in out.items()}
 
     def _dead(self, a):
         # Inactive on the whole batch (pre-activation <= 0 for every sample): for ReLU such a
@@ -255,38 +310,35 @@ class Trainer:
             for info in self.net.weight_layers
         ]
 
-    def _records(self, step: int, out: dict, val: tuple) -> list[Record]:
+    def _records(self, step: int, out: dict[str, np.ndarray], applied: bool) -> list[Record]:
+        """One record's measurements (numpy) as long rows."""
         rows = [_row(step, "loss", float(out["loss"]))]
         if self.cfg.model.l1 or self.cfg.model.l2:
             rows.append(_row(step, "reg_loss", float(out["reg_loss"])))
         classification = self.task.is_classification
         if classification:
             rows.append(_row(step, "accuracy", float(out["metric"])))
-        rows.append(_row(step, "val_loss", float(val[0])))
+        rows.append(_row(step, "val_loss", float(out["val_loss"])))
         if classification:
-            rows.append(_row(step, "val_accuracy", float(val[1])))
-        per_layer = {
-            key: out[key].numpy()
-            for key in ("grad_norm", "grad_norm_clipped", "weight_norm", "update_norm")
-        }
-        applied = bool(out["applied"])
+            rows.append(_row(step, "val_accuracy", float(out["val_metric"])))
         for j, info in enumerate(self.net.weight_layers):
             for key in ("grad_norm", "grad_norm_clipped", "weight_norm"):
-                rows.append(_row(step, key, float(per_layer[key][j]), info.name, info.depth))
-            w = float(per_layer["weight_norm"][j])
+                rows.append(_row(step, key, float(out[key][j]), info.name, info.depth))
+            w = float(out["weight_norm"][j])
             if applied and w > 0:
-                ratio = float(per_layer["update_norm"][j]) / w
+                ratio = float(out["update_norm"][j]) / w
                 rows.append(_row(step, "update_ratio", ratio, info.name, info.depth))
         act = self.cfg.model.activation
-        if "active" in out:
-            name = "dead_fraction" if act in RELU_FAMILY else "saturated_fraction"
-            values = out["active"] if act in RELU_FAMILY else out["saturated"]
-            if act in RELU_FAMILY or act in ("sigmoid", "tanh"):
-                for info, v in zip(self.net.activations, values.numpy()):
-                    rows.append(_row(step, name, float(v), info.name, info.depth))
-        if "input_grad_norm" in out:
-            for t, v in enumerate(out["input_grad_norm"].numpy()):
-                rows.append(_row(step, "input_grad_norm", float(v), t=t))
+        if act in RELU_FAMILY or act in SATURATING:
+            name, key = (
+                ("dead_fraction", "active")
+                if act in RELU_FAMILY
+                else ("saturated_fraction", "saturated")
+            )
+            for info, v in zip(self.net.activations, out.get(key, ())):
+                rows.append(_row(step, name, float(v), info.name, info.depth))
+        for t, v in enumerate(out.get("input_grad_norm", ())):
+            rows.append(_row(step, "input_grad_norm", float(v), t=t))
         return [r for r in rows if math.isfinite(r["value"])]  # NaN/Inf never reach JSON
 
     def _snapshot(self, step: int) -> dict:
@@ -297,15 +349,17 @@ class Trainer:
             "step": step,
             "xs": np.round(xs, 4).tolist(),
             "ys": np.round(ys, 4).tolist(),
-            "values": np.round(np.nan_to_num(values), 4).tolist(),
+            # A diverging net predicts huge or NaN values: keep the JSON finite and readable.
+            "values": np.round(
+                np.clip(np.nan_to_num(values.astype(np.float64)), -1e6, 1e6), 4
+            ).tolist(),
         }
 
-    def _record(self, step: int, apply: bool) -> tuple[list[Record], dict]:
-        val = self.evaluate()
-        idx = self.batch_indices(step, step + 1)[0]
-        out = self.instrumented_step(tf.constant(idx), tf.constant(apply))
-        out = dict(out, applied=apply and bool(out["finite"]))
-        return self._records(step, out, val), out
+    def _measure(self, step: int) -> tuple[list[Record], dict]:
+        """Record the current state at `step` without updating the weights."""
+        _, arrays = self._call_chunk(step, step + 1, apply=False)
+        out = {k: v[0] for k, v in arrays.items()}
+        return self._records(step, out, applied=False), out
 
     def events(self, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
         cfg, total, every = self.cfg, self.cfg.total_steps, self.cfg.train.record_every
@@ -317,37 +371,42 @@ class Trainer:
             "params": self.model.count_params(),
         }
         step, status, diverged_at, reason = 0, "completed", None, None
-        next_snapshot = 0
+        next_snapshot, records_per_call = 0, 1  # the first call is small: a chart appears fast
         while step < total:
             if should_stop():
                 status, reason = "stopped", "stopped by the user"
                 break
-            rows, out = self._record(step, apply=True)
+            stop = min(total, step + records_per_call * every, step + self.max_rows)
+            t0 = time.perf_counter()
+            bad, arrays = self._call_chunk(step, stop)
+            elapsed = time.perf_counter() - t0
+            done = stop if bad < 0 else step + bad
+            rows: list[Record] = []
+            for r in range(len(arrays["loss"])):
+                out = {k: v[r] for k, v in arrays.items()}
+                rows += self._records(step + r * every, out, applied=bool(out["finite"] > 0.5))
+            if bad % every and bad > 0:  # diverged on a plain step: record the state there
+                more, out = self._measure(done)
+                rows += more
+            # One event per call: "step" is its last recorded step, "done" the steps trained.
+            yield {"type": "records", "step": rows[-1]["step"], "done": done, "records": rows}
+            if bad >= 0:
+                diverged_at, reason, step = done, _divergence_reason(out), done
+                break
+            step = stop
             if self.grid is not None and step >= next_snapshot:
                 yield self._snapshot(step)
                 next_snapshot = step + cfg.train.snapshot_every
-            yield {"type": "records", "step": step, "records": rows}
-            if not out["applied"]:
-                diverged_at, reason = step, _divergence_reason(out)
-                break
-            step += 1
-            stop = min(total, step + every - 1)
-            if stop > step:
-                bad = int(self.fast_steps(tf.constant(self.batch_indices(step, stop))))
-                if bad >= 0:
-                    step += bad
-                    rows, out = self._record(step, apply=False)
-                    yield {"type": "records", "step": step, "records": rows}
-                    diverged_at, reason = step, _divergence_reason(out)
-                    break
-                step = stop
+            # Size the next call to take about CALL_SECONDS: few calls, yet live charts and a
+            # prompt stop. Grow at most 4x per call (the first call includes tracing).
+            wanted = records_per_call * CALL_SECONDS / max(elapsed, 1e-6)
+            records_per_call = max(1, min(4 * records_per_call, int(wanted)))
         if diverged_at is not None:
             status = "diverged"
         elif status == "completed":
-            # The final state: metrics at the trained weights, without another update.
-            rows, _ = self._record(step, apply=False)
-            yield {"type": "records", "step": step, "records": rows}
-        if self.grid is not None:
+            rows, _ = self._measure(step)  # the final state, at the trained weights
+            yield {"type": "records", "step": step, "done": step, "records": rows}
+        if self.grid is not None and step > 0:
             yield self._snapshot(step)
         yield {
             "type": "end",

@@ -1,0 +1,304 @@
+"""The instrumented trainer against independent oracles: a hand-written GradientTape, TensorFlow's
+clipping functions, Keras' own optimizer clipping, and numpy."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from models.builders import loss_for, make_optimizer
+from models.config import parse_config
+from models.trainer import SIGMOID_TAIL, TANH_TAIL, Trainer, collect, train
+
+# One optimizer step per run: the whole training set is one batch, one epoch.
+ONE_STEP = {
+    "data": {"n_samples": 80, "test_fraction": 0.2},
+    "train": {"batch_size": 64, "epochs": 1},
+}
+
+
+def config(**sections):
+    merged = {k: dict(v) for k, v in ONE_STEP.items()}
+    for name, fields in sections.items():
+        merged.setdefault(name, {}).update(fields)
+    return parse_config(merged)
+
+
+def first_batch(trainer):
+    idx = trainer.batch_indices(0, 1)[0]
+    return tf.gather(trainer.x_train, idx), tf.gather(trainer.y_train, idx)
+
+
+def tape_gradients(trainer):
+    """The oracle: loss and gradients of the untouched model on the first batch, by hand."""
+    x, y = first_batch(trainer)
+    model = trainer.model
+    with tf.GradientTape() as tape:
+        loss = loss_for(trainer.cfg.task)(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    by_layer = {}
+    for layer in model.layers:
+        ids = {id(w) for w in layer.trainable_weights}
+        by_layer[layer.name] = [
+            g for g, v in zip(grads, model.trainable_variables, strict=True) if id(v) in ids
+        ]
+    return float(loss), {k: v for k, v in by_layer.items() if v}
+
+
+def norm(tensors):
+    return math.sqrt(sum(float(tf.reduce_sum(tf.square(t))) for t in tensors))
+
+
+def rows(result, name, step=0):
+    return {
+        r["layer"]: r["value"] for r in result.metrics if r["name"] == name and r["step"] == step
+    }
+
+
+def run(trainer, should_stop=lambda: False):
+    return collect(trainer.cfg, trainer.events(should_stop))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"depth": 3, "width": 8, "activation": "tanh"},
+        {"depth": 3, "width": 8, "activation": "prelu", "batch_norm": True, "residual": True},
+        {"depth": 2, "width": 8, "activation": "relu", "l2": 0.01},
+    ],
+)
+def test_recorded_gradient_norms_match_a_hand_written_tape(model):
+    trainer = Trainer(config(model=model, optimizer={"name": "sgd"}))
+    loss, grads = tape_gradients(trainer)
+    result = run(trainer)
+    recorded = rows(result, "grad_norm")
+    assert set(recorded) == set(grads)  # every layer with weights, and only those
+    for layer, layer_grads in grads.items():
+        if not model.get("l2"):
+            assert recorded[layer] == pytest.approx(norm(layer_grads), rel=1e-4, abs=1e-7)
+    if not model.get("l2"):
+        assert rows(result, "loss")[None] == pytest.approx(loss, rel=1e-5)
+    else:  # with L2 the tape differentiates data loss + penalty; recorded loss is the data loss
+        assert rows(result, "loss")[None] == pytest.approx(loss, rel=1e-5)
+        assert rows(result, "reg_loss")[None] > 0
+
+
+@pytest.mark.parametrize(
+    "rule, threshold",
+    [("clipnorm", 0.01), ("global_clipnorm", 0.02), ("clipvalue", 0.001)],
+)
+def test_clipped_norms_match_tensorflow_clipping(rule, threshold):
+    cfg = config(model={"depth": 3, "width": 8}, optimizer={"name": "sgd", rule: threshold})
+    trainer = Trainer(cfg)
+    _, grads = tape_gradients(trainer)
+    names = list(grads)
+    flat = [g for n in names for g in grads[n]]
+    if rule == "clipnorm":
+        clipped = [tf.clip_by_norm(g, threshold) for g in flat]
+    elif rule == "global_clipnorm":
+        clipped, _ = tf.clip_by_global_norm(flat, threshold)
+    else:
+        clipped = [tf.clip_by_value(g, -threshold, threshold) for g in flat]
+    result = run(trainer)
+    recorded, pre = rows(result, "grad_norm_clipped"), rows(result, "grad_norm")
+    i = 0
+    for name in names:
+        n = len(grads[name])
+        assert recorded[name] == pytest.approx(norm(clipped[i : i + n]), rel=1e-4)
+        i += n
+        assert recorded[name] <= pre[name] + 1e-7  # clipping never grows a gradient
+    if rule == "global_clipnorm":
+        assert math.sqrt(sum(v**2 for v in recorded.values())) == pytest.approx(threshold, rel=1e-4)
+
+
+@pytest.mark.parametrize("rule", ["clipnorm", "global_clipnorm", "clipvalue"])
+def test_the_applied_update_is_what_keras_optimizer_clipping_applies(rule):
+    cfg = config(
+        model={"depth": 2, "width": 8},
+        optimizer={"name": "momentum", "learning_rate": 0.5, rule: 0.005},
+    )
+    trainer = Trainer(cfg)
+    before = [v.numpy() for v in trainer.model.trainable_variables]
+    _, grads_by_layer = tape_gradients(trainer)
+    result = run(trainer)
+    assert result.steps == 1
+    after = [v.numpy() for v in trainer.model.trainable_variables]
+
+    # The oracle: Keras' optimizer configured with the same clipping, on a copy of the weights.
+    o = cfg.optimizer
+    opt = keras.optimizers.SGD(o.learning_rate, momentum=o.momentum, **{rule: 0.005})
+    copies = [tf.Variable(w) for w in before]
+    grads = [g for gs in grads_by_layer.values() for g in gs]
+    order = {id(v): i for i, v in enumerate(trainer.model.trainable_variables)}
+    layer_vars = [
+        v for layer in trainer.model.layers for v in layer.trainable_weights if id(v) in order
+    ]
+    by_index = {order[id(v)]: g for v, g in zip(layer_vars, grads, strict=True)}
+    opt.apply([by_index[i] for i in range(len(copies))], copies)
+    for got, want in zip(after, copies, strict=True):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-7)
+    # update_ratio is |dw| / |w| per layer
+    ratios = rows(result, "update_ratio")
+    for layer in trainer.model.layers:
+        ids = [order[id(v)] for v in layer.trainable_weights]
+        if ids:
+            dw = math.sqrt(sum(float(np.sum((after[i] - before[i]) ** 2)) for i in ids))
+            w = math.sqrt(sum(float(np.sum(before[i] ** 2)) for i in ids))
+            assert ratios[layer.name] == pytest.approx(dw / w, rel=1e-3)
+
+
+def test_dead_and_saturated_fractions_match_numpy():
+    for activation, name in [
+        ("relu", "dead_fraction"),
+        ("tanh", "saturated_fraction"),
+        ("sigmoid", "saturated_fraction"),
+    ]:
+        cfg = config(
+            model={
+                "depth": 3,
+                "width": 16,
+                "activation": activation,
+                "initializer": "random_normal",
+                "init_scale": 2.0,
+            },
+            optimizer={"name": "sgd"},
+        )
+        trainer = Trainer(cfg)
+        x, _ = first_batch(trainer)
+        acts = [trainer.model.get_layer(f"act_{i}").output for i in range(3)]
+        values = keras.Model(trainer.model.inputs, acts)(x, training=True)
+        values = [np.asarray(v) for v in values]
+        result = run(trainer)
+        recorded = rows(result, name)
+        for i, a in enumerate(values):
+            if activation == "relu":
+                want = np.mean(np.all(a <= 0, axis=0))
+            elif activation == "tanh":
+                want = np.mean(np.abs(a) > TANH_TAIL)
+            else:
+                want = np.mean((a < SIGMOID_TAIL) | (a > 1 - SIGMOID_TAIL))
+            assert recorded[f"dense_{i}"] == pytest.approx(want, abs=1e-6)
+        assert any(v > 0 for v in recorded.values()), (
+            "the init should make some units dead/saturated"
+        )
+
+
+@pytest.mark.parametrize("arch", ["simple_rnn", "lstm", "gru"])
+def test_input_gradient_through_time_matches_a_tape(arch):
+    cfg = config(
+        data={"name": "adding", "seq_len": 12},
+        model={"arch": arch, "depth": 2, "width": 8},
+        optimizer={"name": "sgd"},
+    )
+    trainer = Trainer(cfg)
+    x, y = first_batch(trainer)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = loss_for(cfg.task)(y, trainer.model(x, training=True))
+    gx = tape.gradient(loss, x).numpy()
+    want = np.sqrt(np.sum(gx**2, axis=(0, 2)))
+    result = run(trainer)
+    got = {
+        r["t"]: r["value"]
+        for r in result.metrics
+        if r["name"] == "input_grad_norm" and r["step"] == 0
+    }
+    assert sorted(got) == list(range(12))
+    np.testing.assert_allclose([got[t] for t in range(12)], want, rtol=1e-4, atol=1e-9)
+
+
+def test_records_are_long_rows_with_depth_order():
+    cfg = parse_config({"model": {"depth": 3, "batch_norm": True}})  # default: 20 epochs
+    result = train(cfg)
+    assert result.status == "completed" and result.steps == cfg.total_steps
+    assert all(set(r) == {"step", "name", "layer", "depth", "t", "value"} for r in result.metrics)
+    layers = [(row["layer"], row["depth"]) for row in result.layers]
+    assert layers == [
+        ("dense_0", 0),
+        ("bn_0", 0),
+        ("dense_1", 1),
+        ("bn_1", 1),
+        ("dense_2", 2),
+        ("bn_2", 2),
+        ("output", 3),
+    ]
+    steps = sorted({r["step"] for r in result.metrics})
+    every = cfg.train.record_every
+    assert steps == sorted(set(range(0, cfg.total_steps, every)) | {cfg.total_steps})
+    names = {r["name"] for r in result.metrics}
+    assert {
+        "loss",
+        "val_loss",
+        "accuracy",
+        "val_accuracy",
+        "grad_norm",
+        "grad_norm_clipped",
+        "weight_norm",
+        "update_ratio",
+        "saturated_fraction",
+    } <= names
+    last = rows(result, "val_accuracy", cfg.total_steps)[None]
+    assert last > 0.8, "the default tanh MLP learns the circle task"
+    # the decision boundary: a 40x40 grid at a steady cadence and at the end
+    assert [s["step"] for s in result.snapshots][-1] == cfg.total_steps
+    assert len(result.snapshots) >= 2
+    assert np.asarray(result.snapshots[-1]["values"]).shape == (40, 40)
+
+
+def test_same_config_and_seed_give_the_same_records():
+    cfg = parse_config({"model": {"dropout": 0.2}, "train": {"epochs": 2}})
+    a, b = train(cfg), train(cfg)
+    assert a.metrics == b.metrics and a.snapshots == b.snapshots
+    c = train(cfg.model_copy(update={"train": cfg.train.model_copy(update={"seed": 1})}))
+    assert c.metrics != a.metrics
+
+
+def test_divergence_is_an_outcome_with_the_step_and_finite_records():
+    cfg = parse_config(
+        {
+            "data": {"name": "plane"},
+            "model": {
+                "depth": 6,
+                "width": 32,
+                "activation": "relu",
+                "initializer": "random_normal",
+                "init_scale": 1.0,
+            },
+            "optimizer": {"name": "sgd", "learning_rate": 1.0},
+            "train": {"epochs": 3},
+        }
+    )
+    result = train(cfg)
+    assert result.status == "diverged"
+    assert isinstance(result.diverged_at, int) and 0 <= result.diverged_at < cfg.total_steps
+    assert result.reason.startswith(("loss became", "the gradient"))
+    assert max(r["step"] for r in result.metrics) == result.diverged_at
+    text = json.dumps(result.to_json_dict(), allow_nan=False)  # NaN/Inf never reach JSON
+    assert '"status": "diverged"' in text
+
+
+def test_stop_ends_the_run_as_stopped_with_records_kept():
+    trainer = Trainer(parse_config({"train": {"epochs": 50}}))
+    seen = []
+
+    def should_stop():
+        return len(seen) >= 1
+
+    events = []
+    for event in trainer.events(should_stop):
+        events.append(event)
+        if event["type"] == "records":
+            seen.append(event)
+    end = events[-1]
+    assert end["type"] == "end" and end["status"] == "stopped"
+    assert 0 < end["step"] < trainer.cfg.total_steps
+    assert any(e["type"] == "records" for e in events)
+
+
+def test_the_optimizer_in_the_trainer_is_unclipped_so_clipping_happens_once():
+    cfg = config(optimizer={"clipnorm": 1.0})
+    opt = make_optimizer(cfg)
+    assert opt.clipnorm is None and opt.global_clipnorm is None and opt.clipvalue is None
