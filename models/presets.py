@@ -126,36 +126,6 @@ PRESETS: dict[str, Preset] = {
             "same high learning rate leaves the net learning.",
             {**_DYING, "model.activation": "leaky_relu"},
         ),
-        Preset(
-            "adding_simple_rnn",
-            "Adding problem, SimpleRNN",
-            "A SimpleRNN's gradient with respect to early time steps vanishes.",
-            {
-                "data.name": "adding",
-                "data.seq_len": 50,
-                "data.n_samples": 2000,
-                "model.arch": "simple_rnn",
-                "model.depth": 1,
-                "model.width": 32,
-                "optimizer.clipnorm": 1.0,
-                "train.epochs": 5,
-            },
-        ),
-        Preset(
-            "adding_lstm",
-            "Adding problem, LSTM",
-            "An LSTM keeps the gradient to early time steps alive through its cell state.",
-            {
-                "data.name": "adding",
-                "data.seq_len": 50,
-                "data.n_samples": 2000,
-                "model.arch": "lstm",
-                "model.depth": 1,
-                "model.width": 32,
-                "optimizer.clipnorm": 1.0,
-                "train.epochs": 5,
-            },
-        ),
     ]
 }
 

@@ -1,0 +1,97 @@
+"""The headless CLI, as a user runs it: python -m models ..."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.config import RunConfig, count_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "models", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=600,
+    )
+
+
+def test_schema_is_the_config_json_schema():
+    out = cli("schema")
+    assert out.returncode == 0
+    schema = json.loads(out.stdout)
+    assert set(schema["properties"]) == {"data", "model", "optimizer", "train"}
+    depth = schema["$defs"]["ModelConfig"]["properties"]["depth"]
+    assert (depth["minimum"], depth["maximum"]) == (1, 64)
+
+
+def test_presets_lists_every_preset():
+    out = cli("presets", "--json")
+    assert out.returncode == 0
+    assert {"vanishing_sigmoid", "exploding", "dying_relu"} <= set(json.loads(out.stdout))
+
+
+def test_train_writes_the_run_record(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model": {"depth": 2}, "train": {"epochs": 2}}))
+    out_file = tmp_path / "run.json"
+    out = cli("train", str(config), "--out", str(out_file), "--set", "model.width=4")
+    assert out.returncode == 0, out.stderr
+    assert "completed at step" in out.stderr  # progress and outcome on stderr
+    run = json.loads(out_file.read_text())
+    assert run["status"] == "completed" and run["diverged_at"] is None
+    assert run["config"]["model"]["depth"] == 2 and run["config"]["model"]["width"] == 4
+    assert run["config"] == RunConfig.model_validate(run["config"]).model_dump(mode="json")
+    assert {"step", "name", "layer", "depth", "t", "value"} == set(run["metrics"][0])
+    assert run["steps"] == max(m["step"] for m in run["metrics"])
+
+
+def test_a_diverged_run_exits_zero_with_its_step():
+    out = cli("train", "--preset", "exploding", "--quiet")
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out.stdout)
+    assert run["status"] == "diverged" and isinstance(run["diverged_at"], int)
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ('{"model": {"depth": 100}}', "model.depth must be an integer from 1 to 64"),
+        ('{"model": {"activation": "swish"}}', "model.activation must be one of"),
+        ("{not json", "not valid JSON"),
+        ('{"data": {"noise": NaN}}', "NaN is not a valid number"),
+    ],
+)
+def test_an_invalid_config_exits_2_with_one_sentence(tmp_path, content, words):
+    config = tmp_path / "bad.json"
+    config.write_text(content)
+    out = cli("train", str(config))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+
+
+def test_bad_arguments_exit_2():
+    assert cli("train", "/nonexistent/config.json").returncode == 2
+    assert cli("train", "--preset", "nope").returncode == 2
+    assert cli("train", "--set", "model.depth=abc").returncode == 2
+    assert cli("train", "--set", "depth").returncode == 2
+
+
+def test_summary_reports_keras_parameter_counts():
+    out = cli("summary", "--preset", "vanishing_sigmoid")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    from models.presets import get_preset
+
+    assert summary["total_params"] == count_params(get_preset("vanishing_sigmoid").config())
+    assert summary["closed_form_params"] == summary["total_params"]
+    assert [layer["name"] for layer in summary["layers"]][0] == "dense_0"

@@ -1,0 +1,73 @@
+"""Each preset demonstrates its claim, measured by the trainer (not asserted by hand)."""
+
+import statistics
+
+import pytest
+
+from models.config import RunConfig
+from models.presets import PRESETS, get_preset
+from models.trainer import Trainer, collect, train
+
+
+def initial_grad_norms(name: str) -> list[float]:
+    """Per-Dense-layer gradient norm at step 0 (input first), stopping after the first call."""
+    trainer = Trainer(get_preset(name).config())
+    seen = []  # stop as soon as the first records arrived
+
+    def tap(events):
+        for event in events:
+            seen.extend([event] if event["type"] == "records" else [])
+            yield event
+
+    result = collect(trainer.cfg, tap(trainer.events(lambda: bool(seen))))
+    by_layer = {
+        r["depth"]: r["value"]
+        for r in result.metrics
+        if r["name"] == "grad_norm" and r["step"] == 0 and r["layer"].startswith(("dense", "out"))
+    }
+    return [by_layer[d] for d in sorted(by_layer)]
+
+
+def test_every_preset_is_a_valid_config_with_a_claim():
+    assert {"vanishing_sigmoid", "relu_he", "exploding", "exploding_clipnorm", "dying_relu"} <= set(
+        PRESETS
+    )
+    for preset in PRESETS.values():
+        assert isinstance(preset.config(), RunConfig) and preset.claim and preset.title
+    with pytest.raises(KeyError, match="unknown preset"):
+        get_preset("nope")
+
+
+def test_vanishing_and_its_three_fixes():
+    sigmoid = initial_grad_norms("vanishing_sigmoid")
+    assert len(sigmoid) == 11
+    assert sigmoid[0] / sigmoid[-1] < 1e-3, "first layer orders of magnitude below the last"
+    for fix in ("relu_he", "sigmoid_batchnorm", "sigmoid_residual"):
+        norms = initial_grad_norms(fix)
+        assert norms[0] / sigmoid[0] > 1e3, f"{fix}: the first layer's gradient is far larger"
+    relu = initial_grad_norms("relu_he")
+    assert 0.1 < relu[0] / relu[-2] < 10, "ReLU + He: within an order of magnitude"
+
+
+def test_exploding_diverges_and_clipnorm_tames_it():
+    wild = train(get_preset("exploding").config())
+    assert wild.status == "diverged" and wild.diverged_at is not None
+    tamed = train(get_preset("exploding_clipnorm").config())
+    assert tamed.status == "completed"
+    clipped = [r for r in tamed.metrics if r["name"] == "grad_norm_clipped"]
+    # clipnorm clips each variable alone: a Dense layer (kernel + bias) stays within sqrt(2)
+    assert max(r["value"] for r in clipped) <= 2**0.5 + 1e-5
+    assert max(r["value"] for r in tamed.metrics if r["name"] == "grad_norm") > 2**0.5
+
+
+def test_dying_relu_and_the_leaky_fix():
+    relu = train(get_preset("dying_relu").config())
+    leaky = train(get_preset("dying_relu_leaky").config())
+
+    def final(result, name):
+        last = result.steps
+        values = [r["value"] for r in result.metrics if r["name"] == name and r["step"] == last]
+        return statistics.mean(values)
+
+    assert final(relu, "dead_fraction") >= 0.15, "many ReLU units are dead for the whole batch"
+    assert final(leaky, "val_loss") < final(relu, "val_loss"), "LeakyReLU learns better"
