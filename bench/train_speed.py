@@ -49,7 +49,8 @@ def time_fit(cfg, data, epochs: int) -> tuple[int, float]:
 
 
 def time_ours(cfg, data, epochs: int) -> tuple[int, float]:
-    cfg = parse_config({**cfg.model_dump(), "train": {**cfg.train.model_dump(), "epochs": epochs + 1}})
+    train = {**cfg.train.model_dump(), "epochs": epochs + 1}
+    cfg = parse_config({**cfg.model_dump(), "train": train})
     warm_until = cfg.steps_per_epoch  # the first epoch is the warm-up: tracing
     start = start_step = end = end_step = None
     for event in Trainer(cfg, data).events():
@@ -72,9 +73,11 @@ def main() -> None:
     cfg = parse_config(ref)
     data = make_dataset(cfg.data)
     rates: dict[str, list[float]] = {"model.fit": [], "instrumented trainer": []}
-    print(f"reference: {cfg.model.depth}x{cfg.model.width} {cfg.model.activation} MLP, "
-          f"batch {cfg.train.batch_size}, {len(data.x_train)} train samples, "
-          f"record_every {cfg.train.record_every}")
+    print(
+        f"reference: {cfg.model.depth}x{cfg.model.width} {cfg.model.activation} MLP, "
+        f"batch {cfg.train.batch_size}, {len(data.x_train)} train samples, "
+        f"record_every {cfg.train.record_every}"
+    )
     print(f"{'round':>5}  {'method':<22}{'steps':>8}{'seconds':>10}{'steps/s':>10}")
     for r in range(args.rounds):
         for name, timer in (("model.fit", time_fit), ("instrumented trainer", time_ours)):

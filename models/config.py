@@ -202,8 +202,9 @@ class RunConfig(_Section):
             )
         if arch == "mlp" and task.is_sequence:
             raise ValueError(
-                f"model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane or "
-                f"multigauss), not the sequence task {self.data.name!r}; use simple_rnn, lstm or gru"
+                "model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane "
+                f"or multigauss), not the sequence task {self.data.name!r}; "
+                "use simple_rnn, lstm or gru"
             )
         if arch in RECURRENT_ARCHS:
             if self.model.batch_norm:
@@ -216,8 +217,8 @@ class RunConfig(_Section):
                 )
             if self.model.activation == "prelu":
                 raise ValueError(
-                    "model.activation 'prelu' has weights of its own and cannot be a recurrent cell's "
-                    "activation; choose tanh, sigmoid, relu, leaky_relu, elu, gelu or linear"
+                    "model.activation 'prelu' has weights of its own and cannot be a recurrent "
+                    "cell's activation; choose tanh, sigmoid, relu, leaky_relu, elu, gelu or linear"
                 )
         active = [
             n for n in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self.optimizer, n)
@@ -274,7 +275,7 @@ def recurrent_params(arch: str, units: int, input_dim: int) -> int:
 
 
 def count_params(cfg: RunConfig) -> int:
-    """Total parameters (trainable and not) of the model :func:`models.builders.build_model` makes."""
+    """Total parameters (trainable and not) of the model that models.builders builds."""
     m, task = cfg.model, TASKS[cfg.data.name]
     total, fan_in = 0, task.input_dim
     for _ in range(m.depth):
@@ -447,7 +448,7 @@ def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:
 
 
 def to_flat(cfg: RunConfig, only_changed: bool = False) -> dict[str, Any]:
-    """Dotted-path view, e.g. {'model.depth': 4, ...}; with only_changed, fields off their default."""
+    """Dotted-path view, e.g. {'model.depth': 4, ...}; only_changed: fields off their default."""
     dumped = cfg.model_dump()
     flat = {f"{s}.{k}": v for s, section in dumped.items() for k, v in section.items()}
     if only_changed:

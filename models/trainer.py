@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import keras
+import numpy as np
 import tensorflow as tf
 
 from models.builders import build_network, loss_for, make_optimizer
@@ -31,12 +31,13 @@ from models.datasets import Dataset, grid_for, make_dataset
 
 EVAL_MAX = 1000  # validation metrics use at most this many test samples, every record
 GRID_RESOLUTION = 40  # decision-boundary snapshot: GRID_RESOLUTION^2 points
-JIT = os.environ.get("GRADIENT_LAB_JIT", "1") == "1"
-CALL_SECONDS = 0.1
-MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most  # target duration of one compiled call: bounds stop latency and chart lag
+JIT = os.environ.get("GRADIENT_LAB_JIT", "1") == "1"  # XLA; GRADIENT_LAB_JIT=0 to compare
+CALL_SECONDS = 0.1  # target duration of one compiled call: bounds stop latency and chart lag
+MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most
 
 # A unit is "saturated" where its derivative is below a tenth of its maximum:
-# tanh' = 1 - a^2 < 0.1  <=>  |a| > 0.949;  sigmoid' = a(1 - a) < 0.025  <=>  a < 0.026 or a > 0.974.
+# tanh' = 1 - a^2 < 0.1  <=>  |a| > 0.949;
+# sigmoid' = a(1 - a) < 0.025  <=>  a < 0.026 or a > 0.974.
 TANH_TAIL = math.sqrt(0.9)
 SIGMOID_TAIL = (1 - math.sqrt(0.9)) / 2
 
@@ -54,7 +55,7 @@ def _group_norms(tensors: list[tf.Tensor], groups: list[list[int]]) -> tf.Tensor
 
 
 def clip_gradients(grads: list[tf.Tensor], cfg: RunConfig) -> list[tf.Tensor]:
-    """Keras' clipping rules: clipnorm per variable, global_clipnorm over all, clipvalue per element."""
+    """Keras' clipping: clipnorm per variable, global_clipnorm over all, clipvalue per element."""
     rule = cfg.optimizer.clipping
     if rule is None:
         return grads
@@ -169,7 +170,7 @@ class Trainer:
         return data_loss, reg
 
     def _apply_if(self, ok, grads):
-        """Clip and step only when the step is finite: a poisoned update never reaches the weights."""
+        """Clip and step only if the step is finite: a poisoned update never reaches the weights."""
 
         def step():
             self.optimizer.apply(clip_gradients(grads, self.cfg), self.variables)
@@ -255,8 +256,8 @@ class Trainer:
         clipped = clip_gradients(grads, self.cfg)  # what the optimizer applies
         before = [tf.identity(v) for v in self.variables]
         ok = tf.math.is_finite(total) & tf.math.is_finite(tf.linalg.global_norm(grads))
-        applied = self._apply_if(ok & apply, grads)
-        deltas = [v - b for v, b in zip(self.variables, before)]
+        self._apply_if(ok & apply, grads)
+        deltas = [v - b for v, b in zip(self.variables, before, strict=True)]
         out = {
             "loss": data_loss,
             "reg_loss": reg,
@@ -335,7 +336,7 @@ class Trainer:
                 if act in RELU_FAMILY
                 else ("saturated_fraction", "saturated")
             )
-            for info, v in zip(self.net.activations, out.get(key, ())):
+            for info, v in zip(self.net.activations, out.get(key, ()), strict=True):
                 rows.append(_row(step, name, float(v), info.name, info.depth))
         for t, v in enumerate(out.get("input_grad_norm", ())):
             rows.append(_row(step, "input_grad_norm", float(v), t=t))

@@ -6,6 +6,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from models.config import (
     FIELDS,
@@ -32,7 +33,7 @@ def test_empty_config_is_the_default_run():
     cfg = parse_config({})
     assert cfg == RunConfig()
     assert cfg.model.arch == "mlp" and cfg.data.name == "circle"
-    assert 0 < cfg.total_steps and 0 < cfg.param_count <= MAX_PARAMS
+    assert cfg.total_steps > 0 and 0 < cfg.param_count <= MAX_PARAMS
 
 
 def test_every_field_has_a_default_and_a_description():
@@ -71,7 +72,7 @@ def test_bounds_are_the_documented_ones():
     assert (FIELDS["optimizer.learning_rate"].gt, FIELDS["optimizer.learning_rate"].le) == (0, 100)
     assert (FIELDS["data.n_samples"].ge, FIELDS["data.n_samples"].le) == (16, 20000)
     assert (FIELDS["data.seq_len"].ge, FIELDS["data.seq_len"].le) == (2, 500)
-    assert "an integer from 1 to 64" == FIELDS["model.depth"].allowed()
+    assert FIELDS["model.depth"].allowed() == "an integer from 1 to 64"
 
 
 def test_unknown_fields_and_sections_are_rejected_by_name():
@@ -134,7 +135,7 @@ def test_nan_and_inf_never_enter_a_config(bad):
 def test_json_literals_nan_and_infinity_are_refused():
     for literal in ("NaN", "Infinity", "-Infinity"):
         with pytest.raises(ConfigError, match="not a valid number"):
-            config_from_json('{"data": {"noise": %s}}' % literal)
+            config_from_json(f'{{"data": {{"noise": {literal}}}}}')
 
 
 def test_hostile_json_is_one_sentence_not_a_traceback():
@@ -226,5 +227,5 @@ def test_diff_and_with_changes():
 
 def test_configs_are_immutable():
     cfg = RunConfig()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         cfg.model.depth = 3  # type: ignore[misc]
