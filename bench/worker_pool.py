@@ -7,7 +7,7 @@
    (spawn-free: the worker is already up; it pays only messaging and its own tracing).
 2. Memory: one worker (recycling off) runs `--jobs` jobs back to back; its RSS after job 1 and
    after the last shows how much TensorFlow keeps per model built. The pool's recycling
-   (max_jobs_per_worker, default 20) bounds that growth; the RSS of a recycled pool is reported too.
+   (max_jobs_per_worker, default 10) bounds that growth; the RSS of a recycled pool is reported too.
 """
 
 from __future__ import annotations

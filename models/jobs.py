@@ -220,7 +220,7 @@ class JobPool:
         max_workers: int = 2,
         max_queue: int = 100,
         time_limit: float = 600.0,  # seconds of wall time per job, counted from its start
-        max_jobs_per_worker: int = 20,  # then the worker is replaced: bounds TensorFlow's growth
+        max_jobs_per_worker: int = 10,  # then the worker is replaced: each run grows it ~35 MB
         runner: str = DEFAULT_RUNNER,
         cancel_grace: float = 1.0,  # seconds a runner gets to honour a stop before its worker dies
         max_per_owner: int | None = None,  # queued + running jobs one owner (session) may have

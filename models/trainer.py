@@ -43,6 +43,10 @@ SIGMOID_TAIL = (1 - math.sqrt(0.9)) / 2
 
 Record = dict[str, Any]
 
+# Each run compiles its own functions by design; TensorFlow's "retracing" warning would only
+# repeat that on every job.
+tf.get_logger().setLevel("ERROR")
+
 
 def _row(step: int, name: str, value: float, layer=None, depth=None, t=None) -> Record:
     return {"step": step, "name": name, "layer": layer, "depth": depth, "t": t, "value": value}
