@@ -34,6 +34,7 @@ GRID_RESOLUTION = 40  # decision-boundary snapshot: GRID_RESOLUTION^2 points
 JIT = os.environ.get("GRADIENT_LAB_JIT", "1") == "1"  # XLA; GRADIENT_LAB_JIT=0 to compare
 CALL_SECONDS = 0.1  # target duration of one compiled call: bounds stop latency and chart lag
 MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most
+MAX_INDICES_PER_CALL = 262_144  # and at most this many sample indices (1 MB) sent per call
 
 # A unit is "saturated" where its derivative is below a tenth of its maximum:
 # tanh' = 1 - a^2 < 0.1  <=>  |a| > 0.949;
@@ -130,7 +131,8 @@ class Trainer:
         # calls pad idx and pass the real row count n), so XLA compiles it once per run; XLA fuses
         # each step's hundreds of tiny ops, which is where a small model's time goes.
         every = cfg.train.record_every
-        self.max_rows = every * max(1, MAX_ROWS_PER_CALL // every)
+        rows = min(MAX_ROWS_PER_CALL, MAX_INDICES_PER_CALL // self.batch_size)
+        self.max_rows = every * max(1, rows // every)
         self.chunk = tf.function(
             self._chunk,
             jit_compile=JIT,
