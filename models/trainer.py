@@ -396,7 +396,8 @@ class Trainer:
                 more, out = self._measure(done)
                 rows += more
             # One event per call: "step" is its last recorded step, "done" the steps trained.
-            yield {"type": "records", "step": rows[-1]["step"], "done": done, "records": rows}
+            last = rows[-1]["step"] if rows else done  # rows can all be non-finite when diverging
+            yield {"type": "records", "step": last, "done": done, "records": rows}
             if bad >= 0:
                 diverged_at, reason, step = done, _divergence_reason(out), done
                 break
