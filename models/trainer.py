@@ -175,11 +175,12 @@ class Trainer:
         reg = tf.add_n(self.model.losses) if self.model.losses else tf.constant(0.0)
         return data_loss, reg
 
-    def _apply_if(self, ok, grads):
+    def _apply_if(self, ok, grads, clipped=None):
         """Clip and step only if the step is finite: a poisoned update never reaches the weights."""
 
         def step():
-            self.optimizer.apply(clip_gradients(grads, self.cfg), self.variables)
+            applied = clip_gradients(grads, self.cfg) if clipped is None else clipped
+            self.optimizer.apply(applied, self.variables)
             return tf.constant(True)
 
         return tf.cond(ok, step, lambda: tf.constant(False))
@@ -260,9 +261,10 @@ class Trainer:
         all_grads = tape.gradient(total, targets)
         grads = all_grads[: len(self.variables)]  # pre-clip, as the tape gives them
         clipped = clip_gradients(grads, self.cfg)  # what the optimizer applies
+        grad_norm = _group_norms(grads, self.groups)  # also the finiteness check: one pass
         before = [tf.identity(v) for v in self.variables]
-        ok = tf.math.is_finite(total) & tf.math.is_finite(tf.linalg.global_norm(grads))
-        self._apply_if(ok & apply, grads)
+        ok = tf.math.is_finite(total) & tf.reduce_all(tf.math.is_finite(grad_norm))
+        self._apply_if(ok & apply, grads, clipped)  # clipped once, recorded and applied
         deltas = [v - b for v, b in zip(self.variables, before, strict=True)]
         out = {
             "loss": data_loss,
@@ -271,7 +273,7 @@ class Trainer:
             "val_loss": val_loss,
             "val_metric": val_metric,
             "finite": tf.cast(ok, tf.float32),
-            "grad_norm": _group_norms(grads, self.groups),
+            "grad_norm": grad_norm,
             "grad_norm_clipped": _group_norms(clipped, self.groups),
             "weight_norm": _group_norms(before, self.groups),
             "update_norm": _group_norms(deltas, self.groups),
