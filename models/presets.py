@@ -130,6 +130,14 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+# Presets that answer one question together, trained side by side (the first is config A).
+COMPARISONS: dict[str, tuple[str, ...]] = {
+    "vanishing_fixes": ("vanishing_sigmoid", "relu_he", "sigmoid_batchnorm", "sigmoid_residual"),
+    "exploding_clip": ("exploding", "exploding_clipnorm"),
+    "dying_relu_fix": ("dying_relu", "dying_relu_leaky"),
+}
+
+
 def get_preset(name: str) -> Preset:
     if name not in PRESETS:
         raise KeyError(f"unknown preset {name!r}; presets are {', '.join(PRESETS)}")

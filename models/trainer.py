@@ -18,8 +18,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import keras
 import numpy as np
@@ -28,6 +26,7 @@ import tensorflow as tf
 from models.builders import build_network, loss_for, make_optimizer
 from models.config import RELU_FAMILY, SATURATING, RunConfig, parse_config
 from models.datasets import Dataset, grid_for, make_dataset
+from models.record import Record, RunResult, collect
 
 EVAL_MAX = 1000  # validation metrics use at most this many test samples, every record
 GRID_RESOLUTION = 40  # decision-boundary snapshot: GRID_RESOLUTION^2 points
@@ -42,7 +41,6 @@ MAX_INDICES_PER_CALL = 262_144  # and at most this many sample indices (1 MB) se
 TANH_TAIL = math.sqrt(0.9)
 SIGMOID_TAIL = (1 - math.sqrt(0.9)) / 2
 
-Record = dict[str, Any]
 
 # Each run compiles its own functions by design; TensorFlow's "retracing" warning would only
 # repeat that on every job.
@@ -70,34 +68,6 @@ def clip_gradients(grads: list[tf.Tensor], cfg: RunConfig) -> list[tf.Tensor]:
     if name == "global_clipnorm":
         return tf.clip_by_global_norm(grads, c)[0]
     return [tf.clip_by_value(g, -c, c) for g in grads]
-
-
-@dataclass
-class RunResult:
-    """Everything a run produced: what RUN.json holds."""
-
-    config: RunConfig
-    status: str = "running"
-    diverged_at: int | None = None
-    reason: str | None = None
-    steps: int = 0
-    wall_time: float = 0.0
-    layers: list[dict] = field(default_factory=list)
-    metrics: list[Record] = field(default_factory=list)
-    snapshots: list[dict] = field(default_factory=list)
-
-    def to_json_dict(self) -> dict:
-        return {
-            "config": self.config.model_dump(mode="json"),
-            "status": self.status,
-            "diverged_at": self.diverged_at,
-            "reason": self.reason,
-            "steps": self.steps,
-            "wall_time": round(self.wall_time, 3),
-            "layers": self.layers,
-            "metrics": self.metrics,
-            "snapshots": self.snapshots,
-        }
 
 
 class Trainer:
@@ -350,9 +320,10 @@ class Trainer:
             rows.append(_row(step, "input_grad_norm", float(v), t=t))
         return [r for r in rows if math.isfinite(r["value"])]  # NaN/Inf never reach JSON
 
-    def _snapshot(self, step: int) -> dict:
+    def _snapshot(self, step: int, eager: bool = False) -> dict:
         xs, ys, points = self.grid
-        values = self.predict(points).numpy()[:, 0].reshape(len(ys), len(xs))
+        predict = (lambda p: self.model(p, training=False)) if eager else self.predict
+        values = predict(points).numpy()[:, 0].reshape(len(ys), len(xs))
         return {
             "type": "snapshot",
             "step": step,
@@ -363,6 +334,12 @@ class Trainer:
                 np.clip(np.nan_to_num(values.astype(np.float64)), -1e6, 1e6), 4
             ).tolist(),
         }
+
+    def _measure_eager(self, step: int) -> list[Record]:
+        """Record the state at `step` eagerly: no tracing or compiling, so it is quick to get."""
+        idx = tf.constant(self.batch_indices(step, step + 1)[0])
+        out = self._instrumented_step(idx, tf.constant(False))
+        return self._records(step, {k: v.numpy() for k, v in out.items()}, applied=False)
 
     def _measure(self, step: int) -> tuple[list[Record], dict]:
         """Record the current state at `step` without updating the weights."""
@@ -379,8 +356,13 @@ class Trainer:
             "layers": self.layer_table(),
             "params": self.model.count_params(),
         }
+        # Step 0 is measured eagerly before anything compiles, so the first charts appear in a
+        # fraction of a second while XLA compiles the training function (seconds for deep nets).
+        yield {"type": "records", "step": 0, "done": 0, "records": self._measure_eager(0)}
+        if self.grid is not None:
+            yield self._snapshot(0, eager=True)
         step, status, diverged_at, reason = 0, "completed", None, None
-        next_snapshot, records_per_call = 0, 1  # the first call is small: a chart appears fast
+        next_snapshot, records_per_call = cfg.train.snapshot_every, 1  # first call: small
         while step < total:
             if should_stop():
                 status, reason = "stopped", "stopped by the user"
@@ -393,7 +375,10 @@ class Trainer:
             rows: list[Record] = []
             for r in range(len(arrays["loss"])):
                 out = {k: v[r] for k, v in arrays.items()}
-                rows += self._records(step + r * every, out, applied=bool(out["finite"] > 0.5))
+                more = self._records(step + r * every, out, applied=bool(out["finite"] > 0.5))
+                if step + r == 0:  # step 0 went out eagerly; only its update ratios are new
+                    more = [row for row in more if row["name"] == "update_ratio"]
+                rows += more
             if bad % every and bad > 0:  # diverged on a plain step: record the state there
                 more, out = self._measure(done)
                 rows += more
@@ -439,30 +424,6 @@ def iter_events(cfg: RunConfig | dict, should_stop: Callable[[], bool] = lambda:
     """The worker entry point: validate, build, train, yield events (see module docstring)."""
     cfg = parse_config(cfg)
     yield from Trainer(cfg).events(should_stop)
-
-
-def collect(
-    cfg: RunConfig, events: Iterator[dict], on_event: Callable[[dict], None] | None = None
-) -> RunResult:
-    """Gather a stream of trainer (or job) events into a RunResult."""
-    result = RunResult(cfg)
-    for event in events:
-        if on_event is not None:
-            on_event(event)
-        kind = event["type"]
-        if kind == "start":
-            result.layers = event["layers"]
-        elif kind == "records":
-            result.metrics.extend(event["records"])
-        elif kind == "snapshot":
-            result.snapshots.append({k: v for k, v in event.items() if k != "type"})
-        elif kind == "end":
-            result.status = event["status"]
-            result.diverged_at = event.get("diverged_at")
-            result.reason = event.get("reason")
-            result.steps = event.get("step", 0)
-            result.wall_time = event.get("wall_time", 0.0)
-    return result
 
 
 def train(

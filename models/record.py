@@ -1,0 +1,84 @@
+"""The run record: what one run produced, folded from the trainer's (or a job's) events.
+
+The CLI writes it as RUN.json and the dashboard downloads the same JSON, plus the metrics as
+long-form CSV. This module imports no TensorFlow, so the dashboard's server process folds job
+events into a record as they stream in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.config import RunConfig
+
+Record = dict[str, Any]  # one long row: {"step", "name", "layer", "depth", "t", "value"}
+CSV_COLUMNS = ("step", "name", "layer", "depth", "t", "value")
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced: what RUN.json holds. Fold events in with :meth:`add`."""
+
+    config: RunConfig
+    status: str = "running"
+    diverged_at: int | None = None
+    reason: str | None = None
+    steps: int = 0  # steps trained so far (the final count once the run ended)
+    total_steps: int = 0
+    params: int | None = None
+    wall_time: float = 0.0
+    layers: list[dict] = field(default_factory=list)
+    metrics: list[Record] = field(default_factory=list)
+    snapshots: list[dict] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Fold one trainer or job event into the record; unknown event types are ignored."""
+        kind = event.get("type")
+        if kind == "start":
+            self.layers = event["layers"]
+            self.total_steps = event.get("total_steps", 0)
+            self.params = event.get("params")
+        elif kind == "records":
+            self.metrics.extend(event["records"])
+            self.steps = max(self.steps, event.get("done", 0))
+        elif kind == "snapshot":
+            self.snapshots.append({k: v for k, v in event.items() if k != "type"})
+        elif kind == "end":
+            self.status = event["status"]
+            self.diverged_at = event.get("diverged_at")
+            self.reason = event.get("reason")
+            self.steps = event.get("step", self.steps)
+            self.wall_time = event.get("wall_time", 0.0)
+
+    def to_json_dict(self) -> dict:
+        return {
+            "config": self.config.model_dump(mode="json"),
+            "status": self.status,
+            "diverged_at": self.diverged_at,
+            "reason": self.reason,
+            "steps": self.steps,
+            "wall_time": round(self.wall_time, 3),
+            "layers": self.layers,
+            "metrics": self.metrics,
+            "snapshots": self.snapshots,
+        }
+
+
+def collect(
+    cfg: RunConfig,
+    events: Iterable[dict],
+    on_event: Callable[[dict], None] | None = None,
+) -> RunResult:
+    """Gather a stream of trainer (or job) events into a RunResult."""
+    result = RunResult(cfg)
+    for event in events:
+        if on_event is not None:
+            on_event(event)
+        result.add(event)
+    return result
