@@ -1,0 +1,600 @@
+"""Gradient Lab's charts: pure functions from tidy pandas frames to Altair charts.
+
+This module owns how the lab draws a run: loss curves, per-layer gradient norms (with the clip
+threshold), the layer x step gradient heatmap, the latest per-layer bars and the decision
+boundary. It imports only altair, numpy and pandas: no streamlit, no I/O, no TensorFlow.
+
+Every user-facing string (titles, axis, legend and tooltip titles, the names of metrics and
+splits shown in legends) is read from the ``labels`` mapping each function takes, so pages pass
+their translation table; ``LABEL_KEYS`` lists every key read here.
+
+Log scales: a gradient norm of exactly 0 (a dead layer) cannot sit on a log axis. Rather than
+dropping those rows, which would make a dead layer look like a run that stopped, values <= 0
+are CLAMPED to a floor one decade below the smallest positive value drawn (``_log_floor``), and
+log axes start at that floor: a zero norm lies on the axis line or has no bar, and is the
+darkest cell of the heatmap. Tooltips show the raw value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+LABEL_KEYS: tuple[str, ...] = (
+    # shared field titles
+    "run",
+    "step",
+    "value",
+    "metric",
+    "layer",
+    "depth",
+    "split",
+    # metric and split names shown as legend entries
+    "loss",
+    "val_loss",
+    "accuracy",
+    "val_accuracy",
+    "train",
+    "validation",
+    "test",
+    # gradient norms and clipping
+    "grad_norm",
+    "log10_grad_norm",
+    "norm_kind",
+    "pre_clip",
+    "applied_norm",
+    "clip_threshold",
+    "clipnorm",
+    "global_clipnorm",
+    # unit health
+    "dead_fraction",
+    "saturated_fraction",
+    # decision boundary
+    "x0",
+    "x1",
+    "prediction",
+    "label",
+    # chart titles
+    "title_loss",
+    "title_accuracy",
+    "title_grad_norm",
+    "title_heatmap",
+    "title_layer_bars",
+    "title_boundary",
+)
+
+CLIP_RULES = ("clipnorm", "global_clipnorm", "clipvalue")
+# clipvalue clips elements, so it has no norm line. The line marks the threshold itself: under
+# clipnorm a layer's applied norm may sit above it (each variable, kernel and bias, is clipped
+# alone), under global_clipnorm below it (the norm over all layers is clipped).
+NORM_RULES = ("clipnorm", "global_clipnorm")
+FRACTIONS = ("dead_fraction", "saturated_fraction")
+
+# Concatenated panels cannot use width="container" in Vega-Lite, so their sizes are fixed:
+# two small multiples and a legend fit half of a wide Streamlit page.
+PANEL_WIDTH = 200
+PANEL_HEIGHT = 200
+WIDE_WIDTH = 600  # stacked (vconcat) loss and accuracy panels get a whole row
+BOUNDARY_SIZE = 260  # one run; small multiples use PANEL_WIDTH
+COLUMNS = 2  # up to 4 runs wrap into 2 x 2 panels
+FADED = 0.15  # opacity of lines the legend selection did not pick
+TINY = 1e-12  # floor for log scales when every value is 0
+SOLID, DASHED = [1, 0], [6, 3]
+DARK = "#222222"
+# Dark = small: vanishing gradients read as a dark band. The yellow end is cut off for lines,
+# where it would be nearly invisible on white.
+SEQUENTIAL = "viridis"
+LINE_SCHEME = alt.SchemeParams(SEQUENTIAL, extent=[0.0, 0.85])
+DIVERGING = "blueorange"
+DIVERGING_REGRESSION = "purpleorange"  # a different palette: a value, not a class probability
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def runs_in(frame: pd.DataFrame) -> list[str]:
+    """The run ids present in ``frame`` (column ``run``), sorted."""
+    return sorted({str(r) for r in frame["run"].dropna().unique()})
+
+
+def thin_steps(metrics: pd.DataFrame, max_steps: int = 300) -> pd.DataFrame:
+    """At most ``max_steps`` evenly spaced distinct steps per run, always the first and last.
+
+    Keeps every row of a kept step, so the metrics of one step stay together. Returns a new frame;
+    frames with few steps come back unchanged (as a copy).
+    """
+    if max_steps < 2:
+        raise ValueError(f"max_steps must be at least 2 (the first and last step), not {max_steps}")
+    run = metrics["run"].to_numpy()
+    step = metrics["step"].to_numpy()
+    keep = np.zeros(len(metrics), dtype=bool)
+    for r in pd.unique(run):
+        in_run = run == r
+        distinct = np.unique(step[in_run])
+        if len(distinct) > max_steps:
+            picks = np.unique(np.linspace(0, len(distinct) - 1, max_steps).round().astype(int))
+            distinct = distinct[picks]
+        keep |= in_run & np.isin(step, distinct)
+    return metrics[keep]
+
+
+def _rows(metrics: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """The rows of the named metrics, with clean dtypes and only the columns charts use."""
+    rows = metrics[metrics["name"].isin(names)]
+    return pd.DataFrame(
+        {
+            "run": rows["run"].astype(str),
+            "step": rows["step"].astype("int64"),
+            "name": rows["name"].astype(str),
+            "layer": rows["layer"].astype(str),
+            "depth": pd.to_numeric(rows["depth"], errors="coerce"),
+            "value": rows["value"].astype(float),
+        }
+    ).reset_index(drop=True)
+
+
+def _by_depth(frame: pd.DataFrame) -> list[str]:
+    """Layer names from the input (depth 0) to the output; ties broken by name."""
+    depth = frame.groupby("layer", as_index=False)["depth"].min()
+    return depth.sort_values(["depth", "layer"], na_position="last")["layer"].tolist()
+
+
+def _log_floor(values: pd.Series) -> float:
+    """Where values <= 0 go on a log scale: see the module docstring for why they are kept."""
+    positive = values[values > 0]
+    return float(positive.min()) / 10 if len(positive) else TINY
+
+
+def _log_scale(floor: float) -> alt.Scale:
+    return alt.Scale(type="log", domainMin=floor, nice=False)
+
+
+def _fade(pick: alt.Parameter) -> dict:
+    return alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(FADED))
+
+
+def _run_title(labels: Mapping[str, str], run: str) -> str:
+    return f"{labels['run']} {run}"
+
+
+def _panels(charts: list[alt.TopLevelMixin], title: str, **shared: str) -> alt.ConcatChart:
+    """One panel per run, wrapped in rows of COLUMNS, with the named scales shared."""
+    return alt.concat(*charts, columns=COLUMNS, title=title).resolve_scale(**shared)
+
+
+def _filled(field: str, title: str, scale: alt.Scale) -> dict[str, alt.Color | alt.Stroke]:
+    # Rects stroked in their own fill colour: antialiasing otherwise leaves hairline seams
+    # between neighbouring cells.
+    return {
+        "color": alt.Color(field, title=title, scale=scale),
+        "stroke": alt.Stroke(field, scale=scale, legend=None),
+    }
+
+
+def _hover(base: alt.Chart) -> alt.Chart:
+    # Vega's tooltip on a line reports the line's FIRST point, so lines carry only their
+    # identity in the tooltip and invisible points (still hit-tested) carry the values.
+    return base.mark_circle(size=60, opacity=0)
+
+
+# -- loss and accuracy -------------------------------------------------------------------------
+
+
+def loss_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
+    """Loss and validation loss vs step; a second panel for accuracy when it was recorded.
+
+    One run: colour = metric. Several runs: colour = run, so the runs overlay. Train lines are
+    solid and validation lines dashed. Clicking a legend entry highlights it.
+    """
+    order = ["loss", "val_loss", "accuracy", "val_accuracy"]
+    rows = _rows(metrics, order)
+    names = sorted(set(rows["name"]), key=order.index)
+    split = [labels["train"], labels["validation"]]
+    df = rows[["run", "step", "value"]].assign(
+        metric=rows["name"].map({n: labels[n] for n in names}),
+        split=np.where(rows["name"].str.startswith("val_"), split[1], split[0]),
+        panel=rows["name"].str.removeprefix("val_"),
+    )
+    several = len(runs_in(df)) > 1
+    key, domain = ("run", runs_in(df)) if several else ("metric", [labels[n] for n in names])
+    pick = alt.selection_point(fields=[key], bind="legend")
+    base = alt.Chart(df).encode(
+        x=alt.X("step:Q", title=labels["step"]),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("metric:N", title=labels["metric"]),
+            alt.Tooltip("step:Q", title=labels["step"]),
+            alt.Tooltip("value:Q", title=labels["value"], format=".4g"),
+        ],
+    )
+
+    def panel(name: str, title: str, y: alt.Y) -> alt.LayerChart:
+        # The loss panel owns the selection; the accuracy panel's lines only read it.
+        part = base.transform_filter(alt.datum.panel == name).encode(y=y)
+        lines = part.mark_line().encode(
+            color=alt.Color(f"{key}:N", title=labels[key], sort=domain),
+            strokeDash=alt.StrokeDash(
+                "split:N",
+                title=labels["split"],
+                scale=alt.Scale(domain=split, range=[SOLID, DASHED]),
+            ),
+            opacity=_fade(pick),
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("metric:N", title=labels["metric"]),
+            ],
+        )
+        owner = lines.add_params(pick) if name == "loss" else lines
+        return alt.layer(owner, _hover(part), title=title)
+
+    loss = panel("loss", labels["title_loss"], alt.Y("value:Q", title=labels["loss"]))
+    if not {"accuracy", "val_accuracy"} & set(names):
+        return loss.properties(width="container", height=PANEL_HEIGHT)
+    unit = alt.Scale(domain=[0, 1])
+    accuracy = panel(
+        "accuracy", labels["title_accuracy"], alt.Y("value:Q", title=labels["accuracy"], scale=unit)
+    )
+    size = {"width": WIDE_WIDTH, "height": PANEL_HEIGHT}
+    return alt.vconcat(loss.properties(**size), accuracy.properties(**size))
+
+
+# -- gradient norms over steps -----------------------------------------------------------------
+
+
+def _check_clip(clip: tuple[str, float] | None) -> None:
+    if clip is None:
+        return
+    rule, threshold = clip
+    if rule not in CLIP_RULES:
+        raise ValueError(f"clip rule must be one of {', '.join(CLIP_RULES)}, not {rule!r}")
+    if not threshold > 0:
+        raise ValueError(f"clip threshold must be positive, not {threshold}")
+
+
+def grad_norm_chart(
+    metrics: pd.DataFrame,
+    labels: Mapping[str, str],
+    clip: tuple[str, float] | None = None,
+) -> alt.TopLevelMixin:
+    """Per-layer gradient norm vs step on a log axis, one line per layer coloured by depth.
+
+    ``clip`` = (rule, threshold) with rule in CLIP_RULES adds the applied (post-clip) norms as
+    dashed lines and, for norm rules, the threshold as a labelled horizontal rule. Several runs:
+    one panel per run, all on the same scales.
+    """
+    _check_clip(clip)
+    rows = _rows(metrics, ("grad_norm", "grad_norm_clipped") if clip else ("grad_norm",))
+    kinds = [labels["pre_clip"], labels["applied_norm"]]
+    floor = _log_floor(rows["value"])
+    df = rows[["run", "step", "layer", "depth", "value"]].assign(
+        plot_value=rows["value"].clip(lower=floor),
+        kind=np.where(rows["name"] == "grad_norm", kinds[0], kinds[1]),
+    )
+    rule = clip is not None and clip[0] in NORM_RULES
+    if rule:
+        floor = min(floor, clip[1])  # a threshold below every norm stays in view
+    log_y = alt.Y("plot_value:Q", title=labels["grad_norm"], scale=_log_scale(floor))
+    # Legend binding needs the legend's field to be the selection's field, so colour encodes
+    # the layer NAME, its domain ordered by depth on a sequential scheme: colour follows depth.
+    color = alt.Color(
+        "layer:O", title=labels["layer"], sort=_by_depth(df), scale=alt.Scale(scheme=LINE_SCHEME)
+    )
+    dash = alt.StrokeDash(
+        "kind:N", title=labels["norm_kind"], scale=alt.Scale(domain=kinds, range=[SOLID, DASHED])
+    )
+    # One selection, owned by the first panel and read by all (Altair warns when the same
+    # selection is added to several concatenated views).
+    pick = alt.selection_point(fields=["layer"], bind="legend")
+    extra = _threshold_layers(clip, labels, log_y) if rule else []
+
+    def panel(part: pd.DataFrame, owner: bool = True) -> alt.LayerChart:
+        base = alt.Chart(part).encode(
+            x=alt.X("step:Q", title=labels["step"]),
+            y=log_y,
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("layer:N", title=labels["layer"]),
+                alt.Tooltip("depth:Q", title=labels["depth"]),
+                alt.Tooltip("kind:N", title=labels["norm_kind"]),
+                alt.Tooltip("step:Q", title=labels["step"]),
+                alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
+            ],
+        )
+        lines = base.mark_line().encode(
+            color=color,
+            opacity=_fade(pick),
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("layer:N", title=labels["layer"]),
+                alt.Tooltip("kind:N", title=labels["norm_kind"]),
+            ],
+        )
+        if clip:
+            lines = lines.encode(strokeDash=dash)
+        return alt.layer(lines.add_params(pick) if owner else lines, _hover(base), *extra)
+
+    runs = runs_in(df)
+    if len(runs) <= 1:
+        return panel(df).properties(
+            title=labels["title_grad_norm"], width="container", height=PANEL_HEIGHT
+        )
+    charts = [
+        panel(df[df["run"] == r], owner=i == 0).properties(
+            title=_run_title(labels, r), width=PANEL_WIDTH, height=PANEL_HEIGHT
+        )
+        for i, r in enumerate(runs)
+    ]
+    return _panels(charts, labels["title_grad_norm"], x="shared", y="shared", color="shared")
+
+
+def _threshold_layers(
+    clip: tuple[str, float], labels: Mapping[str, str], log_y: alt.Y
+) -> list[alt.Chart]:
+    """A horizontal rule at the clip threshold and its label, on the lines' log scale."""
+    rule, threshold = clip
+    df = pd.DataFrame(
+        {"plot_value": [float(threshold)], "text": [f"{labels[rule]} = {threshold:g}"]}
+    )
+    base = alt.Chart(df).encode(
+        y=log_y, tooltip=[alt.Tooltip("plot_value:Q", title=labels["clip_threshold"])]
+    )
+    return [
+        base.mark_rule(color=DARK, strokeDash=[2, 2]),
+        base.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=DARK).encode(
+            x=alt.value(0), text="text:N"
+        ),
+    ]
+
+
+# -- layer x step heatmap ----------------------------------------------------------------------
+
+
+def _step_bins(steps: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split the distinct steps into at most ``max_bins`` runs of consecutive steps.
+
+    Returns each bin's first step and the next bin's first step, so rects tile without gaps
+    even when the record interval is irregular.
+    """
+    distinct = np.unique(steps)
+    starts = np.array([g[0] for g in np.array_split(distinct, min(max_bins, len(distinct)))])
+    last_width = np.median(np.diff(distinct)) if len(distinct) > 1 else 1
+    ends = np.append(starts[1:], distinct[-1] + last_width)
+    return starts, ends
+
+
+def _binned(rows: pd.DataFrame, max_bins: int) -> pd.DataFrame:
+    """Mean log10 gradient norm per run, layer and step bin."""
+    rows = rows.assign(log10=np.log10(rows["value"].clip(lower=_log_floor(rows["value"]))))
+    parts = []
+    for _, part in rows.groupby("run", sort=True):
+        starts, ends = _step_bins(part["step"].to_numpy(), max_bins)
+        i = np.searchsorted(starts, part["step"].to_numpy(), side="right") - 1
+        parts.append(part.assign(step_start=starts[i], step_end=ends[i]))
+    keys = ["run", "layer", "depth", "step_start", "step_end"]
+    binned = pd.concat(parts).groupby(keys, as_index=False, dropna=False)
+    return binned.agg(log10=("log10", "mean"), value=("value", "mean"))
+
+
+def grad_heatmap(
+    metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 120
+) -> alt.TopLevelMixin:
+    """Layer x step heatmap of log10(gradient norm), input layer at the bottom.
+
+    Steps are binned into at most ``max_bins`` bins (mean of log10 values). Dark = small, so a
+    vanishing gradient shows as a dark band near the input. Several runs: one panel per run
+    with one shared colour scale.
+    """
+    if max_bins < 1:
+        raise ValueError(f"max_bins must be at least 1, not {max_bins}")
+    rows = _rows(metrics, ("grad_norm",))
+    df = _binned(rows, max_bins) if len(rows) else rows.assign(log10=[], step_start=[], step_end=[])
+    # A y band scale lists its domain top-down: output first puts the input at the bottom.
+    y_order = _by_depth(df)[::-1]
+    height = max(PANEL_HEIGHT // 2, 22 * len(y_order))
+    # An explicit domain over all runs: one colour scale, identical for fill and stroke.
+    scale = alt.Scale(scheme=SEQUENTIAL, domain=_extent(df["log10"]) if len(df) else alt.Undefined)
+
+    def panel(part: pd.DataFrame) -> alt.Chart:
+        base = alt.Chart(part).encode(
+            x=alt.X("step_start:Q", title=labels["step"]),
+            x2="step_end:Q",
+            y=alt.Y("layer:N", title=labels["layer"], sort=y_order),
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("layer:N", title=labels["layer"]),
+                alt.Tooltip("depth:Q", title=labels["depth"]),
+                alt.Tooltip("step_start:Q", title=labels["step"]),
+                alt.Tooltip("log10:Q", title=labels["log10_grad_norm"], format=".2f"),
+                alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
+            ],
+        )
+        return base.mark_rect(strokeWidth=1).encode(
+            **_filled("log10:Q", labels["log10_grad_norm"], scale)
+        )
+
+    runs = runs_in(df)
+    if len(runs) <= 1:
+        return panel(df).properties(title=labels["title_heatmap"], width="container", height=height)
+    charts = [
+        panel(df[df["run"] == r]).properties(
+            title=_run_title(labels, r), width=PANEL_WIDTH, height=height
+        )
+        for r in runs
+    ]
+    return _panels(
+        charts, labels["title_heatmap"], x="shared", y="shared", color="shared", stroke="shared"
+    )
+
+
+# -- latest per-layer bars ---------------------------------------------------------------------
+
+
+def _latest(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each run's rows at the latest step that recorded each metric."""
+    last = rows.groupby(["run", "name"])["step"].transform("max")
+    return rows[rows["step"] == last]
+
+
+def layer_bars(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
+    """At each run's latest step: gradient norm per layer (log axis) and, when recorded, the
+    dead or saturated fraction per hidden layer (0..1), side by side, input layer at the bottom.
+
+    Several runs: bars of the runs side by side within each layer, coloured by run.
+    """
+    df = _latest(_rows(metrics, ("grad_norm", *FRACTIONS)))
+    floor = _log_floor(df.loc[df["name"] == "grad_norm", "value"])
+    df = df.assign(plot_value=df["value"].where(df["name"] != "grad_norm", df["value"].clip(floor)))
+    runs = runs_in(df)
+    by_run = {}
+    if len(runs) > 1:
+        by_run = {
+            "color": alt.Color("run:N", title=labels["run"], sort=runs),
+            "yOffset": alt.YOffset("run:N", sort=runs),
+        }
+
+    def bars(name: str, scale: alt.Scale) -> alt.Chart:
+        part = df[df["name"] == name]
+        base = alt.Chart(part).encode(
+            # stack=None: a stacked bar's zero baseline would enter the log domain
+            x=alt.X("plot_value:Q", title=labels[name], scale=scale, stack=None),
+            y=alt.Y("layer:N", title=labels["layer"], sort=_by_depth(part)[::-1]),
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("layer:N", title=labels["layer"]),
+                alt.Tooltip("depth:Q", title=labels["depth"]),
+                alt.Tooltip("step:Q", title=labels["step"]),
+                alt.Tooltip("value:Q", title=labels[name], format=".3g"),
+            ],
+        )
+        height = part["layer"].nunique() * (20 if len(runs) <= 1 else 12 * len(runs))
+        return base.mark_bar().encode(**by_run).properties(width=PANEL_WIDTH, height=height)
+
+    charts = [bars("grad_norm", _log_scale(floor))]
+    charts += [bars(n, alt.Scale(domain=[0, 1])) for n in FRACTIONS if (df["name"] == n).any()]
+    return alt.hconcat(*charts, title=labels["title_layer_bars"])
+
+
+# -- decision boundary -------------------------------------------------------------------------
+
+
+def _edges(centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell edges halfway between neighbouring grid centres, so the rects tile without gaps."""
+    u = np.unique(centres)
+    step = np.diff(u)
+    first, last = (step[0], step[-1]) if len(step) else (1.0, 1.0)
+    edges = np.concatenate([[u[0] - first / 2], (u[:-1] + u[1:]) / 2, [u[-1] + last / 2]])
+    i = np.searchsorted(u, centres)
+    return edges[i], edges[i + 1]
+
+
+def _cells(grid: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for run, part in grid.groupby(grid["run"].astype(str), sort=True):
+        x0_lo, x0_hi = _edges(part["x0"].to_numpy(float))
+        x1_lo, x1_hi = _edges(part["x1"].to_numpy(float))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "run": run,
+                    "x0": part["x0"].to_numpy(float),
+                    "x1": part["x1"].to_numpy(float),
+                    "value": part["value"].to_numpy(float),
+                    "x0_lo": x0_lo,
+                    "x0_hi": x0_hi,
+                    "x1_lo": x1_lo,
+                    "x1_hi": x1_hi,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _value_scale(cells: pd.DataFrame, points: pd.DataFrame, kind: str) -> alt.Scale:
+    if kind == "binary":
+        return alt.Scale(scheme=DIVERGING, domain=[0, 1], domainMid=0.5)
+    # Anchored on the targets: a wild prediction saturates rather than washing the map out.
+    values = points["label"] if len(points) else cells["value"]
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    return alt.Scale(
+        scheme=DIVERGING_REGRESSION, domain=[lo, hi], domainMid=(lo + hi) / 2, clamp=True
+    )
+
+
+def _extent(*columns: pd.Series) -> list[float]:
+    values = pd.concat(columns, ignore_index=True)
+    return [float(values.min()), float(values.max())]
+
+
+def boundary_chart(
+    grid: pd.DataFrame, points: pd.DataFrame, labels: Mapping[str, str], kind: str
+) -> alt.TopLevelMixin:
+    """The model's output over the input plane with the data points on top.
+
+    ``kind`` "binary": the output is a probability, coloured on a diverging scheme centred at
+    0.5; "regression": any real, on a diverging scheme spanning the targets. Train points are
+    circles and test points diamonds, both outlined in dark. Several runs: one panel per run,
+    same scales.
+    """
+    if kind not in ("binary", "regression"):
+        raise ValueError(f"kind must be 'binary' or 'regression', not {kind!r}")
+    if not len(grid):
+        raise ValueError("the grid is empty: there is no model output to draw")
+    cells = _cells(grid)
+    splits = {"train": labels["train"], "test": labels["test"]}
+    dots = points.assign(split=points["split"].map(splits))
+    scale = _value_scale(cells, dots, kind)
+    x_domain = _extent(cells["x0_lo"], cells["x0_hi"], dots["x0"])
+    y_domain = _extent(cells["x1_lo"], cells["x1_hi"], dots["x1"])
+    x = {"title": labels["x0"], "scale": alt.Scale(domain=x_domain, nice=False, zero=False)}
+    y = {"title": labels["x1"], "scale": alt.Scale(domain=y_domain, nice=False, zero=False)}
+    legend_title = labels["prediction"]  # one legend: surface and points share the scale
+
+    def panel(run: str) -> alt.LayerChart:
+        surface = alt.Chart(cells[cells["run"] == run]).encode(
+            x=alt.X("x0_lo:Q", **x),
+            x2="x0_hi:Q",
+            y=alt.Y("x1_lo:Q", **y),
+            y2="x1_hi:Q",
+            **_filled("value:Q", legend_title, scale),
+            tooltip=[
+                alt.Tooltip("x0:Q", title=labels["x0"], format=".2f"),
+                alt.Tooltip("x1:Q", title=labels["x1"], format=".2f"),
+                alt.Tooltip("value:Q", title=labels["prediction"], format=".3f"),
+            ],
+        )
+        mine = dots[dots["run"].astype(str) == run] if "run" in dots.columns else dots
+        data = alt.Chart(mine).encode(
+            x=alt.X("x0:Q", **x),
+            y=alt.Y("x1:Q", **y),
+            color=alt.Color("label:Q", title=legend_title, scale=scale),
+            shape=alt.Shape(
+                "split:N",
+                title=labels["split"],
+                scale=alt.Scale(domain=list(splits.values()), range=["circle", "diamond"]),
+            ),
+            tooltip=[
+                alt.Tooltip("split:N", title=labels["split"]),
+                alt.Tooltip("x0:Q", title=labels["x0"], format=".2f"),
+                alt.Tooltip("x1:Q", title=labels["x1"], format=".2f"),
+                alt.Tooltip("label:Q", title=labels["label"], format=".3g"),
+            ],
+        )
+        return alt.layer(
+            surface.mark_rect(strokeWidth=1),
+            data.mark_point(filled=True, size=40, stroke=DARK, strokeWidth=0.8),
+        )
+
+    runs = runs_in(cells)
+    if len(runs) == 1:
+        size = {"width": BOUNDARY_SIZE, "height": BOUNDARY_SIZE}
+        return panel(runs[0]).properties(title=labels["title_boundary"], **size)
+    size = {"width": PANEL_WIDTH, "height": PANEL_WIDTH}
+    charts = [panel(r).properties(title=_run_title(labels, r), **size) for r in runs]
+    return _panels(
+        charts, labels["title_boundary"], x="shared", y="shared", color="shared", stroke="shared"
+    )

@@ -1,0 +1,583 @@
+"""Chart tests: what a reader of each chart relies on, read back from the Vega-Lite spec.
+
+Every chart is turned into its spec with ``to_dict()`` (which validates it against the Vega-Lite
+schema) and walked: marks, encodings, scales, params and the inline data the marks draw.
+"""
+
+import ast
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import charts
+
+LAYERS = [("dense_0", 0), ("dense_1", 1), ("dense_2", 2), ("output", 3)]
+DEAD = "dense_0"  # its gradient norm is exactly 0 at every step
+
+
+def grad_norm(depth: int, step: int) -> float:
+    return 0.0 if depth == 0 else 10.0 ** (depth - 3) * (1 + step / 100)
+
+
+def make_metrics(runs=("A",), steps=50, every=10, accuracy=True, activation="relu") -> pd.DataFrame:
+    """A trainer-shaped long frame: run-level, per-layer and per-activation rows."""
+    fraction = "dead_fraction" if activation == "relu" else "saturated_fraction"
+    rows = []
+    for k, run in enumerate(runs):
+        for s in range(0, steps * every, every):
+            rows += [
+                (run, s, "loss", None, None, 1 / (1 + s) + k),
+                (run, s, "val_loss", None, None, 2),
+            ]
+            if accuracy:
+                rows += [
+                    (run, s, "accuracy", None, None, 0.5),
+                    (run, s, "val_accuracy", None, None, 0.4),
+                ]
+            for layer, depth in LAYERS:
+                g = grad_norm(depth, s)
+                rows += [
+                    (run, s, "grad_norm", layer, depth, g),
+                    (run, s, "grad_norm_clipped", layer, depth, min(g, 0.05)),
+                    (run, s, "weight_norm", layer, depth, 1.0),
+                ]
+            for depth in range(len(LAYERS) - 1):
+                rows.append((run, s, fraction, f"act_{depth}", depth, depth / 10 + s / 10_000))
+    frame = pd.DataFrame(rows, columns=["run", "step", "name", "layer", "depth", "value"])
+    return frame.assign(t=None)
+
+
+def make_grid(runs=("A",), n=10) -> pd.DataFrame:
+    xs = np.linspace(-1.0, 1.0, n)
+    rows = [(r, a, b, 1 / (1 + np.exp(-3 * (a + b)))) for r in runs for a in xs for b in xs]
+    return pd.DataFrame(rows, columns=["run", "x0", "x1", "value"])
+
+
+POINTS = pd.DataFrame(
+    {
+        "x0": [0.1, -0.5, 0.3, 0.7],
+        "x1": [0.2, 0.4, -0.9, 0.0],
+        "label": [1.0, 0.0, 1.0, 0.0],
+        "split": ["train", "train", "test", "test"],
+    }
+)
+
+
+class StrictLabels(Mapping):
+    """The labels every chart gets: records each key asked for; unknown keys raise."""
+
+    def __init__(self):
+        self.table = {k: "L:" + k for k in charts.LABEL_KEYS}
+        self.asked: set[str] = set()
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return self.table[key]
+
+    def __iter__(self):
+        return iter(self.table)
+
+    def __len__(self):
+        return len(self.table)
+
+
+def L(key: str) -> str:
+    return "L:" + key
+
+
+# -- reading specs -----------------------------------------------------------------------------
+
+
+def spec_of(chart) -> dict:
+    return chart.to_dict()  # validates against the Vega-Lite schema
+
+
+def mark_type(unit: dict) -> str:
+    mark = unit["mark"]
+    return mark if isinstance(mark, str) else mark["type"]
+
+
+def units(spec: dict, data=None, datasets=None) -> Iterator[tuple[dict, pd.DataFrame]]:
+    """Every single-mark view and the rows it draws (data is inherited from parents)."""
+    datasets = spec.get("datasets", {}) if datasets is None else datasets
+    if "data" in spec:
+        d = spec["data"]
+        data = pd.DataFrame(datasets[d["name"]] if "name" in d else d["values"])
+    if "mark" in spec:
+        yield spec, data if data is not None else pd.DataFrame()
+    for key in ("layer", "concat", "hconcat", "vconcat"):
+        for child in spec.get(key, []):
+            yield from units(child, data, datasets)
+
+
+def walk(node) -> Iterator[tuple[str, object]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield k, v
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
+def params(spec: dict) -> list[dict]:
+    return [p for k, v in walk(spec) if k == "params" for p in v]
+
+
+def legend_selection(spec: dict, field: str) -> dict:
+    found = [p for p in params(spec) if p.get("bind") == "legend"]
+    assert [p["select"]["fields"] for p in found] == [[field]]
+    return found[0]
+
+
+def of_mark(spec: dict, mark: str) -> list[tuple[dict, pd.DataFrame]]:
+    return [(u, d) for u, d in units(spec) if mark_type(u) == mark]
+
+
+def scheme_name(scale: dict) -> str:
+    scheme = scale["scheme"]
+    return scheme if isinstance(scheme, str) else scheme["name"]
+
+
+def all_charts(runs=("A",)):
+    """Every public chart with every option that changes its shape."""
+    m = make_metrics(runs)
+    labels = StrictLabels()
+    made = {
+        "loss": charts.loss_chart(m, labels),
+        "loss_regression": charts.loss_chart(make_metrics(runs, accuracy=False), labels),
+        "grad": charts.grad_norm_chart(m, labels),
+        "grad_clipnorm": charts.grad_norm_chart(m, labels, clip=("clipnorm", 0.5)),
+        "grad_global": charts.grad_norm_chart(m, labels, clip=("global_clipnorm", 2.0)),
+        "grad_clipvalue": charts.grad_norm_chart(m, labels, clip=("clipvalue", 0.5)),
+        "heatmap": charts.grad_heatmap(m, labels, max_bins=20),
+        "bars_relu": charts.layer_bars(m, labels),
+        "bars_tanh": charts.layer_bars(make_metrics(runs, activation="tanh"), labels),
+        "binary": charts.boundary_chart(make_grid(runs), POINTS, labels, "binary"),
+        "regression": charts.boundary_chart(
+            make_grid(runs), POINTS.assign(label=[-2.0, 0.5, 1.0, 3.0]), labels, "regression"
+        ),
+    }
+    return {name: spec_of(chart) for name, chart in made.items()}, labels
+
+
+@pytest.fixture(scope="module", params=[("A",), ("A", "B", "C")], ids=["one_run", "three_runs"])
+def gallery(request):
+    return all_charts(request.param)
+
+
+# -- labels and tooltips -----------------------------------------------------------------------
+
+
+def test_charts_read_only_listed_label_keys_and_every_listed_key_is_used(gallery):
+    _, labels = gallery
+    assert len(set(charts.LABEL_KEYS)) == len(charts.LABEL_KEYS)
+    assert labels.asked <= set(charts.LABEL_KEYS), labels.asked - set(charts.LABEL_KEYS)
+    assert labels.asked == set(charts.LABEL_KEYS), "listed but never read"
+
+
+def test_an_unknown_label_key_would_raise():
+    with pytest.raises(KeyError):
+        StrictLabels()["not_a_key"]
+
+
+def test_every_title_comes_from_the_labels(gallery):
+    specs, _ = gallery
+    for name, spec in specs.items():
+        titles = [v for k, v in walk(spec) if k == "title"]
+        assert titles, name
+        for title in titles:
+            text = title["text"] if isinstance(title, dict) else title
+            assert isinstance(text, str) and text.startswith("L:"), (name, title)
+
+
+def test_every_axis_and_legend_field_has_a_title_from_the_labels(gallery):
+    # Without an explicit title Vega-Lite would show the raw column name, untranslated.
+    silent = {"x2", "y2", "xOffset", "yOffset", "detail", "order", "text", "tooltip"}
+    specs, _ = gallery
+    for name, spec in specs.items():
+        for unit, _ in units(spec):
+            for channel, enc in unit.get("encoding", {}).items():
+                if channel in silent or "field" not in enc or enc.get("legend", 0) is None:
+                    continue
+                assert str(enc.get("title", "")).startswith("L:"), (name, channel, enc)
+
+
+def test_legend_entries_for_metrics_and_splits_are_translated(gallery):
+    specs, _ = gallery
+    (_, data), *_ = units(specs["loss"])
+    assert set(data["metric"]) == {L("loss"), L("val_loss"), L("accuracy"), L("val_accuracy")}
+    assert set(data["split"]) == {L("train"), L("validation")}
+    (_, points), *_ = of_mark(specs["binary"], "point")
+    assert set(points["split"]) == {L("train"), L("test")}
+
+
+def test_every_mark_has_a_tooltip_with_titles_from_the_labels(gallery):
+    specs, _ = gallery
+    for name, spec in specs.items():
+        for unit, _ in units(spec):
+            tips = unit["encoding"]["tooltip"]
+            tips = tips if isinstance(tips, list) else [tips]
+            assert tips, (name, unit["mark"])
+            assert all(t["title"].startswith("L:") for t in tips), (name, tips)
+
+
+def test_lines_show_values_through_hover_points_not_their_first_point(gallery):
+    # A line's own tooltip would show its first point's value wherever it is hovered.
+    specs, _ = gallery
+    for name in ("loss", "grad", "grad_clipnorm"):
+        spec = specs[name]
+        for unit, _ in of_mark(spec, "line"):
+            fields = {t["field"] for t in unit["encoding"]["tooltip"]}
+            assert not fields & {"step", "value", "plot_value"}, name
+        hover = of_mark(spec, "circle")
+        assert hover and all(u["mark"]["opacity"] == 0 for u, _ in hover)
+        for unit, _ in hover:
+            assert {"step", "value"} <= {t["field"] for t in unit["encoding"]["tooltip"]}
+
+
+# -- log scales never see zero -----------------------------------------------------------------
+
+
+def test_zero_gradient_norms_never_reach_a_log_scale_and_dead_layers_stay(gallery):
+    specs, _ = gallery
+    checked = 0
+    for name, spec in specs.items():
+        for unit, data in units(spec):
+            for channel in ("x", "y"):
+                enc = unit["encoding"].get(channel, {})
+                if enc.get("scale", {}).get("type") != "log":
+                    continue
+                checked += 1
+                values = data[enc["field"]]
+                assert (values > 0).all(), (name, channel)
+                assert values.min() >= enc["scale"]["domainMin"], "drawn below the axis"
+                if "layer" in data and "value" in data:
+                    dead = data[data["layer"] == DEAD]
+                    assert len(dead) and (dead["value"] == 0).all(), "the dead layer is kept"
+    assert checked >= 5
+
+
+def test_an_all_zero_network_still_draws():
+    m = make_metrics()
+    m.loc[m["name"].str.startswith("grad_norm"), "value"] = 0.0
+    spec = spec_of(charts.grad_norm_chart(m, StrictLabels()))
+    (unit, data), *_ = of_mark(spec, "line")
+    assert (data["plot_value"] > 0).all()
+
+
+# -- gradient norm chart -----------------------------------------------------------------------
+
+
+def test_grad_norm_chart_is_log_scaled_coloured_by_depth_and_legend_selectable():
+    spec = spec_of(charts.grad_norm_chart(make_metrics(), StrictLabels()))
+    [(line, data)] = of_mark(spec, "line")
+    enc = line["encoding"]
+    assert enc["y"]["field"] == "plot_value" and enc["y"]["scale"]["type"] == "log"
+    assert set(data["layer"]) == {name for name, _ in LAYERS}
+    # colour: the layer name, ordered by depth on a sequential scheme
+    assert enc["color"]["field"] == "layer"
+    assert enc["color"]["type"] == "ordinal"
+    assert enc["color"]["sort"] == [name for name, _ in LAYERS]
+    assert scheme_name(enc["color"]["scale"]) == "viridis"
+    pick = legend_selection(spec, "layer")
+    assert pick["name"] in str(enc["opacity"])  # unselected layers fade
+    assert "strokeDash" not in enc  # no clipping, nothing to tell apart
+
+
+@pytest.mark.parametrize(
+    "clip, rule_expected",
+    [
+        (None, False),
+        (("clipnorm", 0.5), True),
+        (("global_clipnorm", 2.0), True),
+        (("clipvalue", 0.5), False),
+    ],
+)
+def test_clip_threshold_rule_and_applied_lines(clip, rule_expected):
+    metrics = make_metrics()
+    spec = spec_of(charts.grad_norm_chart(metrics, StrictLabels(), clip=clip))
+    rules = of_mark(spec, "rule")
+    assert bool(rules) == rule_expected
+    if rule_expected:
+        [(rule, data)] = rules
+        assert data[rule["encoding"]["y"]["field"]].tolist() == [clip[1]]
+        [(text, words)] = of_mark(spec, "text")
+        assert words[text["encoding"]["text"]["field"]].tolist() == [f"{L(clip[0])} = {clip[1]:g}"]
+    [(line, data)] = of_mark(spec, "line")
+    applied = data[data["kind"] == L("applied_norm")]
+    if clip is None:
+        assert applied.empty
+        return
+    # the applied lines are the recorded post-clip norms, dashed, in the layer's colour
+    expected = metrics[metrics["name"] == "grad_norm_clipped"]
+    assert sorted(applied["value"]) == sorted(expected["value"])
+    dash = line["encoding"]["strokeDash"]
+    assert dash["field"] == "kind" and dash["title"] == L("norm_kind")
+    assert dash["scale"]["domain"] == [L("pre_clip"), L("applied_norm")]
+    assert dash["scale"]["range"][0] != dash["scale"]["range"][1]
+    assert line["encoding"]["color"]["field"] == "layer"
+
+
+def test_rule_is_in_view_even_below_every_norm():
+    spec = spec_of(charts.grad_norm_chart(make_metrics(), StrictLabels(), clip=("clipnorm", 1e-9)))
+    [(rule, _)] = of_mark(spec, "rule")
+    assert rule["encoding"]["y"]["scale"]["domainMin"] <= 1e-9
+
+
+def test_grad_norm_chart_with_several_runs_has_one_panel_per_run_on_shared_scales():
+    spec = spec_of(charts.grad_norm_chart(make_metrics(("A", "B")), StrictLabels()))
+    assert len(spec["concat"]) == 2
+    assert spec["resolve"]["scale"]["y"] == "shared"
+    datasets = spec["datasets"]
+    panels = [
+        {r for _, d in units(p, datasets=datasets) if "run" in d for r in d["run"]}
+        for p in spec["concat"]
+    ]
+    assert panels == [{"A"}, {"B"}]
+    legend_selection(spec, "layer")  # one selection for all panels
+
+
+def test_unknown_clip_rule_is_refused():
+    with pytest.raises(ValueError, match="clip rule"):
+        charts.grad_norm_chart(make_metrics(), StrictLabels(), clip=("clipmax", 1.0))
+
+
+# -- heatmap -----------------------------------------------------------------------------------
+
+
+def test_heatmap_puts_the_input_layer_at_the_bottom():
+    spec = spec_of(charts.grad_heatmap(make_metrics(), StrictLabels()))
+    [(rect, _)] = of_mark(spec, "rect")
+    # a y band scale lists its domain from the top down
+    assert rect["encoding"]["y"]["sort"] == [name for name, _ in reversed(LAYERS)]
+
+
+def test_heatmap_bins_long_runs_and_averages_log10_norms():
+    metrics = make_metrics(steps=500, every=1)
+    spec = spec_of(charts.grad_heatmap(metrics, StrictLabels(), max_bins=40))
+    [(rect, data)] = of_mark(spec, "rect")
+    assert rect["encoding"]["x"]["field"] == "step_start"
+    assert data["step_start"].nunique() <= 40
+    assert data["step_start"].min() == 0 and data["step_end"].max() > 499
+    # bins tile the steps without gaps: each bin ends where the next starts
+    starts = np.sort(data["step_start"].unique())
+    ends = np.sort(data["step_end"].unique())
+    assert (starts[1:] == ends[:-1]).all()
+    # oracle: the first bin's mean log10 norm of the output layer, computed directly
+    first = data[(data["layer"] == "output") & (data["step_start"] == 0)].iloc[0]
+    steps = range(int(first["step_start"]), int(first["step_end"]))
+    assert first["log10"] == pytest.approx(np.mean([np.log10(grad_norm(3, s)) for s in steps]))
+
+
+def test_heatmap_of_a_short_run_keeps_every_step():
+    spec = spec_of(charts.grad_heatmap(make_metrics(steps=12), StrictLabels(), max_bins=120))
+    [(_, data)] = of_mark(spec, "rect")
+    assert data["step_start"].nunique() == 12
+
+
+def test_heatmap_dead_layer_is_the_darkest_on_a_sequential_scale():
+    spec = spec_of(charts.grad_heatmap(make_metrics(), StrictLabels()))
+    [(rect, data)] = of_mark(spec, "rect")
+    assert scheme_name(rect["encoding"]["color"]["scale"]) in {"viridis", "inferno", "magma"}
+    darkest = data.loc[data["log10"] == data["log10"].min(), "layer"]
+    assert set(darkest) == {DEAD}
+
+
+def test_heatmap_runs_share_one_colour_scale():
+    metrics = make_metrics(("A", "B"))
+    metrics.loc[metrics["run"] == "B", "value"] *= 100  # B's norms are much larger
+    spec = spec_of(charts.grad_heatmap(metrics, StrictLabels()))
+    assert len(spec["concat"]) == 2
+    assert spec["resolve"]["scale"]["color"] == "shared"
+    rects = of_mark(spec, "rect")
+    domains = [r["encoding"]["color"]["scale"]["domain"] for r, _ in rects]
+    assert domains[0] == domains[1]
+    lo, hi = domains[0]
+    all_log10 = pd.concat([d["log10"] for _, d in rects])
+    assert lo == pytest.approx(all_log10.min()) and hi == pytest.approx(all_log10.max())
+
+
+# -- thin_steps --------------------------------------------------------------------------------
+
+
+def test_thin_steps_keeps_first_and_last_and_at_most_max_steps_per_run():
+    metrics = pd.concat([make_metrics(("A",), steps=1000, every=1), make_metrics(("B",), steps=40)])
+    thinned = charts.thin_steps(metrics, max_steps=100)
+    for run, part in thinned.groupby("run"):
+        original = metrics[metrics["run"] == run]
+        kept = np.unique(part["step"])
+        assert len(kept) <= 100
+        assert kept[0] == original["step"].min() and kept[-1] == original["step"].max()
+        # every row of a kept step is kept
+        assert len(part) == original["step"].isin(kept).sum()
+    assert thinned[thinned["run"] == "A"]["step"].nunique() == 100
+    assert thinned[thinned["run"] == "B"]["step"].nunique() == 40  # short run untouched
+    gaps = np.diff(np.unique(thinned[thinned["run"] == "A"]["step"]))
+    assert gaps.max() - gaps.min() <= 1  # evenly spaced
+
+
+def test_thin_steps_is_a_pure_no_op_on_short_frames():
+    metrics = make_metrics(steps=20)
+    before = metrics.copy()
+    thinned = charts.thin_steps(metrics, max_steps=300)
+    pd.testing.assert_frame_equal(thinned, metrics)
+    assert thinned is not metrics
+    pd.testing.assert_frame_equal(metrics, before)
+
+
+def test_thin_steps_refuses_fewer_than_two_steps():
+    with pytest.raises(ValueError):
+        charts.thin_steps(make_metrics(), max_steps=1)
+
+
+# -- loss chart --------------------------------------------------------------------------------
+
+
+def test_loss_chart_has_an_accuracy_panel_only_when_accuracy_was_recorded():
+    with_acc = spec_of(charts.loss_chart(make_metrics(), StrictLabels()))
+    assert len(with_acc["vconcat"]) == 2
+    y_titles = [u["encoding"]["y"]["title"] for p in with_acc["vconcat"] for u, _ in units(p)]
+    assert set(y_titles) == {L("loss"), L("accuracy")}
+    without = spec_of(charts.loss_chart(make_metrics(accuracy=False), StrictLabels()))
+    assert "vconcat" not in without and "layer" in without
+    assert {u["encoding"]["y"]["title"] for u, _ in units(without)} == {L("loss")}
+
+
+def test_loss_chart_one_run_colours_by_metric_validation_dashed():
+    spec = spec_of(charts.loss_chart(make_metrics(accuracy=False), StrictLabels()))
+    [(line, data)] = of_mark(spec, "line")
+    assert line["encoding"]["color"]["field"] == "metric"
+    dash = line["encoding"]["strokeDash"]
+    assert dash["field"] == "split"
+    assert dash["scale"]["domain"] == [L("train"), L("validation")]
+    solid, dashed = dash["scale"]["range"]
+    assert solid != dashed
+    val = data[data["metric"] == L("val_loss")]
+    assert (val["split"] == L("validation")).all()
+    legend_selection(spec, "metric")
+
+
+def test_loss_chart_several_runs_overlay_coloured_by_run():
+    spec = spec_of(charts.loss_chart(make_metrics(("A", "B", "C")), StrictLabels()))
+    lines = of_mark(spec, "line")
+    assert len(lines) == 2  # loss and accuracy panels, each with every run overlaid
+    for line, data in lines:
+        assert line["encoding"]["color"]["field"] == "run"
+        assert line["encoding"]["color"]["sort"] == ["A", "B", "C"]
+        assert line["encoding"]["strokeDash"]["field"] == "split"
+        assert set(data["run"]) == {"A", "B", "C"}
+    legend_selection(spec, "run")
+
+
+# -- layer bars --------------------------------------------------------------------------------
+
+
+def test_layer_bars_show_the_latest_step_ordered_by_depth():
+    metrics = make_metrics(steps=30)
+    spec = spec_of(charts.layer_bars(metrics, StrictLabels()))
+    grad, dead = spec["hconcat"]
+    [(bar, data)] = list(units(grad, datasets=spec["datasets"]))
+    assert bar["encoding"]["x"]["scale"]["type"] == "log"
+    assert set(data["step"]) == {metrics["step"].max()}
+    assert bar["encoding"]["y"]["sort"] == [name for name, _ in reversed(LAYERS)]
+    [(frac, frac_data)] = list(units(dead, datasets=spec["datasets"]))
+    assert frac["encoding"]["x"]["title"] == L("dead_fraction")
+    assert frac["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    assert set(frac_data["layer"]) == {"act_0", "act_1", "act_2"}
+
+
+def test_layer_bars_without_unit_fractions_show_only_gradients():
+    metrics = make_metrics()
+    metrics = metrics[~metrics["name"].str.endswith("_fraction")]
+    spec = spec_of(charts.layer_bars(metrics, StrictLabels()))
+    assert len(spec["hconcat"]) == 1
+
+
+def test_layer_bars_with_several_runs_sit_side_by_side_per_layer():
+    spec = spec_of(charts.layer_bars(make_metrics(("A", "B"), activation="tanh"), StrictLabels()))
+    titles = [u["encoding"]["x"]["title"] for u, _ in units(spec)]
+    assert titles == [L("grad_norm"), L("saturated_fraction")]
+    for bar, data in units(spec):
+        assert bar["encoding"]["yOffset"]["field"] == "run"
+        assert bar["encoding"]["color"]["field"] == "run"
+        assert set(data["run"]) == {"A", "B"}
+
+
+# -- decision boundary -------------------------------------------------------------------------
+
+
+def test_binary_boundary_draws_both_splits_on_a_probability_scale():
+    spec = spec_of(charts.boundary_chart(make_grid(), POINTS, StrictLabels(), "binary"))
+    [(rect, cells)] = of_mark(spec, "rect")
+    [(point, points)] = of_mark(spec, "point")
+    assert set(points["split"]) == {L("train"), L("test")}
+    shapes = point["encoding"]["shape"]["scale"]["range"]
+    assert len(set(shapes)) == 2  # train and test look different
+    assert point["mark"]["stroke"]  # outlined, visible on any background
+    for enc in (rect["encoding"]["color"], point["encoding"]["color"]):
+        assert enc["scale"]["domain"] == [0, 1]
+        assert enc["scale"]["domainMid"] == 0.5
+    assert point["encoding"]["color"]["field"] == "label"
+
+
+def test_boundary_cells_tile_the_plane_without_gaps():
+    spec = spec_of(charts.boundary_chart(make_grid(n=7), POINTS, StrictLabels(), "binary"))
+    [(_, cells)] = of_mark(spec, "rect")
+    for lo, hi in (("x0_lo", "x0_hi"), ("x1_lo", "x1_hi")):
+        edges = cells[[lo, hi]].drop_duplicates().sort_values(lo).to_numpy()
+        assert len(edges) == 7
+        assert np.allclose(edges[1:, 0], edges[:-1, 1])  # each cell ends where the next begins
+
+
+def test_regression_boundary_spans_the_targets():
+    points = POINTS.assign(label=[-2.0, 0.5, 1.0, 3.0])
+    spec = spec_of(charts.boundary_chart(make_grid(), points, StrictLabels(), "regression"))
+    [(rect, _)] = of_mark(spec, "rect")
+    assert rect["encoding"]["color"]["scale"]["domain"] == [-2.0, 3.0]
+
+
+def test_boundary_with_several_runs_has_one_panel_per_run_on_the_same_scales():
+    spec = spec_of(charts.boundary_chart(make_grid(("A", "B")), POINTS, StrictLabels(), "binary"))
+    assert len(spec["concat"]) == 2
+    for channel in ("x", "y", "color"):
+        assert spec["resolve"]["scale"][channel] == "shared"
+    cells = [d for _, d in of_mark(spec, "rect")]
+    assert [set(c["run"]) for c in cells] == [{"A"}, {"B"}]
+
+
+def test_boundary_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match="kind"):
+        charts.boundary_chart(make_grid(), POINTS, StrictLabels(), "multiclass")
+
+
+# -- the module itself -------------------------------------------------------------------------
+
+
+def test_charts_imports_only_altair_numpy_and_pandas():
+    tree = ast.parse(Path(charts.__file__).read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0])
+    assert names <= {"__future__", "collections", "altair", "numpy", "pandas"}
+
+
+def test_runs_in_lists_sorted_run_ids():
+    assert charts.runs_in(make_metrics(("C", "A"))) == ["A", "C"]
+
+
+@pytest.mark.parametrize(
+    "draw", [charts.loss_chart, charts.grad_norm_chart, charts.grad_heatmap, charts.layer_bars]
+)
+def test_charts_draw_before_the_first_layer_record(draw):
+    # A live page redraws from the first record on, when only run-level rows (or none) exist.
+    early = make_metrics(steps=1)
+    early = early[early["name"] == "loss"]
+    for frame in (early, early.iloc[:0]):
+        spec_of(draw(frame, StrictLabels()))
