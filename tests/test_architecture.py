@@ -34,3 +34,16 @@ def test_config_jobs_and_presets_load_without_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_charts_are_pure_altair():
+    assert not imported_modules(ROOT / "charts.py") & {"streamlit", "tensorflow", "keras", "models"}
+
+
+def test_the_server_side_never_imports_tensorflow_and_nothing_imports_pages():
+    files = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    for path in [*files, *(ROOT / "models").glob("*.py"), ROOT / "charts.py"]:
+        names = imported_modules(path)
+        if path in files:
+            assert not names & {"tensorflow", "keras"}, path
+        assert "pages" not in names, path

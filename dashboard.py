@@ -1,0 +1,12 @@
+"""Gradient Lab: the entry point (`streamlit run dashboard.py`). A router only."""
+
+import streamlit as st
+
+from ui.i18n import t
+
+st.set_page_config(page_title=t("app.title"), page_icon="📉", layout="wide")
+pages = [
+    st.Page("pages/home.py", title=t("nav.home"), icon="🏠", default=True),
+    st.Page("pages/deep_networks.py", title=t("nav.deep_networks"), icon="🧱"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,12 @@
+"""Home: what the lab is, and a link to each page."""
+
+import streamlit as st
+
+from ui.i18n import t
+
+st.title(t("home.title"), anchor=False)
+st.write(t("home.intro"))
+st.subheader(t("home.pages"), anchor=False)
+st.page_link("pages/deep_networks.py", label=t("nav.deep_networks"), icon="🧱")
+st.caption(t("home.deep_networks"))
+st.info(t("home.howto"))

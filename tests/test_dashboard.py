@@ -1,0 +1,158 @@
+"""The dashboard driven through Streamlit's AppTest, from dashboard.py, with real training jobs.
+
+The job pool is a cached resource, so every AppTest in this process shares its warm workers.
+"""
+
+import json
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+SMALL = {"data.n_samples": "300", "train.epochs": "3", "train.snapshot_every": "10"}
+
+
+def open_lab(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/deep_networks.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def statuses(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def train_until_done(at: AppTest, timeout: float = 180) -> list[str]:
+    button(at, "Train").click().run()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert not at.exception, at.exception
+        texts = statuses(at)
+        if texts and all(
+            any(w in s for w in ("completed", "diverged", "stopped", "failed")) for s in texts
+        ):
+            at.run()  # the rerun the fragment asks for once every run has ended
+            return texts
+        time.sleep(0.25)
+        at.run()
+    raise AssertionError(f"training did not finish: {statuses(at)}")
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def spec_text(at: AppTest) -> str:
+    """Every chart's spec and inline data as one string, to look for layer names and runs."""
+    return " ".join(c.proto.spec + str(c.proto.datasets) for c in at.get("vega_lite_chart"))
+
+
+def test_home_page_introduces_the_lab_and_links_each_page():
+    at = AppTest.from_file("../dashboard.py", default_timeout=30).run()
+    assert not at.exception
+    assert "Gradient Lab" in at.title[0].value
+    links = [e for e in at.get("page_link")]
+    assert any("deep_networks" in link.proto.page for link in links)
+
+
+def test_training_from_a_shared_url_draws_every_chart_for_every_layer():
+    at = open_lab({**SMALL, "model.depth": "3", "model.activation": "relu"})
+    assert at.sidebar.slider(key="dn:model.depth").value == 3
+    assert at.sidebar.selectbox(key="dn:model.activation").value == "relu"
+    texts = train_until_done(at)
+    assert "completed" in texts[0]
+    assert not at.warning  # a completed run shows no banner
+    charts = specs(at)
+    assert len(charts) == 5  # loss, grad norms, heatmap, layer bars, decision boundary
+    data = spec_text(at)
+    for layer in ("dense_0", "dense_1", "dense_2", "output"):
+        assert layer in data
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any("CSV" in x for x in labels) and any("JSON" in x for x in labels)
+    # The URL still reproduces the screen.
+    assert at.query_params["model.depth"] == "3"
+    assert at.query_params["model.activation"] == "relu"
+
+
+def test_a_diverging_config_shows_the_banner_and_keeps_its_charts():
+    at = open_lab()
+    at.sidebar.selectbox(key="dn:preset").select("exploding").run()
+    assert at.sidebar.selectbox(key="dn:model.initializer").value == "random_normal"
+    texts = train_until_done(at)
+    assert "diverged" in texts[0]
+    banner = " ".join(w.value for w in at.warning)
+    assert "diverged at step" in banner and "try clipnorm or a lower learning rate" in banner
+    assert not at.error and not at.exception
+    assert len(specs(at)) >= 4
+
+
+def test_bad_query_params_are_ignored_with_a_visible_notice():
+    at = open_lab(
+        {
+            "model.depth": "abc",
+            "model.width": "9999",
+            "model.arch": "lstm",
+            "data.name": "adding",
+            "nonsense": "1",
+            "optimizer.learning_rate": "x" * 10_000,
+            "model.activation": "sigmoid",
+        }
+    )
+    notice = at.warning[0].value
+    for name in ("model.depth", "model.width", "model.arch", "data.name", "nonsense"):
+        assert name in notice
+    assert "too long" in notice
+    # The valid param still applies; the rest fall back to defaults.
+    assert at.sidebar.selectbox(key="dn:model.activation").value == "sigmoid"
+    assert at.sidebar.slider(key="dn:model.depth").value == 4
+    assert not at.exception and not at.error
+
+
+def test_side_by_side_configs_train_together_and_the_table_shows_only_differences():
+    at = open_lab({**SMALL, "model.depth": "2", "b.model.activation": "relu"})
+    editor, diff = (d.value for d in at.dataframe)
+    assert editor.iloc[0].tolist() == ["model.activation", "relu", None, None]
+    assert list(diff.index) == ["model.activation"]
+    assert diff.loc["model.activation"].tolist() == ["tanh", "relu"]
+    texts = train_until_done(at)
+    assert len(texts) == 2 and all("completed" in s for s in texts)
+    assert texts[0].startswith("A") and texts[1].startswith("B")
+    loss = next(c for c in at.get("vega_lite_chart") if "loss" in c.proto.spec)
+    assert "B" in str(loss.proto.datasets) or '"B"' in loss.proto.spec  # B's curve is drawn
+    assert at.query_params["b.model.activation"] == "relu"
+
+
+def test_stop_ends_a_long_run_within_a_second_or_two():
+    at = open_lab({"train.epochs": "2000", "model.depth": "2"})
+    button(at, "Train").click().run()
+    deadline = time.monotonic() + 60
+    while not any("step" in s and "of" in s for s in statuses(at)):
+        assert time.monotonic() < deadline, statuses(at)
+        time.sleep(0.2)
+        at.run()
+    button(at, "Stop").click().run()
+    stopped_at = time.monotonic()
+    while "stopped" not in statuses(at)[0]:
+        assert time.monotonic() - stopped_at < 5, statuses(at)
+        time.sleep(0.1)
+        at.run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0])
+def test_an_invalid_learning_rate_typed_in_the_widget_is_one_sentence(bad):
+    at = open_lab()
+    at.sidebar.number_input(key="dn:optimizer.learning_rate").set_value(bad).run()
+    message = at.error[0].value
+    assert "optimizer.learning_rate" in message and "above 0" in message
+    assert button(at, "Train").disabled
+    assert not at.exception

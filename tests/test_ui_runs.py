@@ -1,0 +1,81 @@
+"""The dashboard's run group (ui/runs.py): what the server keeps of a run and what it exports."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from models.config import parse_config
+from models.jobs import JobPool, JobRefused
+from models.trainer import train
+from ui.runs import RunGroup, diff_table
+
+TINY = {
+    "data": {"n_samples": 200},
+    "model": {"depth": 2, "width": 4},
+    "train": {"epochs": 2, "record_every": 2, "snapshot_every": 5},
+}
+
+
+def test_diff_table_lists_only_the_fields_that_differ():
+    a = parse_config(TINY)
+    b = parse_config({**TINY, "model": {**TINY["model"], "activation": "relu"}})
+    c = parse_config({**TINY, "optimizer": {"clipnorm": 1.0}})
+    table = diff_table([("A", a), ("B", b), ("C", c)], off="off")
+    assert list(table.index) == ["model.activation", "optimizer.clipnorm"]
+    assert table.loc["model.activation"].tolist() == ["tanh", "relu", "tanh"]
+    assert table.loc["optimizer.clipnorm"].tolist() == ["off", "off", "1.0"]
+    assert diff_table([("A", a), ("B", a)]).empty
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with JobPool(max_workers=1, max_per_owner=2) as p:
+        yield p
+
+
+def test_a_run_through_the_pool_exports_the_clis_record(pool):
+    """The browser's JSON download is the CLI's run record; the CSV holds the same rows."""
+    cfg = parse_config(TINY)
+    group = RunGroup.start(pool, [("A", cfg)], owner="session-1")
+    run = group.runs[0]
+    run.job.wait(timeout=120)
+    group.poll()
+    assert not group.active and run.result.status == "completed"
+    assert group.first_chart_after is not None
+
+    mine = json.loads(run.record_json())
+    oracle = train(cfg).to_json_dict()  # the same config in this process, as the CLI runs it
+    del mine["wall_time"], oracle["wall_time"]
+    assert mine["metrics"][0]["step"] == 0
+    assert mine == json.loads(json.dumps(oracle))
+
+    rows = list(csv.DictReader(io.StringIO(run.metrics_csv())))
+    assert len(rows) == len(oracle["metrics"])
+    first_layer = next(r for r in rows if r["name"] == "grad_norm")
+    assert first_layer["depth"] == "0" and first_layer["t"] == ""  # ints as ints, None as empty
+    want = next(m for m in oracle["metrics"] if m["name"] == "grad_norm")
+    assert float(first_layer["value"]) == want["value"]
+
+
+def test_a_refused_group_cancels_the_runs_it_had_submitted(pool):
+    configs = [(label, parse_config({**TINY, "train": {"epochs": 50}})) for label in "ABC"]
+    with pytest.raises(JobRefused):
+        RunGroup.start(pool, configs, owner="session-2")  # the limit is 2 per session
+    # A and B were cancelled, so the session's limit is free again for the next Train.
+    group = RunGroup.start(pool, configs[:2], owner="session-2")
+    group.stop()
+    for run in group.runs:
+        assert run.job.wait(timeout=30)["status"] == "stopped"
+
+
+def test_stop_ends_every_run_of_the_group_as_stopped(pool):
+    configs = [(label, parse_config({**TINY, "train": {"epochs": 200}})) for label in "AB"]
+    group = RunGroup.start(pool, configs, owner="session-3")
+    group.stop()
+    for run in group.runs:
+        run.job.wait(timeout=30)
+    group.poll()
+    assert [r.result.status for r in group.runs] == ["stopped", "stopped"]
+    assert not group.active

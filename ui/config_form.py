@@ -1,0 +1,250 @@
+"""Config widgets drawn from the schema, and the URL that reproduces them.
+
+Every widget reads its bounds, default and choices from ``models.config.FIELDS``; nothing is
+retyped here. The page's values live in ``st.session_state[f"{prefix}:values"]`` (dotted path ->
+value), so a widget that is hidden for a while (LeakyReLU's k when the activation is not
+leaky_relu) keeps its value. The URL is one query param per changed field, named by its dotted
+path (``?model.activation=sigmoid&model.depth=10``), plus ``b.model.depth=...`` for the fields
+in which side-by-side config B (C, D) differs from A. Query params are untrusted: they go
+through ``models.config.from_flat`` and each one it rejects becomes a visible notice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from models.config import FIELDS, ConfigError, RunConfig, from_flat, to_flat, with_changes
+from ui.i18n import choice_label, field_label, t
+from ui.runs import RUN_LABELS
+
+CLIP_RULES = ("clipnorm", "clipvalue", "global_clipnorm")  # the schema allows at most one
+NUMBER_FORMAT = "%g"  # learning rates and penalties span decades: show 0.0001, not 0.00
+RESERVED_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
+
+
+@dataclass(frozen=True)
+class PageSchema:
+    """Which fields a page shows and the values it fixes (an MLP page fixes model.arch)."""
+
+    prefix: str
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # narrowed choices
+
+    def base(self) -> RunConfig:
+        return with_changes(RunConfig(), dict(self.fixed))
+
+    def check(self, path: str, value: Any) -> str | None:
+        """Why a value from outside (URL, comparison) does not fit this page, or None."""
+        if path in self.fixed and value != self.fixed[path]:
+            return f"ignored {path}: this page uses {self.fixed[path]}"
+        if path in self.choices and value not in self.choices[path]:
+            return f"ignored {path}: this page offers {', '.join(self.choices[path])}"
+        return None
+
+
+def _key(page: PageSchema, name: str) -> str:
+    return f"{page.prefix}:{name}"
+
+
+def values(page: PageSchema) -> dict[str, Any]:
+    """The page's current values (dotted path -> value) for config A."""
+    key = _key(page, "values")
+    if key not in st.session_state:
+        st.session_state[key] = to_flat(page.base())
+    return st.session_state[key]
+
+
+def variant_changes(page: PageSchema) -> dict[str, dict[str, str]]:
+    """Per side-by-side label (B, C, D): the fields changed from A, as typed (strings)."""
+    return st.session_state.setdefault(_key(page, "variants"), {})
+
+
+def load(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]] | None = None):
+    """Replace the page's values (a preset, a reset): widgets re-read them on this run."""
+    st.session_state[_key(page, "values")] = to_flat(cfg)
+    st.session_state[_key(page, "variants")] = variants or {}
+    st.session_state[_key(page, "editor_version")] = (
+        st.session_state.get(_key(page, "editor_version"), 0) + 1
+    )
+    for path in FIELDS:
+        st.session_state.pop(_key(page, path), None)
+    for name in ("clip_rule", "clip_threshold"):
+        st.session_state.pop(_key(page, name), None)
+
+
+def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
+    """On the page's first run in a session, take the config from the URL; returns notices.
+
+    The notices are kept in the session, so they stay visible after the URL is rewritten.
+    """
+    notices_key = _key(page, "url_notices")
+    if notices_key in st.session_state:
+        return st.session_state[notices_key]
+    own: dict[str, str] = {}
+    variants: dict[str, dict[str, str]] = {}
+    notices: list[str] = []
+    for key in params:
+        raw = params[key]
+        head, _, rest = key.partition(".")
+        if key in RESERVED_PARAMS:
+            continue
+        if head.upper() in RUN_LABELS[1:] and head.islower() and rest in FIELDS:
+            variants.setdefault(head.upper(), {})[rest] = raw
+        else:
+            own[key] = raw
+    cfg, notices = from_flat(own, page.base())
+    flat = to_flat(cfg)
+    for path, value in list(flat.items()):
+        why = page.check(path, value)
+        if why:
+            notices.append(why)
+            flat[path] = to_flat(page.base())[path]
+    cfg = with_changes(RunConfig(), flat)
+    kept: dict[str, dict[str, str]] = {}
+    for label in sorted(variants):
+        changes = variants[label]
+        error = variant_error(page, cfg, changes)
+        if error:
+            notices.append(f"ignored config {label}: {error}")
+        else:
+            kept[label] = changes
+    load(page, cfg, kept)
+    st.session_state[notices_key] = notices
+    return notices
+
+
+def variant_error(page: PageSchema, base: RunConfig, changes: dict[str, str]) -> str | None:
+    """One sentence if the changes do not make a valid config for this page, else None."""
+    for path, raw in changes.items():
+        if path not in FIELDS:
+            return f"unknown field {path!r}"
+        if isinstance(raw, str) and len(raw) > 100:
+            return f"the value of {path} is too long"
+    try:
+        cfg = with_changes(base, changes)
+    except ConfigError as exc:
+        return str(exc)
+    for path, value in to_flat(cfg).items():
+        why = page.check(path, value)
+        if why:
+            return why.removeprefix("ignored ")
+    return None
+
+
+def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]]) -> None:
+    """Rewrite the query params so the URL reproduces the current screen."""
+    wanted = {p: url_text(v) for p, v in to_flat(cfg, only_changed=True).items()}
+    for label, changes in variants.items():
+        for path, raw in changes.items():
+            wanted[f"{label.lower()}.{path}"] = str(raw)
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def url_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+# -- widgets ------------------------------------------------------------------------------------
+
+
+def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
+    """One config field's widget, bounded by the schema; returns (and stores) its value."""
+    spec, vals = FIELDS[path], values(page)
+    key = _key(page, path)
+    if key not in st.session_state:
+        st.session_state[key] = vals[path]
+    label, help_text = field_label(path), t(f"help.{path}")
+    if spec.kind == "choice":
+        options = list(page.choices.get(path, spec.choices))
+        if st.session_state[key] not in options:
+            st.session_state[key] = options[0]
+        value = container.selectbox(
+            label, options, key=key, help=help_text, format_func=lambda v: choice_label(path, v)
+        )
+    elif spec.kind == "bool":
+        value = container.toggle(label, key=key, help=help_text)
+    elif spec.kind == "int":
+        low, high = int(spec.ge), int(spec.le)
+        if high - low <= 100:
+            value = container.slider(label, low, high, step=1, key=key, help=help_text)
+        else:
+            value = container.number_input(
+                label, min_value=low, max_value=high, step=1, key=key, help=help_text
+            )
+    else:
+        value = _float_ui(spec, label, key, help_text, container)
+    vals[path] = value
+    return value
+
+
+def _float_ui(spec: Any, label: str, key: str, help_text: str, container: Any) -> float:
+    low = spec.ge if spec.ge is not None else None
+    high = spec.le if spec.le is not None else None
+    if low is not None and high is not None and high - low <= 1 and spec.default >= 0.01:
+        return container.slider(label, float(low), float(high), step=0.01, key=key, help=help_text)
+    # Open bounds (learning rate > 0) cannot be a widget minimum: the schema check reports them.
+    return container.number_input(
+        label,
+        min_value=None if low is None else float(low),
+        max_value=None if high is None else float(high),
+        step=_step(spec.default),
+        format=NUMBER_FORMAT,
+        key=key,
+        help=help_text,
+    )
+
+
+def _step(default: float | None) -> float:
+    """A step one decade below the default (0.001 for a learning rate of 0.01)."""
+    if not default:
+        return 0.0001
+    return 10.0 ** (math.floor(math.log10(abs(default))) - 1)
+
+
+def clipping_ui(page: PageSchema, container: Any = st) -> None:
+    """clipnorm / clipvalue / global_clipnorm as one choice (the schema allows one) + threshold."""
+    vals = values(page)
+    rule_key, threshold_key = _key(page, "clip_rule"), _key(page, "clip_threshold")
+    active = next((r for r in CLIP_RULES if vals[f"optimizer.{r}"] is not None), None)
+    if rule_key not in st.session_state:
+        st.session_state[rule_key] = active or "off"
+    if threshold_key not in st.session_state:
+        st.session_state[threshold_key] = float(vals[f"optimizer.{active}"] if active else 1.0)
+    rule = container.radio(
+        t("dn.clip.label"),
+        ["off", *CLIP_RULES],
+        key=rule_key,
+        horizontal=True,
+        help=t("dn.clip.help"),
+        format_func=lambda r: t("dn.clip.off") if r == "off" else field_label(f"optimizer.{r}"),
+    )
+    spec = FIELDS["optimizer.clipnorm"]  # the three share their bounds
+    threshold = None
+    if rule != "off":
+        threshold = container.number_input(
+            t("dn.clip.threshold"),
+            min_value=None,  # the bound is "above 0": the schema check reports it
+            max_value=float(spec.le),
+            step=0.1,
+            format=NUMBER_FORMAT,
+            key=threshold_key,
+        )
+    for name in CLIP_RULES:
+        vals[f"optimizer.{name}"] = threshold if name == rule else None
+
+
+def current_config(page: PageSchema) -> tuple[RunConfig | None, str | None]:
+    """Config A from the widgets' values, or the one-sentence reason it is invalid."""
+    try:
+        return with_changes(RunConfig(), values(page)), None
+    except ConfigError as exc:
+        return None, str(exc)

@@ -1,0 +1,214 @@
+"""Every user-facing string of the pages and charts, one table per language.
+
+Pages call ``t("key", **values)``; charts get ``chart_labels()``. Adding a language means adding
+one table with the same keys (a test checks that every table has every key the code uses).
+"""
+
+from __future__ import annotations
+
+from models.config import FIELDS
+from models.presets import COMPARISONS, PRESETS
+
+EN: dict[str, str] = {
+    # -- app and home ---------------------------------------------------------------------------
+    "app.title": "Gradient Lab",
+    "nav.home": "Home",
+    "nav.deep_networks": "Deep Networks",
+    "home.title": "Gradient Lab",
+    "home.intro": (
+        "An interactive lab for learning why deep networks train or fail. Every claim about "
+        "vanishing and exploding gradients, dying ReLUs, batch norm, residual connections and "
+        "clipping is a one-click experiment here: a real Keras model trains in a worker process "
+        "and every layer's gradient is measured, not drawn by hand."
+    ),
+    "home.pages": "The labs",
+    "home.deep_networks": (
+        "Train MLPs live: depth, activation, initializer, batch norm, residuals, optimizer and "
+        "gradient clipping. Watch loss, per-layer gradient norms and the decision boundary, and "
+        "compare up to four configs side by side."
+    ),
+    "home.howto": (
+        "Pick a preset in the sidebar (for example *Sigmoid, 10 layers*), press **Train**, and "
+        "read the gradient heatmap: a dark band near the input is a vanishing gradient. Every "
+        "setting is in the URL, so a link reproduces the screen."
+    ),
+    # -- deep networks page ---------------------------------------------------------------------
+    "dn.title": "Deep Networks",
+    "dn.intro": (
+        "Build a multilayer perceptron, train it live and watch each layer's gradient. "
+        "Depth 1 is the layer nearest the input."
+    ),
+    "dn.sidebar.preset": "Preset experiment",
+    "dn.sidebar.preset_none": "(choose a preset)",
+    "dn.sidebar.comparison": "Side-by-side experiment",
+    "dn.sidebar.comparison_none": "(choose a comparison)",
+    "dn.preset_loaded": "Loaded preset “{title}”: {claim}",
+    "dn.section.data": "Data",
+    "dn.section.model": "Model",
+    "dn.section.optimizer": "Optimizer",
+    "dn.section.train": "Training",
+    "dn.clip.label": "Gradient clipping",
+    "dn.clip.off": "off",
+    "dn.clip.threshold": "Clipping threshold",
+    "dn.clip.help": (
+        "clipnorm clips each variable's gradient to this norm, global_clipnorm all gradients "
+        "together, clipvalue each element."
+    ),
+    "dn.train": "Train",
+    "dn.stop": "Stop",
+    "dn.reset": "Reset to defaults",
+    "dn.params": "{params:,} parameters · {steps:,} steps ({epochs} epochs of {per_epoch} steps)",
+    "dn.url_notice": "Some settings in the link were ignored:",
+    "dn.invalid_config": "This config cannot be trained: {error}.",
+    "dn.invalid_variant": "Config {label} cannot be trained: {error}.",
+    "dn.refused": "The run could not start: {error}.",
+    "dn.status.queued": "{label}: waiting for a free worker (position {position} in the queue)",
+    "dn.status.starting": "{label}: starting",
+    "dn.status.running": "{label}: step {step:,} of {total:,}",
+    "dn.status.completed": "{label}: completed {step:,} steps in {wall:.1f} s",
+    "dn.status.diverged": "{label}: diverged at step {step:,}",
+    "dn.status.stopped": "{label}: stopped at step {step:,}",
+    "dn.status.failed": "{label}: failed: {reason}",
+    "dn.status.interrupted": "{label}: {reason}",
+    "dn.diverged_banner": (
+        "{label} diverged at step {step:,}: {reason} — try clipnorm or a lower learning rate."
+    ),
+    "dn.empty": "Press **Train** to start. Charts appear here as the model trains.",
+    "dn.compare.title": "Side by side",
+    "dn.compare.help": (
+        "Train up to four configs together on the same data and seed. B, C and D are copies of "
+        "A with the fields you list here changed; leave a cell empty to keep A's value."
+    ),
+    "dn.compare.field": "Field",
+    "dn.compare.diff": "What differs",
+    "dn.compare.same": "The configs are identical.",
+    "dn.chart.loss": "Loss",
+    "dn.chart.grad": "Gradient norm per layer",
+    "dn.chart.heatmap": "Where the gradient vanishes: log10 gradient norm, layer × step",
+    "dn.chart.bars": "Latest step, per layer",
+    "dn.chart.boundary": "Decision boundary",
+    "dn.chart.surface": "Regression surface",
+    "dn.download.csv": "Download metrics (CSV)",
+    "dn.download.json": "Download run record (JSON)",
+    "dn.download.help": "Long form: one row per step, metric, layer.",
+    # -- field labels (one per config field) ----------------------------------------------------
+    "field.data.name": "Dataset",
+    "field.data.n_samples": "Samples",
+    "field.data.noise": "Noise",
+    "field.data.test_fraction": "Test fraction",
+    "field.data.seq_len": "Sequence length",
+    "field.data.seed": "Data seed",
+    "field.model.arch": "Architecture",
+    "field.model.depth": "Hidden layers",
+    "field.model.width": "Units per layer",
+    "field.model.activation": "Activation",
+    "field.model.leaky_k": "LeakyReLU slope k",
+    "field.model.batch_norm": "Batch norm (before the activation)",
+    "field.model.dropout": "Dropout",
+    "field.model.residual": "Residual connections",
+    "field.model.initializer": "Initializer",
+    "field.model.init_scale": "Init std (random_normal)",
+    "field.model.l1": "L1",
+    "field.model.l2": "L2",
+    "field.optimizer.name": "Optimizer",
+    "field.optimizer.learning_rate": "Learning rate",
+    "field.optimizer.momentum": "Momentum",
+    "field.optimizer.clipnorm": "clipnorm",
+    "field.optimizer.clipvalue": "clipvalue",
+    "field.optimizer.global_clipnorm": "global_clipnorm",
+    "field.train.batch_size": "Batch size",
+    "field.train.epochs": "Epochs",
+    "field.train.seed": "Seed",
+    "field.train.record_every": "Record every (steps)",
+    "field.train.snapshot_every": "Boundary snapshot every (steps)",
+    # -- choices that read better as words --------------------------------------------------------
+    "choice.data.name.circle": "Circle",
+    "choice.data.name.xor": "XOR",
+    "choice.data.name.gauss": "Two Gaussians",
+    "choice.data.name.spiral": "Spiral",
+    "choice.data.name.plane": "Plane (regression)",
+    "choice.data.name.multigauss": "Multi-Gaussian (regression)",
+    "choice.data.name.adding": "Adding problem",
+    "choice.data.name.recall": "Recall",
+    "choice.optimizer.name.sgd": "SGD",
+    "choice.optimizer.name.momentum": "SGD + momentum",
+    "choice.optimizer.name.adam": "Adam",
+    "choice.optimizer.name.rmsprop": "RMSprop",
+    # -- charts (keys of charts.LABEL_KEYS, prefixed "chart.") ----------------------------------
+    "chart.run": "Config",
+    "chart.step": "Step",
+    "chart.value": "Value",
+    "chart.metric": "Metric",
+    "chart.layer": "Layer",
+    "chart.depth": "Depth",
+    "chart.split": "Split",
+    "chart.loss": "loss",
+    "chart.val_loss": "val loss",
+    "chart.accuracy": "accuracy",
+    "chart.val_accuracy": "val accuracy",
+    "chart.train": "train",
+    "chart.validation": "validation",
+    "chart.test": "test",
+    "chart.grad_norm": "Gradient norm",
+    "chart.log10_grad_norm": "log10 gradient norm",
+    "chart.norm_kind": "Norm",
+    "chart.pre_clip": "pre-clip (from the tape)",
+    "chart.applied_norm": "applied (after clipping)",
+    "chart.clip_threshold": "Clipping threshold",
+    "chart.clipnorm": "clipnorm",
+    "chart.global_clipnorm": "global_clipnorm",
+    "chart.dead_fraction": "Dead units (fraction)",
+    "chart.saturated_fraction": "Saturated units (fraction)",
+    "chart.x0": "x₀",
+    "chart.x1": "x₁",
+    "chart.prediction": "Model output",
+    "chart.label": "Label",
+    "chart.title_loss": "Loss",
+    "chart.title_accuracy": "Accuracy",
+    "chart.title_grad_norm": "Gradient norm per layer (log scale)",
+    "chart.title_heatmap": "log10 gradient norm, layer × step",
+    "chart.title_layer_bars": "Latest step",
+    "chart.title_boundary": "Model output over the input plane",
+    # -- comparisons (models.presets.COMPARISONS) ---------------------------------------------
+    "comparison.vanishing_fixes": "Vanishing gradients and three fixes (ReLU + He, BN, residual)",
+    "comparison.exploding_clip": "Exploding gradients, without and with clipnorm",
+    "comparison.dying_relu_fix": "Dying ReLUs, and LeakyReLU",
+    # The schema's field descriptions and the presets' titles and claims are written in English
+    # once, where they are defined; another language's table translates each of these keys.
+    **{f"help.{path}": spec.description for path, spec in FIELDS.items()},
+    **{f"preset.{name}.title": p.title for name, p in PRESETS.items()},
+    **{f"preset.{name}.claim": p.claim for name, p in PRESETS.items()},
+}
+
+LANGUAGES: dict[str, dict[str, str]] = {"en": EN}
+DEFAULT_LANGUAGE = "en"
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The string for key in lang, formatted with values. A missing key is a bug: KeyError."""
+    return LANGUAGES[lang][key].format(**values) if values else LANGUAGES[lang][key]
+
+
+def field_label(path: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"field.{path}", lang)
+
+
+def choice_label(path: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A choice's display text: its word if the table has one, else the value itself (a code
+    name such as ``relu`` or ``he_normal`` reads the same in every language)."""
+    return LANGUAGES[lang].get(f"choice.{path}.{value}", value)
+
+
+def chart_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The chart strings, keyed as charts.py reads them."""
+    prefix = "chart."
+    return {k[len(prefix) :]: v for k, v in LANGUAGES[lang].items() if k.startswith(prefix)}
+
+
+def missing_keys(lang: str) -> list[str]:
+    """Keys English has and lang lacks, plus config fields without a label in lang."""
+    table = LANGUAGES[lang]
+    keys = set(EN) | {f"field.{p}" for p in FIELDS} | {f"help.{p}" for p in FIELDS}
+    keys |= {f"preset.{n}.{part}" for n in PRESETS for part in ("title", "claim")}
+    keys |= {f"comparison.{n}" for n in COMPARISONS}
+    return sorted(k for k in keys if k not in table)

@@ -1,0 +1,142 @@
+"""Drawing a run group: status and progress, the live charts, the divergence banner, downloads.
+
+The charts are built by ``charts.py`` (pure Altair); this module turns the group's state into
+the tidy frames those functions take, and places them. It is called from a fragment that
+reruns several times a second while the group trains, so it draws from thinned frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import charts
+from models.config import DataConfig
+from models.datasets import make_dataset
+from ui.i18n import chart_labels, t
+from ui.runs import LabRun, RunGroup
+
+LIVE_STEPS = 300  # distinct steps per run drawn in the line charts (all are kept and exported)
+MAX_POINTS = 500  # data points drawn over the decision boundary
+
+
+def status_ui(group: RunGroup) -> None:
+    """One progress bar per run, with a one-line status."""
+    for run in group.runs:
+        total = max(run.result.total_steps or run.config.total_steps, 1)
+        st.progress(min(run.step / total, 1.0), text=status_text(run))
+
+
+def status_text(run: LabRun) -> str:
+    result, label = run.result, run.label
+    if result.finished:
+        return t(
+            f"dn.status.{result.status}",
+            label=label,
+            step=result.steps,
+            wall=result.wall_time,
+            reason=result.reason or "",
+        )
+    if run.queue_position is not None:
+        return t("dn.status.queued", label=label, position=run.queue_position)
+    if not run.started or not result.total_steps:
+        return t("dn.status.starting", label=label)
+    return t("dn.status.running", label=label, step=run.step, total=result.total_steps)
+
+
+def banners_ui(group: RunGroup) -> None:
+    """A diverged run is an outcome, not an error: a warning that says what to try."""
+    for run in group.runs:
+        r = run.result
+        if r.status == "diverged":
+            step = r.diverged_at if r.diverged_at is not None else r.steps
+            st.warning(t("dn.diverged_banner", label=run.label, step=step, reason=r.reason))
+        elif r.status in ("failed", "interrupted"):
+            st.error(status_text(run))
+
+
+def charts_ui(group: RunGroup) -> None:
+    """The five live charts; side-by-side runs overlay or appear as aligned small multiples."""
+    labels = chart_labels()
+    metrics = charts.thin_steps(group.metrics(), max_steps=LIVE_STEPS)
+    if metrics.empty:
+        return
+    clip = group.runs[0].config.optimizer.clipping
+    st.subheader(t("dn.chart.loss"), anchor=False)
+    st.altair_chart(charts.loss_chart(metrics, labels), width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("dn.chart.grad"), anchor=False)
+        st.altair_chart(charts.grad_norm_chart(metrics, labels, clip=clip), width="stretch")
+    with right:
+        st.subheader(t("dn.chart.heatmap"), anchor=False)
+        st.altair_chart(charts.grad_heatmap(metrics, labels), width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("dn.chart.bars"), anchor=False)
+        st.altair_chart(charts.layer_bars(metrics, labels), width="stretch")
+    with right:
+        boundary_ui(group, labels)
+
+
+def boundary_ui(group: RunGroup, labels: dict[str, str]) -> None:
+    runs = [r for r in group.runs if r.last_snapshot() is not None]
+    if not runs or runs[0].config.task.is_sequence:
+        return
+    task = runs[0].config.task
+    regression = task.kind == "regression"
+    st.subheader(t("dn.chart.surface" if regression else "dn.chart.boundary"), anchor=False)
+    grid = pd.concat([_grid_frame(r) for r in runs], ignore_index=True)
+    points = _points_frame(runs[0].config.data)
+    kind = "regression" if regression else "binary"
+    st.altair_chart(charts.boundary_chart(grid, points, labels, kind), width="stretch")
+
+
+def _grid_frame(run: LabRun) -> pd.DataFrame:
+    snap = run.last_snapshot()
+    xs, ys = np.asarray(snap["xs"]), np.asarray(snap["ys"])
+    values = np.asarray(snap["values"], dtype=float)  # rows along y
+    gx, gy = np.meshgrid(xs, ys)
+    return pd.DataFrame(
+        {"run": run.label, "x0": gx.ravel(), "x1": gy.ravel(), "value": values.ravel()}
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _points_frame(data: DataConfig) -> pd.DataFrame:
+    """The data points drawn over the boundary (seeded, so the same points the worker trains on)."""
+    ds = make_dataset(data)
+    parts = []
+    for split, x, y in (("train", ds.x_train, ds.y_train), ("test", ds.x_test, ds.y_test)):
+        parts.append(pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y[:, 0], "split": split}))
+    frame = pd.concat(parts, ignore_index=True)
+    if len(frame) > MAX_POINTS:
+        frame = frame.sample(MAX_POINTS, random_state=0).sort_index()
+    return frame
+
+
+def downloads_ui(group: RunGroup) -> None:
+    """Per run: the metrics as long-form CSV and the run record as the CLI's JSON."""
+    runs = [r for r in group.runs if len(r.frame) or r.finished]
+    if not runs:
+        return
+    for run, col in zip(runs, st.columns(len(runs)), strict=True):
+        name = f"gradient-lab-{run.label.lower()}-{run.config.model.activation}"
+        col.download_button(
+            t("dn.download.csv") + (f" — {run.label}" if len(runs) > 1 else ""),
+            data=run.metrics_csv,
+            file_name=f"{name}.metrics.csv",
+            mime="text/csv",
+            on_click="ignore",
+            help=t("dn.download.help"),
+            key=f"dl-csv-{run.label}",
+        )
+        col.download_button(
+            t("dn.download.json") + (f" — {run.label}" if len(runs) > 1 else ""),
+            data=run.record_json,
+            file_name=f"{name}.run.json",
+            mime="application/json",
+            on_click="ignore",
+            key=f"dl-json-{run.label}",
+        )

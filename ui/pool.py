@@ -1,0 +1,65 @@
+"""The server's one job pool, shared by every session, and the reaper of orphaned runs.
+
+``st.cache_resource`` makes the pool a process-wide singleton (it is shared by all sessions, and
+only the pool object itself is shared: each job belongs to the session that submitted it).
+A run whose browser tab was closed or reloaded would otherwise keep a worker busy until its time
+limit, so a reaper thread cancels jobs whose owning session is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from models.jobs import JobPool
+from ui.runs import RUN_LABELS
+
+REAP_EVERY = 2.0  # seconds between checks for jobs whose session has gone
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+@st.cache_resource(show_spinner=False)
+def job_pool() -> JobPool:
+    """The pool; its workers start now and import TensorFlow, so the first Train is quick."""
+    pool = JobPool(
+        max_workers=_env_int("GRADIENT_LAB_WORKERS", 2),  # one per core on a 2-core host
+        time_limit=_env_int("GRADIENT_LAB_TIME_LIMIT", 600),
+        max_per_owner=len(RUN_LABELS),  # one group of side-by-side configs per session
+    )
+    _start_reaper(pool)
+    return pool
+
+
+def _start_reaper(pool: JobPool) -> None:
+    thread = threading.Thread(
+        target=_reap_forever, args=(pool,), name="gradient-lab-reaper", daemon=True
+    )
+    thread.start()
+
+
+def _reap_forever(pool: JobPool) -> None:
+    while not pool.closed:
+        time.sleep(REAP_EVERY)
+        if not runtime.exists():  # AppTest and bare scripts have no server runtime
+            continue
+        server = runtime.get_instance()
+        for job in pool.jobs():
+            if job.owner and not server.is_active_session(job.owner):
+                job.cancel()
+
+
+def session_owner() -> str:
+    """The id that ties jobs to this browser session (also the pool's per-owner limit key)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"

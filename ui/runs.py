@@ -1,0 +1,173 @@
+"""A session's group of runs (A, B, C, D): submit to the job pool, fold streamed events, frames.
+
+Pure Python + pandas (no Streamlit, no TensorFlow), so it is tested without a browser. The
+server keeps metrics column-wise in pandas frames rather than as millions of small dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.config import RunConfig, to_flat
+from models.jobs import Job, JobPool, JobRefused
+from models.record import CSV_COLUMNS, RunResult
+
+RUN_LABELS = ("A", "B", "C", "D")  # at most four configs side by side
+
+
+@dataclass
+class LabRun:
+    """One config of the group, its job and everything it has produced so far."""
+
+    label: str
+    config: RunConfig
+    job: Job | None = None
+    result: RunResult = field(init=False)  # status, layers, snapshots; metrics live in `frame`
+    frame: pd.DataFrame = field(init=False)
+    queue_position: int | None = None
+    started: bool = False  # a worker has taken the job
+    _chunks: list[pd.DataFrame] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.result = RunResult(self.config)
+        self.frame = _empty_frame()
+
+    @property
+    def finished(self) -> bool:
+        return self.result.finished
+
+    @property
+    def step(self) -> int:
+        return self.result.steps
+
+    def add(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "queued":
+            self.queue_position = event.get("position")
+        elif kind == "started":
+            self.queue_position, self.started = None, True
+        elif kind == "records":
+            rows = event.get("records") or []
+            if rows:
+                self._chunks.append(_frame(rows))
+            self.result.add({**event, "records": []})  # steps only; rows go to the frame
+        else:
+            self.result.add(event)
+
+    def flush(self) -> None:
+        """Append the chunks received since the last flush to the frame (one concat per poll)."""
+        if self._chunks:
+            parts = [self.frame, *self._chunks] if len(self.frame) else self._chunks
+            self.frame = pd.concat(parts, ignore_index=True)
+            self._chunks = []
+
+    def last_snapshot(self) -> dict | None:
+        return self.result.snapshots[-1] if self.result.snapshots else None
+
+    def record_json(self) -> str:
+        """The run record, the same JSON the CLI writes with --out."""
+        record = self.result.to_json_dict()
+        record["metrics"] = _records_from_frame(self.frame)
+        return json.dumps(record, allow_nan=False)
+
+    def metrics_csv(self) -> str:
+        ints = self.frame.astype({"depth": "Int64", "t": "Int64"})  # 3, not 3.0; empty if n/a
+        return ints.to_csv(index=False, columns=list(CSV_COLUMNS), lineterminator="\n")
+
+
+@dataclass
+class RunGroup:
+    """The runs one Train click started. A session has at most one group running."""
+
+    runs: list[LabRun]
+    started_at: float = field(default_factory=time.monotonic)
+    first_chart_after: float | None = None  # seconds from Train to the first records
+
+    @classmethod
+    def start(cls, pool: JobPool, configs: list[tuple[str, RunConfig]], owner: str) -> RunGroup:
+        """Submit every config; if any is refused, cancel the others and raise JobRefused."""
+        runs = [LabRun(label, cfg) for label, cfg in configs]
+        try:
+            for run in runs:
+                run.job = pool.submit(run.config, owner=owner)
+        except JobRefused:
+            for run in runs:
+                if run.job is not None:
+                    run.job.cancel()
+            raise
+        return cls(runs)
+
+    @property
+    def active(self) -> bool:
+        return any(not run.finished for run in self.runs)
+
+    def poll(self) -> bool:
+        """Fold the events that arrived since the last poll; True if anything changed."""
+        changed = False
+        for run in self.runs:
+            if run.job is None:
+                continue
+            for event in run.job.poll():
+                run.add(event)
+                changed = True
+            run.flush()
+        if self.first_chart_after is None and any(len(r.frame) for r in self.runs):
+            self.first_chart_after = time.monotonic() - self.started_at
+        return changed
+
+    def stop(self) -> None:
+        for run in self.runs:
+            if run.job is not None and not run.job.done:
+                run.job.cancel()
+
+    def metrics(self) -> pd.DataFrame:
+        """All runs' metrics, long form, with a ``run`` column (A, B, ...)."""
+        frames = [r.frame.assign(run=r.label) for r in self.runs if len(r.frame)]
+        if not frames:
+            return _empty_frame().assign(run=pd.Series(dtype=str))
+        return pd.concat(frames, ignore_index=True)
+
+
+def _empty_frame() -> pd.DataFrame:
+    return _frame([])
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=list(CSV_COLUMNS))
+    return frame.astype(
+        {"step": "int64", "name": "str", "layer": "object", "depth": "float64", "t": "float64"}
+    ).astype({"value": "float64"})
+
+
+def _records_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """Frame rows back to the engine's record dicts (None where a key does not apply)."""
+    out = []
+    for step, name, layer, depth, t, value in frame[list(CSV_COLUMNS)].itertuples(index=False):
+        out.append(
+            {
+                "step": int(step),
+                "name": name,
+                "layer": layer if isinstance(layer, str) else None,
+                "depth": None if np.isnan(depth) else int(depth),
+                "t": None if np.isnan(t) else int(t),
+                "value": float(value),
+            }
+        )
+    return out
+
+
+def diff_table(configs: list[tuple[str, RunConfig]], off: str = "off") -> pd.DataFrame:
+    """Only the fields in which the configs differ: one row per dotted path, one column per
+    label (values as text, so a column can mix numbers, words and `off`, shown for None)."""
+    flats = [(label, to_flat(cfg)) for label, cfg in configs]
+    paths = [p for p in flats[0][1] if len({repr(f[p]) for _, f in flats}) > 1]
+    return pd.DataFrame(
+        {label: [off if f[p] is None else str(f[p]) for p in paths] for label, f in flats},
+        index=pd.Index(paths, name="field"),
+    )
