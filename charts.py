@@ -17,7 +17,9 @@ darkest cell of the heatmap. Tooltips show the raw value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -93,6 +95,20 @@ DIVERGING_REGRESSION = "purpleorange"  # a different palette: a value, not a cla
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _sized(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., alt.TopLevelMixin]:
+    """Set autosize explicitly. Without it Streamlit applies "fit", which squeezes the title,
+    axes and legends INTO the given height: a 100 px heatmap kept ~25 px for its cells.
+    A container-wide view fits its width only; fixed-size panels keep their sizes ("pad")."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> alt.TopLevelMixin:
+        chart = build(*args, **kwargs)
+        fit = "fit-x" if getattr(chart, "width", None) == "container" else "pad"
+        return chart.properties(autosize=alt.AutoSizeParams(type=fit, contains="padding"))
+
+    return wrapper
 
 
 def runs_in(frame: pd.DataFrame) -> list[str]:
@@ -183,6 +199,7 @@ def _hover(base: alt.Chart) -> alt.Chart:
 # -- loss and accuracy -------------------------------------------------------------------------
 
 
+@_sized
 def loss_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """Loss and validation loss vs step; a second panel for accuracy when it was recorded.
 
@@ -254,6 +271,7 @@ def _check_clip(clip: tuple[str, float] | None) -> None:
         raise ValueError(f"clip threshold must be positive, not {threshold}")
 
 
+@_sized
 def grad_norm_chart(
     metrics: pd.DataFrame,
     labels: Mapping[str, str],
@@ -378,6 +396,7 @@ def _binned(rows: pd.DataFrame, max_bins: int) -> pd.DataFrame:
     return binned.agg(log10=("log10", "mean"), value=("value", "mean"))
 
 
+@_sized
 def grad_heatmap(
     metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 120
 ) -> alt.TopLevelMixin:
@@ -438,6 +457,7 @@ def _latest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["step"] == last]
 
 
+@_sized
 def layer_bars(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """At each run's latest step: gradient norm per layer (log axis) and, when recorded, the
     dead or saturated fraction per hidden layer (0..1), side by side, input layer at the bottom.
@@ -530,6 +550,7 @@ def _extent(*columns: pd.Series) -> list[float]:
     return [float(values.min()), float(values.max())]
 
 
+@_sized
 def boundary_chart(
     grid: pd.DataFrame, points: pd.DataFrame, labels: Mapping[str, str], kind: str
 ) -> alt.TopLevelMixin:

@@ -4,9 +4,11 @@ import streamlit as st
 
 from ui.i18n import t
 
-st.set_page_config(page_title=t("app.title"), page_icon="📉", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", layout="wide")
 pages = [
-    st.Page("pages/home.py", title=t("nav.home"), icon="🏠", default=True),
-    st.Page("pages/deep_networks.py", title=t("nav.deep_networks"), icon="🧱"),
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
+    st.Page(
+        "pages/deep_networks.py", title=t("nav.deep_networks"), icon=":material/stacked_line_chart:"
+    ),
 ]
 st.navigation(pages).run()

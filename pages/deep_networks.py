@@ -12,7 +12,10 @@ from ui import config_form as form
 from ui import live
 from ui.i18n import t
 from ui.pool import job_pool, session_owner
+from ui.router import require_router
 from ui.runs import RUN_LABELS, RunGroup, diff_table
+
+require_router()
 
 PAGE = form.PageSchema(
     prefix="dn",

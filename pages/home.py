@@ -3,10 +3,15 @@
 import streamlit as st
 
 from ui.i18n import t
+from ui.router import require_router
+
+require_router()
 
 st.title(t("home.title"), anchor=False)
 st.write(t("home.intro"))
 st.subheader(t("home.pages"), anchor=False)
-st.page_link("pages/deep_networks.py", label=t("nav.deep_networks"), icon="🧱")
+st.page_link(
+    "pages/deep_networks.py", label=t("nav.deep_networks"), icon=":material/stacked_line_chart:"
+)
 st.caption(t("home.deep_networks"))
 st.info(t("home.howto"))

@@ -4,9 +4,7 @@ Every chart is turned into its spec with ``to_dict()`` (which validates it again
 schema) and walked: marks, encodings, scales, params and the inline data the marks draw.
 """
 
-import ast
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -555,17 +553,6 @@ def test_boundary_refuses_an_unknown_kind():
 
 
 # -- the module itself -------------------------------------------------------------------------
-
-
-def test_charts_imports_only_altair_numpy_and_pandas():
-    tree = ast.parse(Path(charts.__file__).read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module.split(".")[0])
-    assert names <= {"__future__", "collections", "altair", "numpy", "pandas"}
 
 
 def test_runs_in_lists_sorted_run_ids():

@@ -36,7 +36,7 @@ EN: dict[str, str] = {
     "dn.title": "Deep Networks",
     "dn.intro": (
         "Build a multilayer perceptron, train it live and watch each layer's gradient. "
-        "Depth 1 is the layer nearest the input."
+        "Depth 0 is the layer nearest the input; the output layer is the deepest."
     ),
     "dn.sidebar.preset": "Preset experiment",
     "dn.sidebar.preset_none": "(choose a preset)",
@@ -82,12 +82,6 @@ EN: dict[str, str] = {
     "dn.compare.field": "Field",
     "dn.compare.diff": "What differs",
     "dn.compare.same": "The configs are identical.",
-    "dn.chart.loss": "Loss",
-    "dn.chart.grad": "Gradient norm per layer",
-    "dn.chart.heatmap": "Where the gradient vanishes: log10 gradient norm, layer × step",
-    "dn.chart.bars": "Latest step, per layer",
-    "dn.chart.boundary": "Decision boundary",
-    "dn.chart.surface": "Regression surface",
     "dn.download.csv": "Download metrics (CSV)",
     "dn.download.json": "Download run record (JSON)",
     "dn.download.help": "Long form: one row per step, metric, layer.",
@@ -165,9 +159,9 @@ EN: dict[str, str] = {
     "chart.label": "Label",
     "chart.title_loss": "Loss",
     "chart.title_accuracy": "Accuracy",
-    "chart.title_grad_norm": "Gradient norm per layer (log scale)",
-    "chart.title_heatmap": "log10 gradient norm, layer × step",
-    "chart.title_layer_bars": "Latest step",
+    "chart.title_grad_norm": "Gradient norm per layer (log scale; click a legend entry)",
+    "chart.title_heatmap": "Where the gradient vanishes: log10 gradient norm, layer × step",
+    "chart.title_layer_bars": "Latest step, per layer",
     "chart.title_boundary": "Model output over the input plane",
     # -- comparisons (models.presets.COMPARISONS) ---------------------------------------------
     "comparison.vanishing_fixes": "Vanishing gradients and three fixes (ReLU + He, BN, residual)",

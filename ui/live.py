@@ -63,34 +63,40 @@ def charts_ui(group: RunGroup) -> None:
     if metrics.empty:
         return
     clip = group.runs[0].config.optimizer.clipping
-    st.subheader(t("dn.chart.loss"), anchor=False)
-    st.altair_chart(charts.loss_chart(metrics, labels), width="stretch")
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("dn.chart.grad"), anchor=False)
-        st.altair_chart(charts.grad_norm_chart(metrics, labels, clip=clip), width="stretch")
-    with right:
-        st.subheader(t("dn.chart.heatmap"), anchor=False)
-        st.altair_chart(charts.grad_heatmap(metrics, labels), width="stretch")
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("dn.chart.bars"), anchor=False)
-        st.altair_chart(charts.layer_bars(metrics, labels), width="stretch")
-    with right:
-        boundary_ui(group, labels)
+    views = [
+        charts.grad_norm_chart(metrics, labels, clip=clip),
+        charts.grad_heatmap(metrics, labels),
+        charts.layer_bars(metrics, labels),
+    ]
+    boundary = boundary_chart(group, labels)
+    if boundary is not None:
+        views.append(boundary)
+    _show(charts.loss_chart(metrics, labels))
+    if len(group.runs) > 1:  # small multiples need the whole width
+        for view in views:
+            _show(view)
+        return
+    for pair in (views[:2], views[2:]):
+        for view, col in zip(pair, st.columns(2), strict=False):
+            with col:
+                _show(view)
 
 
-def boundary_ui(group: RunGroup, labels: dict[str, str]) -> None:
+def _show(chart) -> None:
+    # A single view stretches to its column; concatenated panels have fixed sizes in Vega-Lite
+    # and would be cut off if stretched.
+    stretch = getattr(chart, "width", None) == "container"
+    st.altair_chart(chart, width="stretch" if stretch else "content")
+
+
+def boundary_chart(group: RunGroup, labels: dict[str, str]):
+    """The decision boundary (or regression surface) with the data, or None (no snapshot yet)."""
     runs = [r for r in group.runs if r.last_snapshot() is not None]
     if not runs or runs[0].config.task.is_sequence:
-        return
-    task = runs[0].config.task
-    regression = task.kind == "regression"
-    st.subheader(t("dn.chart.surface" if regression else "dn.chart.boundary"), anchor=False)
+        return None
+    kind = "regression" if runs[0].config.task.kind == "regression" else "binary"
     grid = pd.concat([_grid_frame(r) for r in runs], ignore_index=True)
-    points = _points_frame(runs[0].config.data)
-    kind = "regression" if regression else "binary"
-    st.altair_chart(charts.boundary_chart(grid, points, labels, kind), width="stretch")
+    return charts.boundary_chart(grid, _points_frame(runs[0].config.data), labels, kind)
 
 
 def _grid_frame(run: LabRun) -> pd.DataFrame:

@@ -1,0 +1,155 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, the app served by
+`streamlit run` on 127.0.0.1. Loads shared URLs, clicks Train, waits for the end, checks the
+charts and the divergence banner, and saves screenshots to tests/screenshots/ (git-ignored)."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from models.config import to_flat
+from models.presets import PRESETS
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [  # as on these machines: no sandbox as root, no background network chatter
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# A missing browser must fail the suite, not skip it: CI installs Chromium (.ci/run).
+assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    log = open(ROOT / "tests" / ".browser-app.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None, (ROOT / "tests" / ".browser-app.log").read_text()[-2000:]
+        assert time.monotonic() < deadline, "the app did not start within 60 s"
+        time.sleep(0.3)
+    yield url
+    proc.terminate()  # stop the app by its own PID
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    # Tall, because Streamlit scrolls inside the page and a full-page screenshot would stop at
+    # the first screen.
+    context = browser.new_context(viewport={"width": 1500, "height": 3400})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.errors = errors
+    yield pg
+    context.close()
+
+
+def open_lab(page, app_url: str, params: dict) -> None:
+    page.goto(f"{app_url}/deep_networks?{urlencode(params)}")
+    expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
+
+
+def wait_until_ended(page, runs: int, timeout_ms: int = 180_000) -> None:
+    """Every run's status line reads completed, diverged or stopped."""
+    ended = page.get_by_text(re.compile(r"^[A-D]: (completed|diverged|stopped)"))
+    expect(ended).to_have_count(runs, timeout=timeout_ms)
+
+
+def test_a_shared_link_trains_side_by_side_and_draws_every_chart(page, app_url):
+    SHOTS.mkdir(exist_ok=True)
+    params = {
+        "model.depth": "6",
+        "model.activation": "sigmoid",
+        "optimizer.name": "sgd",
+        "optimizer.learning_rate": "0.1",
+        "train.epochs": "8",
+        "b.model.activation": "relu",
+        "b.model.initializer": "he_normal",
+    }
+    open_lab(page, app_url, params)  # the fresh server's first request is this deep link
+    nav = page.get_by_test_id("stSidebarNav")  # served through dashboard.py
+    expect(nav.get_by_role("link", name="Home")).to_be_visible()
+    expect(nav.get_by_role("link", name="Deep Networks")).to_be_visible()
+    expect(page.get_by_text("What differs")).to_be_visible()
+    page.get_by_role("button", name="Train").click()
+    expect(page.locator(".vega-embed").first).to_be_visible(timeout=30_000)
+    page.screenshot(path=SHOTS / "deep_networks_training.png", full_page=True)
+    wait_until_ended(page, runs=2)
+    expect(page.locator(".vega-embed")).to_have_count(5, timeout=10_000)
+    expect(page.get_by_text("A: completed")).to_be_visible()
+    expect(page.get_by_text("B: completed")).to_be_visible()
+    expect(page.get_by_role("button", name="Download metrics (CSV) — A")).to_be_visible()
+    assert "model.activation=sigmoid" in page.url and "b.model.activation=relu" in page.url
+    page.screenshot(path=SHOTS / "deep_networks_side_by_side.png", full_page=True)
+    assert not page.errors
+
+
+def test_a_diverging_run_shows_the_banner_and_keeps_its_charts(page, app_url):
+    params = to_flat(PRESETS["exploding"].config(), only_changed=True)
+    open_lab(page, app_url, {k: str(v) for k, v in params.items()})
+    page.get_by_role("button", name="Train").click()
+    wait_until_ended(page, runs=1)
+    banner = page.get_by_text("diverged at step")
+    expect(banner.first).to_be_visible()
+    expect(page.get_by_text("try clipnorm or a lower learning rate")).to_be_visible()
+    expect(page.locator(".vega-embed").first).to_be_visible()
+    page.screenshot(path=SHOTS / "deep_networks_diverged.png", full_page=True)
+    assert not page.errors
+
+
+def test_bad_params_in_a_link_show_a_notice_and_the_page_still_works(page, app_url):
+    open_lab(page, app_url, {"model.depth": "abc", "model.width": "<script>alert(1)</script>"})
+    expect(page.get_by_text("Some settings in the link were ignored")).to_be_visible()
+    expect(page.get_by_text("ignored model.depth")).to_be_visible()
+    page.screenshot(path=SHOTS / "deep_networks_notice.png", full_page=True)
+    assert not page.errors

@@ -1,0 +1,17 @@
+"""Keeps every page behind dashboard.py's router, even when a shared link is a server's first
+request.
+
+Streamlit still honours its legacy ``pages/`` folder: until some session has run the router's
+``st.navigation``, a deep link (``/deep_networks?...``) runs the page script alone, without
+dashboard.py's page config and navigation. Pages call :func:`require_router` first; it switches
+the process to ``st.navigation`` mode and reruns, so the same URL is served through the router.
+"""
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+
+def require_router() -> None:
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False  # what st.navigation itself sets
+        st.rerun()
