@@ -12,8 +12,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# The main job. Until the dashboard lands this trains the vanishing-gradient preset headless.
+# The main job: the dashboard on http://localhost:8501 (Ctrl-C stops it and its workers).
 run: $(STAMP)
+	$(PY) -m streamlit run dashboard.py --browser.gatherUsageStats false
+
+# Headless: train the vanishing-gradient preset with the CLI and write its run record.
+train: $(STAMP)
 	$(PY) -m models train --preset vanishing_sigmoid --out vanishing_sigmoid.run.json
 	@echo "run record written to vanishing_sigmoid.run.json"
 
@@ -29,6 +33,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/train_speed.py
 	$(PY) bench/worker_pool.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -418,6 +418,10 @@ def parse_config(data: Any) -> RunConfig:
     """Validate a plain dict (e.g. parsed JSON) into a RunConfig, or raise ConfigError."""
     if isinstance(data, RunConfig):
         return data
+    if isinstance(data, BaseModel):
+        # A RunConfig from an earlier import of this module (Streamlit reloads edited modules
+        # while sessions keep their objects): validate its fields again.
+        data = data.model_dump()
     if not isinstance(data, dict):
         raise ConfigError([f"a config must be a JSON object (got {type(data).__name__})"])
     try:

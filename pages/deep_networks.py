@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models.config import TASKS, diff, with_changes
+from models.config import TASKS, ConfigError, diff, with_changes
 from models.jobs import JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
@@ -14,6 +14,7 @@ from ui.i18n import t
 from ui.pool import job_pool, session_owner
 from ui.router import require_router
 from ui.runs import RUN_LABELS, RunGroup, diff_table
+from ui.text import escape_markdown
 
 require_router()
 
@@ -23,7 +24,7 @@ PAGE = form.PageSchema(
     choices={"data.name": tuple(n for n, task in TASKS.items() if not task.is_sequence)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
-LIVE_EVERY = 0.25  # seconds between live chart redraws while training (4 per second)
+LIVE_EVERY = 0.1  # seconds from one live redraw to the next request (~4 per second in all)
 GROUP = "dn:group"
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
@@ -31,7 +32,8 @@ st.title(t("dn.title"), anchor=False)
 st.caption(t("dn.intro"))
 notices = form.seed_from_url(PAGE, st.query_params)
 if notices:
-    st.warning(t("dn.url_notice") + "\n\n" + "\n".join(f"- {n}" for n in notices))
+    items = "\n".join(f"- {escape_markdown(n)}" for n in notices)  # params are user text
+    st.warning(t("dn.url_notice") + "\n\n" + items)
 
 
 # -- sidebar: presets and the config ----------------------------------------------------------
@@ -149,7 +151,7 @@ def variants_ui(base) -> list[tuple[str, object]]:
     for lab, changes in variants.items():
         why = form.variant_error(PAGE, base, changes)
         if why:
-            st.error(t("dn.invalid_variant", label=lab, error=why))
+            st.error(t("dn.invalid_variant", label=lab, error=escape_markdown(why)))
         else:
             configs.append((lab, with_changes(base, changes)))
     return configs
@@ -157,7 +159,7 @@ def variants_ui(base) -> list[tuple[str, object]]:
 
 configs = []
 if error:
-    st.error(t("dn.invalid_config", error=error))
+    st.error(t("dn.invalid_config", error=escape_markdown(error)))
 else:
     st.caption(
         t(
@@ -186,7 +188,7 @@ def start_training() -> None:
         old.stop()  # never two trainings for one session
     try:
         st.session_state[GROUP] = RunGroup.start(pool, configs, owner=session_owner())
-    except JobRefused as exc:
+    except (JobRefused, ConfigError) as exc:
         st.session_state["dn:refused"] = str(exc)
 
 
@@ -209,7 +211,7 @@ train_col.button(
 )
 stop_col.button(t("dn.stop"), disabled=not running, on_click=stop_training, width="stretch")
 if refused := st.session_state.pop("dn:refused", None):
-    st.error(t("dn.refused", error=refused))
+    st.error(t("dn.refused", error=escape_markdown(refused)))
 
 
 @st.fragment(run_every=LIVE_EVERY if running else None)

@@ -2,14 +2,8 @@
 `streamlit run` on 127.0.0.1. Loads shared URLs, clicks Train, waits for the end, checks the
 charts and the divergence banner, and saves screenshots to tests/screenshots/ (git-ignored)."""
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,65 +12,23 @@ from playwright.sync_api import expect, sync_playwright
 
 from models.config import to_flat
 from models.presets import PRESETS
+from tests.app_server import CHROMIUM, ROOT, AppServer, launch_chromium
 
-ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [  # as on these machines: no sandbox as root, no background network chatter
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 # A missing browser must fail the suite, not skip it: CI installs Chromium (.ci/run).
-assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"
 
 
 @pytest.fixture(scope="module")
 def app_url():
-    port = free_port()
-    log = open(ROOT / "tests" / ".browser-app.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None, (ROOT / "tests" / ".browser-app.log").read_text()[-2000:]
-        assert time.monotonic() < deadline, "the app did not start within 60 s"
-        time.sleep(0.3)
-    yield url
-    proc.terminate()  # stop the app by its own PID
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with AppServer(ROOT / "tests" / ".browser-app.log") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 
@@ -148,8 +100,29 @@ def test_a_diverging_run_shows_the_banner_and_keeps_its_charts(page, app_url):
 
 
 def test_bad_params_in_a_link_show_a_notice_and_the_page_still_works(page, app_url):
-    open_lab(page, app_url, {"model.depth": "abc", "model.width": "<script>alert(1)</script>"})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = "<img src=x onerror=alert(1)>"
+    open_lab(page, app_url, {"model.depth": "abc", "model.width": hostile, hostile: "[x](y)"})
     expect(page.get_by_text("Some settings in the link were ignored")).to_be_visible()
     expect(page.get_by_text("ignored model.depth")).to_be_visible()
+    expect(page.get_by_text(hostile).first).to_be_visible()  # shown as text, not as markup
+    assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0
+    assert not dialogs
     page.screenshot(path=SHOTS / "deep_networks_notice.png", full_page=True)
     assert not page.errors
+
+
+def test_closing_the_tab_cancels_its_run(browser, app_url):
+    log = ROOT / "tests" / ".browser-app.log"
+    before = log.read_text().count("its browser session ended")
+    context = browser.new_context()
+    page = context.new_page()
+    open_lab(page, app_url, {"train.epochs": "2000"})
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text(re.compile(r"^A: step [1-9]"))).to_be_visible(timeout=60_000)
+    context.close()  # the tab goes away mid-run
+    deadline = time.monotonic() + 15
+    while log.read_text().count("its browser session ended") == before:
+        assert time.monotonic() < deadline, "the orphaned run was not cancelled within 15 s"
+        time.sleep(0.5)

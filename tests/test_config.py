@@ -229,3 +229,23 @@ def test_configs_are_immutable():
     cfg = RunConfig()
     with pytest.raises(ValidationError):
         cfg.model.depth = 3  # type: ignore[misc]
+
+
+def test_parse_config_revalidates_a_config_from_an_earlier_import_of_the_module():
+    """Streamlit reloads edited modules while sessions keep their objects (a stale class)."""
+    import importlib.util
+    import sys
+
+    import models.config as current
+
+    spec = importlib.util.spec_from_file_location("stale_config", current.__file__)
+    stale_module = importlib.util.module_from_spec(spec)
+    sys.modules["stale_config"] = stale_module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(stale_module)
+        stale = stale_module.RunConfig(model={"depth": 3})
+    finally:
+        del sys.modules["stale_config"]
+    assert not isinstance(stale, current.RunConfig)
+    cfg = current.parse_config(stale)
+    assert isinstance(cfg, current.RunConfig) and cfg.model.depth == 3

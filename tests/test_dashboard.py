@@ -105,11 +105,14 @@ def test_bad_query_params_are_ignored_with_a_visible_notice():
             "nonsense": "1",
             "optimizer.learning_rate": "x" * 10_000,
             "model.activation": "sigmoid",
+            "b.model.depth": "999",
+            "c.model.arch": "lstm",
         }
     )
-    notice = at.warning[0].value
+    notice = at.warning[0].value.replace("\\", "")  # user text is shown escaped
     for name in ("model.depth", "model.width", "model.arch", "data.name", "nonsense"):
         assert name in notice
+    assert "ignored config B" in notice and "ignored config C" in notice
     assert "too long" in notice
     # The valid param still applies; the rest fall back to defaults.
     assert at.sidebar.selectbox(key="dn:model.activation").value == "sigmoid"
@@ -152,7 +155,7 @@ def test_stop_ends_a_long_run_within_a_second_or_two():
 def test_an_invalid_learning_rate_typed_in_the_widget_is_one_sentence(bad):
     at = open_lab()
     at.sidebar.number_input(key="dn:optimizer.learning_rate").set_value(bad).run()
-    message = at.error[0].value
+    message = at.error[0].value.replace("\\", "")  # shown escaped
     assert "optimizer.learning_rate" in message and "above 0" in message
     assert button(at, "Train").disabled
     assert not at.exception

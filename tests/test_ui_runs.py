@@ -79,3 +79,13 @@ def test_stop_ends_every_run_of_the_group_as_stopped(pool):
     group.poll()
     assert [r.result.status for r in group.runs] == ["stopped", "stopped"]
     assert not group.active
+
+
+def test_escaped_user_text_has_no_markdown_or_html_left():
+    from ui.text import escape_markdown
+
+    text = "<script>alert(1)</script> [link](javascript:x) **bold** `code` # h"
+    escaped = escape_markdown(text)
+    for ch in "<>[]()*`#":
+        assert ch not in escaped.replace("\\" + ch, "")  # every one of them escaped
+    assert escaped.replace("\\", "") == text

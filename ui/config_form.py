@@ -41,9 +41,9 @@ class PageSchema:
     def check(self, path: str, value: Any) -> str | None:
         """Why a value from outside (URL, comparison) does not fit this page, or None."""
         if path in self.fixed and value != self.fixed[path]:
-            return f"ignored {path}: this page uses {self.fixed[path]}"
+            return t("notice.fixed", path=path, value=self.fixed[path])
         if path in self.choices and value not in self.choices[path]:
-            return f"ignored {path}: this page offers {', '.join(self.choices[path])}"
+            return t("notice.choices", path=path, choices=", ".join(self.choices[path]))
         return None
 
 
@@ -78,13 +78,17 @@ def load(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]] |
 
 
 def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
-    """On the page's first run in a session, take the config from the URL; returns notices.
+    """Take the config from the URL when it is new to this session; returns the notices.
 
-    The notices are kept in the session, so they stay visible after the URL is rewritten.
+    New means: the page's first run in the session, or a URL other than the one this page last
+    wrote (a link pasted into a tab whose session Streamlit reconnected). The notices are kept
+    in the session, so they stay visible after the URL is rewritten.
     """
-    notices_key = _key(page, "url_notices")
-    if notices_key in st.session_state:
+    notices_key, synced_key = _key(page, "url_notices"), _key(page, "url_synced")
+    incoming = {k: params[k] for k in params}
+    if notices_key in st.session_state and st.session_state.get(synced_key) == incoming:
         return st.session_state[notices_key]
+    st.session_state[synced_key] = incoming
     own: dict[str, str] = {}
     variants: dict[str, dict[str, str]] = {}
     notices: list[str] = []
@@ -110,7 +114,7 @@ def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
         changes = variants[label]
         error = variant_error(page, cfg, changes)
         if error:
-            notices.append(f"ignored config {label}: {error}")
+            notices.append(t("notice.variant", label=label, error=error))
         else:
             kept[label] = changes
     load(page, cfg, kept)
@@ -122,9 +126,9 @@ def variant_error(page: PageSchema, base: RunConfig, changes: dict[str, str]) ->
     """One sentence if the changes do not make a valid config for this page, else None."""
     for path, raw in changes.items():
         if path not in FIELDS:
-            return f"unknown field {path!r}"
+            return t("notice.unknown_field", path=path)
         if isinstance(raw, str) and len(raw) > 100:
-            return f"the value of {path} is too long"
+            return t("notice.too_long", path=path)
     try:
         cfg = with_changes(base, changes)
     except ConfigError as exc:
@@ -132,7 +136,7 @@ def variant_error(page: PageSchema, base: RunConfig, changes: dict[str, str]) ->
     for path, value in to_flat(cfg).items():
         why = page.check(path, value)
         if why:
-            return why.removeprefix("ignored ")
+            return why
     return None
 
 
@@ -145,6 +149,7 @@ def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str
     current = {k: st.query_params[k] for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+    st.session_state[_key(page, "url_synced")] = wanted
 
 
 def url_text(value: Any) -> str:

@@ -7,6 +7,8 @@ reruns several times a second while the group trains, so it draws from thinned f
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -17,7 +19,9 @@ from models.datasets import make_dataset
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
 
-LIVE_STEPS = 300  # distinct steps per run drawn in the line charts (all are kept and exported)
+LIVE_STEPS = 150  # distinct steps per run drawn while training (all are kept and exported)
+FINAL_STEPS = 400  # ... and once the runs have ended
+REBUILD_EVERY = 0.25  # seconds: while training, a chart is rebuilt at most this often
 MAX_POINTS = 500  # data points drawn over the decision boundary
 
 
@@ -25,10 +29,11 @@ def status_ui(group: RunGroup) -> None:
     """One progress bar per run, with a one-line status."""
     for run in group.runs:
         total = max(run.result.total_steps or run.config.total_steps, 1)
-        st.progress(min(run.step / total, 1.0), text=status_text(run))
+        elapsed = time.monotonic() - group.started_at
+        st.progress(min(run.step / total, 1.0), text=status_text(run, elapsed))
 
 
-def status_text(run: LabRun) -> str:
+def status_text(run: LabRun, elapsed: float = 0.0) -> str:
     result, label = run.result, run.label
     if result.finished:
         return t(
@@ -38,11 +43,15 @@ def status_text(run: LabRun) -> str:
             wall=result.wall_time,
             reason=result.reason or "",
         )
+    if run.stopping:
+        return t("dn.status.stopping", label=label, step=run.step)
     if run.queue_position is not None:
         return t("dn.status.queued", label=label, position=run.queue_position)
     if not run.started or not result.total_steps:
         return t("dn.status.starting", label=label)
-    return t("dn.status.running", label=label, step=run.step, total=result.total_steps)
+    return t(
+        "dn.status.running", label=label, step=run.step, total=result.total_steps, wall=elapsed
+    )
 
 
 def banners_ui(group: RunGroup) -> None:
@@ -57,21 +66,34 @@ def banners_ui(group: RunGroup) -> None:
 
 
 def charts_ui(group: RunGroup) -> None:
-    """The five live charts; side-by-side runs overlay or appear as aligned small multiples."""
+    """The five live charts; side-by-side runs overlay or appear as aligned small multiples.
+
+    Building an Altair chart costs tens of milliseconds, and this runs several times a second:
+    each chart's spec is kept on the group and rebuilt only when its data has changed.
+    """
     labels = chart_labels()
-    metrics = charts.thin_steps(group.metrics(), max_steps=LIVE_STEPS)
-    if metrics.empty:
+    version = (group.active, *(len(r.frame) for r in group.runs))
+    if not any(version[1:]):
         return
+    memo: dict[str, pd.DataFrame] = {}
+    steps = LIVE_STEPS if group.active else FINAL_STEPS
+
+    def metrics() -> pd.DataFrame:
+        if "m" not in memo:
+            memo["m"] = charts.thin_steps(group.metrics(), max_steps=steps)
+        return memo["m"]
+
     clip = group.runs[0].config.optimizer.clipping
+    loss = _spec(group, "loss", version, lambda: charts.loss_chart(metrics(), labels))
     views = [
-        charts.grad_norm_chart(metrics, labels, clip=clip),
-        charts.grad_heatmap(metrics, labels),
-        charts.layer_bars(metrics, labels),
+        _spec(group, "grad", version, lambda: charts.grad_norm_chart(metrics(), labels, clip)),
+        _spec(group, "heatmap", version, lambda: charts.grad_heatmap(metrics(), labels)),
+        _spec(group, "bars", version, lambda: charts.layer_bars(metrics(), labels)),
     ]
-    boundary = boundary_chart(group, labels)
-    if boundary is not None:
-        views.append(boundary)
-    _show(charts.loss_chart(metrics, labels))
+    snapshots = tuple(len(r.result.snapshots) for r in group.runs)
+    if any(snapshots) and not group.runs[0].config.task.is_sequence:
+        views.append(_spec(group, "boundary", snapshots, lambda: boundary_chart(group, labels)))
+    _show(loss)
     if len(group.runs) > 1:  # small multiples need the whole width
         for view in views:
             _show(view)
@@ -82,18 +104,32 @@ def charts_ui(group: RunGroup) -> None:
                 _show(view)
 
 
-def _show(chart) -> None:
+def _spec(group: RunGroup, name: str, version: tuple, build) -> dict:
+    """The chart's Vega-Lite spec, rebuilt when `version` (its data) changed, and while the
+    group trains at most every REBUILD_EVERY seconds: the status lines keep updating at every
+    redraw, and the server and the browser are not kept busy redrawing heavy charts. Altair's
+    schema validation is skipped here: tests/test_charts.py validates what the builders make."""
+    hit = group.views.get(name)
+    now = time.monotonic()
+    fresh = hit is not None and (
+        hit[0] == version or (group.active and now - hit[2] < REBUILD_EVERY)
+    )
+    if not fresh:
+        hit = (version, build().to_dict(validate=False), now)
+        group.views[name] = hit
+    return hit[1]
+
+
+def _show(spec: dict) -> None:
     # A single view stretches to its column; concatenated panels have fixed sizes in Vega-Lite
     # and would be cut off if stretched.
-    stretch = getattr(chart, "width", None) == "container"
-    st.altair_chart(chart, width="stretch" if stretch else "content")
+    stretch = spec.get("width") == "container"
+    st.vega_lite_chart(spec, width="stretch" if stretch else "content")
 
 
 def boundary_chart(group: RunGroup, labels: dict[str, str]):
-    """The decision boundary (or regression surface) with the data, or None (no snapshot yet)."""
+    """The decision boundary (or regression surface) over the 2-D input, with the data."""
     runs = [r for r in group.runs if r.last_snapshot() is not None]
-    if not runs or runs[0].config.task.is_sequence:
-        return None
     kind = "regression" if runs[0].config.task.kind == "regression" else "binary"
     grid = pd.concat([_grid_frame(r) for r in runs], ignore_index=True)
     return charts.boundary_chart(grid, _points_frame(runs[0].config.data), labels, kind)

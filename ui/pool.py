@@ -8,6 +8,7 @@ limit, so a reaper thread cancels jobs whose owning session is gone.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -20,6 +21,7 @@ from models.jobs import JobPool
 from ui.runs import RUN_LABELS
 
 REAP_EVERY = 2.0  # seconds between checks for jobs whose session has gone
+log = logging.getLogger("gradient_lab")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -49,14 +51,19 @@ def _start_reaper(pool: JobPool) -> None:
 
 
 def _reap_forever(pool: JobPool) -> None:
+    reaped: set[str] = set()  # a cancelled job stays listed for up to the cancel grace
     while not pool.closed:
         time.sleep(REAP_EVERY)
         if not runtime.exists():  # AppTest and bare scripts have no server runtime
             continue
         server = runtime.get_instance()
-        for job in pool.jobs():
-            if job.owner and not server.is_active_session(job.owner):
+        jobs = pool.jobs()
+        for job in jobs:
+            if job.owner and job.id not in reaped and not server.is_active_session(job.owner):
+                log.warning("cancelled run %s: its browser session ended", job.id[:8])
                 job.cancel()
+                reaped.add(job.id)
+        reaped &= {job.id for job in jobs}
 
 
 def session_owner() -> str:

@@ -32,6 +32,7 @@ class LabRun:
     frame: pd.DataFrame = field(init=False)
     queue_position: int | None = None
     started: bool = False  # a worker has taken the job
+    stopping: bool = False  # Stop was clicked; the end event has not arrived yet
     _chunks: list[pd.DataFrame] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +89,7 @@ class RunGroup:
     runs: list[LabRun]
     started_at: float = field(default_factory=time.monotonic)
     first_chart_after: float | None = None  # seconds from Train to the first records
+    views: dict[str, tuple] = field(default_factory=dict, repr=False)  # chart specs by name
 
     @classmethod
     def start(cls, pool: JobPool, configs: list[tuple[str, RunConfig]], owner: str) -> RunGroup:
@@ -125,6 +127,7 @@ class RunGroup:
         for run in self.runs:
             if run.job is not None and not run.job.done:
                 run.job.cancel()
+                run.stopping = True
 
     def metrics(self) -> pd.DataFrame:
         """All runs' metrics, long form, with a ``run`` column (A, B, ...)."""
