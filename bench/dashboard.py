@@ -5,8 +5,8 @@
    shown) over the same config trained by `python -m models train` (process start -> exit),
    rounds interleaved so both sides see the same machine load.
 3. redraws_per_s: how often the live view shows new data while a long run trains (changes of
-   the status line over 3 s), and stop_s: from clicking Stop to "stopped" on screen (median
-   of 3).
+   the status line, and redraws of the loss chart, over 3 s), and stop_s: from clicking Stop
+   to "stopped" on screen (median of 3).
 4. server_rss_growth_mb: server RSS after 30 train-and-reload cycles minus after 1.
 
 Usage: .venv/bin/python bench/dashboard.py [--cycles 30] [--rounds 3]
@@ -44,6 +44,18 @@ COUNT_REDRAWS = """() => {
     const now = line();
     if (now !== last) { window.redraws.push(performance.now()); last = now; }
   }, 20);
+  // Redraws of the first chart (loss): what it shows changes (Vega updates data in place).
+  window.chartDraws = [];
+  const pixels = () => {  // a canvas's pixels, or an SVG's markup
+    const e = document.querySelector('[data-testid="stMain"] .vega-embed');
+    const c = e && e.querySelector('canvas');
+    return c ? c.toDataURL() : (e ? e.innerHTML : '');
+  };
+  let lastPixels = pixels();
+  window.chartTimer = setInterval(() => {
+    const now = pixels();
+    if (now !== lastPixels) { window.chartDraws.push(performance.now()); lastPixels = now; }
+  }, 40);
 }"""
 ENDED = re.compile(r"^A: (completed|diverged|stopped)")
 
@@ -95,7 +107,7 @@ def main() -> None:
         print(f"browser_s: {statistics.median(web):.2f}  cli_s: {statistics.median(cli):.2f}  "
               f"browser_vs_cli: {ratio:.2f}")  # fmt: skip
 
-        stops, redraws = [], []
+        stops, redraws, chart_draws = [], [], []
         for _ in range(3):
             page.goto(f"{server.url}/deep_networks?{urlencode(LONG_CONFIG)}")
             page.get_by_role("button", name="Train").click()
@@ -103,11 +115,13 @@ def main() -> None:
             page.evaluate(COUNT_REDRAWS)
             time.sleep(3)
             redraws.append(len(page.evaluate("window.redraws")) / 3)
+            chart_draws.append(len(page.evaluate("window.chartDraws")) / 3)
             t0 = time.perf_counter()
             page.get_by_test_id("stMain").get_by_role("button", name="Stop").click()
             expect(page.get_by_text(re.compile(r"^A: stopped"))).to_be_visible(timeout=30_000)
             stops.append(time.perf_counter() - t0)
-        print(f"redraws_per_s: median {statistics.median(redraws):.1f}")
+        print(f"redraws_per_s: median {statistics.median(redraws):.1f} (status line), "
+              f"{statistics.median(chart_draws):.1f} (loss chart)")  # fmt: skip
         print(f"stop_s: median {statistics.median(stops):.2f} "
               f"(runs: {', '.join(f'{x:.2f}' for x in stops)})")  # fmt: skip
 
