@@ -122,10 +122,6 @@ def _spec(group: RunGroup, name: str, version: tuple, build) -> dict:
         # Inline datasets as Arrow IPC bytes, once: Streamlit passes bytes through, whereas
         # lists of records are converted again on every redraw (the live view's main cost).
         spec["datasets"] = {k: _arrow(v) for k, v in spec.get("datasets", {}).items()}
-        # Canvas, not SVG, and no ARIA nodes per mark: a redraw several times a second must
-        # not rebuild thousands of DOM elements (Streamlit only does this above 2,000 points).
-        spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
-        spec.setdefault("config", {})["aria"] = False
         hit = (version, spec, now)
         group.views[name] = hit
     return hit[1]
