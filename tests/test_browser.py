@@ -80,7 +80,9 @@ def test_a_shared_link_trains_side_by_side_and_draws_every_chart(page, app_url):
     expect(page.locator(".vega-embed")).to_have_count(5, timeout=10_000)
     expect(page.get_by_text("A: completed")).to_be_visible()
     expect(page.get_by_text("B: completed")).to_be_visible()
-    expect(page.get_by_role("button", name="Download metrics (CSV) — A")).to_be_visible()
+    expect(page.get_by_role("button", name="Download metrics (CSV) — A")).to_be_visible(
+        timeout=15_000
+    )
     assert "model.activation=sigmoid" in page.url and "b.model.activation=relu" in page.url
     page.screenshot(path=SHOTS / "deep_networks_side_by_side.png", full_page=True)
     assert not page.errors
@@ -122,7 +124,7 @@ def test_closing_the_tab_cancels_its_run(browser, app_url):
     page.get_by_role("button", name="Train").click()
     expect(page.get_by_text(re.compile(r"^A: step [1-9]"))).to_be_visible(timeout=60_000)
     context.close()  # the tab goes away mid-run
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30  # the reaper checks every 2 s; a loaded CI box is slow
     while log.read_text().count("its browser session ended") == before:
-        assert time.monotonic() < deadline, "the orphaned run was not cancelled within 15 s"
+        assert time.monotonic() < deadline, "the orphaned run was not cancelled within 30 s"
         time.sleep(0.5)
