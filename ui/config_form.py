@@ -192,8 +192,7 @@ def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
 
 
 def _float_ui(spec: Any, label: str, key: str, help_text: str, container: Any) -> float:
-    low = spec.ge if spec.ge is not None else None
-    high = spec.le if spec.le is not None else None
+    low, high = spec.ge, spec.le
     if low is not None and high is not None and high - low <= 1 and spec.default >= 0.01:
         return container.slider(label, float(low), float(high), step=0.01, key=key, help=help_text)
     # Open bounds (learning rate > 0) cannot be a widget minimum: the schema check reports them.

@@ -180,20 +180,17 @@ def downloads_ui(group: RunGroup) -> None:
         return
     for run, col in zip(runs, st.columns(len(runs)), strict=True):
         name = f"gradient-lab-{run.label.lower()}-{run.config.model.activation}"
-        col.download_button(
-            t("dn.download.csv") + (f" — {run.label}" if len(runs) > 1 else ""),
-            data=run.metrics_csv,
-            file_name=f"{name}.metrics.csv",
-            mime="text/csv",
-            on_click="ignore",
-            help=t("dn.download.help"),
-            key=f"dl-csv-{run.label}",
-        )
-        col.download_button(
-            t("dn.download.json") + (f" — {run.label}" if len(runs) > 1 else ""),
-            data=run.record_json,
-            file_name=f"{name}.run.json",
-            mime="application/json",
-            on_click="ignore",
-            key=f"dl-json-{run.label}",
-        )
+        suffix = f" — {run.label}" if len(runs) > 1 else ""
+        for kind, data, file_name, mime in (
+            ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
+            ("json", run.record_json, f"{name}.run.json", "application/json"),
+        ):
+            col.download_button(
+                t(f"dn.download.{kind}") + suffix,
+                data=data,  # a callable: the file is made only when clicked
+                file_name=file_name,
+                mime=mime,
+                on_click="ignore",
+                help=t("dn.download.help") if kind == "csv" else None,
+                key=f"dl-{kind}-{run.label}",
+            )
