@@ -120,7 +120,9 @@ def test_closing_the_tab_cancels_its_run(browser, app_url):
     before = log.read_text().count("its browser session ended")
     context = browser.new_context()
     page = context.new_page()
-    open_lab(page, app_url, {"train.epochs": "2000"})
+    # 200,000 steps (the schema's maximum): still training long after the tab is gone.
+    long_run = {"data.n_samples": "20000", "model.width": "64", "train.epochs": "400"}
+    open_lab(page, app_url, long_run)
     page.get_by_role("button", name="Train").click()
     expect(page.get_by_text(re.compile(r"^A: step [1-9]"))).to_be_visible(timeout=60_000)
     context.close()  # the tab goes away mid-run
