@@ -24,7 +24,7 @@ PAGE = form.PageSchema(
     choices={"data.name": tuple(n for n, task in TASKS.items() if not task.is_sequence)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
-LIVE_EVERY = 0.1  # seconds from one live redraw to the next request (~4 per second in all)
+LIVE_EVERY = 0.25  # seconds between live redraws while training (the browser paces them)
 GROUP = "dn:group"
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
