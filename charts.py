@@ -10,14 +10,15 @@ their translation table; ``LABEL_KEYS`` lists every key read here.
 
 Log scales: a gradient norm of exactly 0 (a dead layer) cannot sit on a log axis. Rather than
 dropping those rows, which would make a dead layer look like a run that stopped, values <= 0
-are CLAMPED to a floor one decade below the smallest positive value drawn (``_log_floor``), and
-log axes start at that floor: a zero norm lies on the axis line or has no bar, and is the
-darkest cell of the heatmap. Tooltips show the raw value.
+are CLAMPED to a floor, the power of ten one decade below the smallest positive value's decade
+(``log_floor``), and log axes start at that floor: a zero norm lies on the axis line or has no
+bar, and is the darkest cell of the heatmap. Tooltips show the raw value.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -158,10 +159,18 @@ def _by_depth(frame: pd.DataFrame) -> list[str]:
     return depth.sort_values(["depth", "layer"], na_position="last")["layer"].tolist()
 
 
-def _log_floor(values: pd.Series) -> float:
+def log_floor(values: pd.Series) -> float:
     """Where values <= 0 go on a log scale: see the module docstring for why they are kept."""
     positive = values[values > 0]
-    return float(positive.min()) / 10 if len(positive) else TINY
+    if not len(positive):
+        return TINY
+    # A power of ten, so the floor (and the chart's spec) changes only when the smallest value
+    # enters a new decade: live charts whose spec is unchanged update their data in place.
+    return float(10.0 ** (np.floor(np.log10(float(positive.min()))) - 1))
+
+
+def _lower(floor: float, other: float | None) -> float:
+    return floor if other is None else min(floor, other)
 
 
 def _log_scale(floor: float) -> alt.Scale:
@@ -199,12 +208,20 @@ def _hover(base: alt.Chart) -> alt.Chart:
 # -- loss and accuracy -------------------------------------------------------------------------
 
 
-@_sized
 def loss_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """Loss and validation loss vs step; a second panel for accuracy when it was recorded.
 
     One run: colour = metric. Several runs: colour = run, so the runs overlay. Train lines are
     solid and validation lines dashed. Clicking a legend entry highlights it.
+    """
+    frame, shape = loss_frame(metrics, labels)
+    return loss_view(shape, labels, frame)
+
+
+def loss_frame(metrics: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.DataFrame, tuple]:
+    """The loss chart's data, and its shape: what the spec depends on besides the rows.
+
+    A live view keeps the spec of a shape and only swaps the data (see ``loss_view``).
     """
     order = ["loss", "val_loss", "accuracy", "val_accuracy"]
     rows = _rows(metrics, order)
@@ -215,10 +232,21 @@ def loss_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevel
         split=np.where(rows["name"].str.startswith("val_"), split[1], split[0]),
         panel=rows["name"].str.removeprefix("val_"),
     )
-    several = len(runs_in(df)) > 1
-    key, domain = ("run", runs_in(df)) if several else ("metric", [labels[n] for n in names])
+    return df, (tuple(names), tuple(runs_in(df)))
+
+
+@_sized
+def loss_view(
+    shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
+) -> alt.TopLevelMixin:
+    """The loss chart of a given shape over ``source``: the frame from ``loss_frame``, or a
+    reference to a dataset that holds it."""
+    names, runs = shape
+    split = [labels["train"], labels["validation"]]
+    several = len(runs) > 1
+    key, domain = ("run", list(runs)) if several else ("metric", [labels[n] for n in names])
     pick = alt.selection_point(fields=[key], bind="legend")
-    base = alt.Chart(df).encode(
+    base = alt.Chart(source).encode(
         x=alt.X("step:Q", title=labels["step"]),
         tooltip=[
             alt.Tooltip("run:N", title=labels["run"]),
@@ -283,22 +311,47 @@ def grad_norm_chart(
     dashed lines and, for norm rules, the threshold as a labelled horizontal rule. Several runs:
     one panel per run, all on the same scales.
     """
+    frame, shape = grad_norm_frame(metrics, labels, clip)
+    return grad_norm_view(shape, labels, frame)
+
+
+def grad_norm_frame(
+    metrics: pd.DataFrame,
+    labels: Mapping[str, str],
+    clip: tuple[str, float] | None = None,
+    floor: float | None = None,
+) -> tuple[pd.DataFrame, tuple]:
+    """The gradient-norm chart's data, and its shape (see ``loss_frame``).
+
+    ``floor``: a log floor to use if it is lower than these rows' own (``log_floor``); a live
+    view passes the floor of the whole run, so thinning the rows does not move the axis.
+    """
     _check_clip(clip)
     rows = _rows(metrics, ("grad_norm", "grad_norm_clipped") if clip else ("grad_norm",))
     kinds = [labels["pre_clip"], labels["applied_norm"]]
-    floor = _log_floor(rows["value"])
+    floor = _lower(log_floor(rows["value"]), floor)
     df = rows[["run", "step", "layer", "depth", "value"]].assign(
         plot_value=rows["value"].clip(lower=floor),
         kind=np.where(rows["name"] == "grad_norm", kinds[0], kinds[1]),
     )
-    rule = clip is not None and clip[0] in NORM_RULES
-    if rule:
+    if clip is not None and clip[0] in NORM_RULES:
         floor = min(floor, clip[1])  # a threshold below every norm stays in view
+    return df, (clip, floor, tuple(_by_depth(df)), tuple(runs_in(df)))
+
+
+@_sized
+def grad_norm_view(
+    shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
+) -> alt.TopLevelMixin:
+    """The gradient-norm chart of a given shape over ``source`` (see ``loss_view``)."""
+    clip, floor, layers, runs = shape
+    kinds = [labels["pre_clip"], labels["applied_norm"]]
+    rule = clip is not None and clip[0] in NORM_RULES
     log_y = alt.Y("plot_value:Q", title=labels["grad_norm"], scale=_log_scale(floor))
     # Legend binding needs the legend's field to be the selection's field, so colour encodes
     # the layer NAME, its domain ordered by depth on a sequential scheme: colour follows depth.
     color = alt.Color(
-        "layer:O", title=labels["layer"], sort=_by_depth(df), scale=alt.Scale(scheme=LINE_SCHEME)
+        "layer:O", title=labels["layer"], sort=list(layers), scale=alt.Scale(scheme=LINE_SCHEME)
     )
     dash = alt.StrokeDash(
         "kind:N", title=labels["norm_kind"], scale=alt.Scale(domain=kinds, range=[SOLID, DASHED])
@@ -308,8 +361,11 @@ def grad_norm_chart(
     pick = alt.selection_point(fields=["layer"], bind="legend")
     extra = _threshold_layers(clip, labels, log_y) if rule else []
 
-    def panel(part: pd.DataFrame, owner: bool = True) -> alt.LayerChart:
-        base = alt.Chart(part).encode(
+    def panel(run: str | None = None, owner: bool = True) -> alt.LayerChart:
+        data = alt.Chart(source)
+        if run is not None:  # one dataset for all panels, each filtered to its run
+            data = data.transform_filter(alt.datum.run == run)
+        base = data.encode(
             x=alt.X("step:Q", title=labels["step"]),
             y=log_y,
             tooltip=[
@@ -334,13 +390,12 @@ def grad_norm_chart(
             lines = lines.encode(strokeDash=dash)
         return alt.layer(lines.add_params(pick) if owner else lines, _hover(base), *extra)
 
-    runs = runs_in(df)
     if len(runs) <= 1:
-        return panel(df).properties(
+        return panel().properties(
             title=labels["title_grad_norm"], width="container", height=PANEL_HEIGHT
         )
     charts = [
-        panel(df[df["run"] == r], owner=i == 0).properties(
+        panel(r, owner=i == 0).properties(
             title=_run_title(labels, r), width=PANEL_WIDTH, height=PANEL_HEIGHT
         )
         for i, r in enumerate(runs)
@@ -385,7 +440,7 @@ def _step_bins(steps: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray
 
 def _binned(rows: pd.DataFrame, max_bins: int) -> pd.DataFrame:
     """Mean log10 gradient norm per run, layer and step bin."""
-    rows = rows.assign(log10=np.log10(rows["value"].clip(lower=_log_floor(rows["value"]))))
+    rows = rows.assign(log10=np.log10(rows["value"].clip(lower=log_floor(rows["value"]))))
     parts = []
     for _, part in rows.groupby("run", sort=True):
         starts, ends = _step_bins(part["step"].to_numpy(), max_bins)
@@ -396,7 +451,6 @@ def _binned(rows: pd.DataFrame, max_bins: int) -> pd.DataFrame:
     return binned.agg(log10=("log10", "mean"), value=("value", "mean"))
 
 
-@_sized
 def grad_heatmap(
     metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 120
 ) -> alt.TopLevelMixin:
@@ -406,18 +460,39 @@ def grad_heatmap(
     vanishing gradient shows as a dark band near the input. Several runs: one panel per run
     with one shared colour scale.
     """
+    frame, shape = grad_heatmap_frame(metrics, labels, max_bins)
+    return grad_heatmap_view(shape, labels, frame)
+
+
+def grad_heatmap_frame(
+    metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 120
+) -> tuple[pd.DataFrame, tuple]:
+    """The heatmap's binned data, and its shape (see ``loss_frame``)."""
     if max_bins < 1:
         raise ValueError(f"max_bins must be at least 1, not {max_bins}")
     rows = _rows(metrics, ("grad_norm",))
     df = _binned(rows, max_bins) if len(rows) else rows.assign(log10=[], step_start=[], step_end=[])
-    # A y band scale lists its domain top-down: output first puts the input at the bottom.
-    y_order = _by_depth(df)[::-1]
-    height = max(PANEL_HEIGHT // 2, 22 * len(y_order))
-    # An explicit domain over all runs: one colour scale, identical for fill and stroke.
-    scale = alt.Scale(scheme=SEQUENTIAL, domain=_extent(df["log10"]) if len(df) else alt.Undefined)
+    return df, (tuple(_by_depth(df)), tuple(runs_in(df)))
 
-    def panel(part: pd.DataFrame) -> alt.Chart:
-        base = alt.Chart(part).encode(
+
+@_sized
+def grad_heatmap_view(
+    shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
+) -> alt.TopLevelMixin:
+    """The heatmap of a given shape over ``source`` (see ``loss_view``)."""
+    layers, runs = shape
+    # A y band scale lists its domain top-down: output first puts the input at the bottom.
+    y_order = list(layers)[::-1]
+    height = max(PANEL_HEIGHT // 2, 22 * len(y_order))
+    # The colour domain is left to Vega (the data's extent), so the spec does not change as the
+    # data grows; panels share it through resolve_scale, and fill and stroke read the same field.
+    scale = alt.Scale(scheme=SEQUENTIAL)
+
+    def panel(run: str | None = None) -> alt.Chart:
+        data = alt.Chart(source)
+        if run is not None:
+            data = data.transform_filter(alt.datum.run == run)
+        base = data.encode(
             x=alt.X("step_start:Q", title=labels["step"]),
             x2="step_end:Q",
             y=alt.Y("layer:N", title=labels["layer"], sort=y_order),
@@ -434,13 +509,10 @@ def grad_heatmap(
             **_filled("log10:Q", labels["log10_grad_norm"], scale)
         )
 
-    runs = runs_in(df)
     if len(runs) <= 1:
-        return panel(df).properties(title=labels["title_heatmap"], width="container", height=height)
+        return panel().properties(title=labels["title_heatmap"], width="container", height=height)
     charts = [
-        panel(df[df["run"] == r]).properties(
-            title=_run_title(labels, r), width=PANEL_WIDTH, height=height
-        )
+        panel(r).properties(title=_run_title(labels, r), width=PANEL_WIDTH, height=height)
         for r in runs
     ]
     return _panels(
@@ -457,43 +529,66 @@ def _latest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["step"] == last]
 
 
-@_sized
 def layer_bars(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """At each run's latest step: gradient norm per layer (log axis) and, when recorded, the
     dead or saturated fraction per hidden layer (0..1), side by side, input layer at the bottom.
 
     Several runs: bars of the runs side by side within each layer, coloured by run.
     """
+    frame, shape = layer_bars_frame(metrics, labels)
+    return layer_bars_view(shape, labels, frame)
+
+
+def layer_bars_frame(
+    metrics: pd.DataFrame, labels: Mapping[str, str], floor: float | None = None
+) -> tuple[pd.DataFrame, tuple]:
+    """The bars' data (each run's latest step), and its shape (see ``loss_frame``; ``floor``
+    as in ``grad_norm_frame``)."""
     df = _latest(_rows(metrics, ("grad_norm", *FRACTIONS)))
-    floor = _log_floor(df.loc[df["name"] == "grad_norm", "value"])
+    floor = _lower(log_floor(df.loc[df["name"] == "grad_norm", "value"]), floor)
     df = df.assign(plot_value=df["value"].where(df["name"] != "grad_norm", df["value"].clip(floor)))
-    runs = runs_in(df)
+    names = [n for n in ("grad_norm", *FRACTIONS) if n == "grad_norm" or (df["name"] == n).any()]
+    layers = tuple((n, tuple(_by_depth(df[df["name"] == n]))) for n in names)
+    return df, (floor, layers, tuple(runs_in(df)))
+
+
+@_sized
+def layer_bars_view(
+    shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
+) -> alt.TopLevelMixin:
+    """The bars of a given shape over ``source`` (see ``loss_view``)."""
+    floor, layers, runs = shape
     by_run = {}
     if len(runs) > 1:
         by_run = {
-            "color": alt.Color("run:N", title=labels["run"], sort=runs),
-            "yOffset": alt.YOffset("run:N", sort=runs),
+            "color": alt.Color("run:N", title=labels["run"], sort=list(runs)),
+            "yOffset": alt.YOffset("run:N", sort=list(runs)),
         }
 
-    def bars(name: str, scale: alt.Scale) -> alt.Chart:
-        part = df[df["name"] == name]
-        base = alt.Chart(part).encode(
-            # stack=None: a stacked bar's zero baseline would enter the log domain
-            x=alt.X("plot_value:Q", title=labels[name], scale=scale, stack=None),
-            y=alt.Y("layer:N", title=labels["layer"], sort=_by_depth(part)[::-1]),
-            tooltip=[
-                alt.Tooltip("run:N", title=labels["run"]),
-                alt.Tooltip("layer:N", title=labels["layer"]),
-                alt.Tooltip("depth:Q", title=labels["depth"]),
-                alt.Tooltip("step:Q", title=labels["step"]),
-                alt.Tooltip("value:Q", title=labels[name], format=".3g"),
-            ],
+    def bars(name: str, order: tuple, scale: alt.Scale) -> alt.Chart:
+        base = (
+            alt.Chart(source)
+            .transform_filter(alt.datum.name == name)
+            .encode(
+                # stack=None: a stacked bar's zero baseline would enter the log domain
+                x=alt.X("plot_value:Q", title=labels[name], scale=scale, stack=None),
+                y=alt.Y("layer:N", title=labels["layer"], sort=list(order)[::-1]),
+                tooltip=[
+                    alt.Tooltip("run:N", title=labels["run"]),
+                    alt.Tooltip("layer:N", title=labels["layer"]),
+                    alt.Tooltip("depth:Q", title=labels["depth"]),
+                    alt.Tooltip("step:Q", title=labels["step"]),
+                    alt.Tooltip("value:Q", title=labels[name], format=".3g"),
+                ],
+            )
         )
-        height = part["layer"].nunique() * (20 if len(runs) <= 1 else 12 * len(runs))
+        height = len(order) * (20 if len(runs) <= 1 else 12 * len(runs))
         return base.mark_bar().encode(**by_run).properties(width=PANEL_WIDTH, height=height)
 
-    charts = [bars("grad_norm", _log_scale(floor))]
-    charts += [bars(n, alt.Scale(domain=[0, 1])) for n in FRACTIONS if (df["name"] == n).any()]
+    charts = [
+        bars(n, order, _log_scale(floor) if n == "grad_norm" else alt.Scale(domain=[0, 1]))
+        for n, order in layers
+    ]
     return alt.hconcat(*charts, title=labels["title_layer_bars"])
 
 
@@ -550,7 +645,6 @@ def _extent(*columns: pd.Series) -> list[float]:
     return [float(values.min()), float(values.max())]
 
 
-@_sized
 def boundary_chart(
     grid: pd.DataFrame, points: pd.DataFrame, labels: Mapping[str, str], kind: str
 ) -> alt.TopLevelMixin:
@@ -561,6 +655,15 @@ def boundary_chart(
     circles and test points diamonds, both outlined in dark. Several runs: one panel per run,
     same scales.
     """
+    frame, shape = boundary_frame(grid, points, labels, kind)
+    return boundary_view(shape, labels, frame)
+
+
+def boundary_frame(
+    grid: pd.DataFrame, points: pd.DataFrame, labels: Mapping[str, str], kind: str
+) -> tuple[pd.DataFrame, tuple]:
+    """The surface's cells, and the shape (see ``loss_frame``), which holds the points: they
+    do not change while a run trains, the surface does."""
     if kind not in ("binary", "regression"):
         raise ValueError(f"kind must be 'binary' or 'regression', not {kind!r}")
     if not len(grid):
@@ -568,25 +671,55 @@ def boundary_chart(
     cells = _cells(grid)
     splits = {"train": labels["train"], "test": labels["test"]}
     dots = points.assign(split=points["split"].map(splits))
-    scale = _value_scale(cells, dots, kind)
+    scale = json.dumps(_value_scale(cells, dots, kind).to_dict(), sort_keys=True)
     x_domain = _extent(cells["x0_lo"], cells["x0_hi"], dots["x0"])
     y_domain = _extent(cells["x1_lo"], cells["x1_hi"], dots["x1"])
-    x = {"title": labels["x0"], "scale": alt.Scale(domain=x_domain, nice=False, zero=False)}
-    y = {"title": labels["x1"], "scale": alt.Scale(domain=y_domain, nice=False, zero=False)}
+    return cells, (_Frozen(dots), tuple(x_domain), tuple(y_domain), scale, tuple(runs_in(cells)))
+
+
+class _Frozen:
+    """A frame in a chart's shape: equal to another when the rows are."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._key = (tuple(frame.columns), int(pd.util.hash_pandas_object(frame).sum()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Frozen) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+
+@_sized
+def boundary_view(
+    shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
+) -> alt.TopLevelMixin:
+    """The boundary chart of a given shape over ``source``, the cells (see ``loss_view``)."""
+    frozen, x_domain, y_domain, scale_json, runs = shape
+    dots = frozen.frame
+    splits = {"train": labels["train"], "test": labels["test"]}
+    scale = alt.Scale.from_dict(json.loads(scale_json))
+    x = {"title": labels["x0"], "scale": alt.Scale(domain=list(x_domain), nice=False, zero=False)}
+    y = {"title": labels["x1"], "scale": alt.Scale(domain=list(y_domain), nice=False, zero=False)}
     legend_title = labels["prediction"]  # one legend: surface and points share the scale
 
     def panel(run: str) -> alt.LayerChart:
-        surface = alt.Chart(cells[cells["run"] == run]).encode(
-            x=alt.X("x0_lo:Q", **x),
-            x2="x0_hi:Q",
-            y=alt.Y("x1_lo:Q", **y),
-            y2="x1_hi:Q",
-            **_filled("value:Q", legend_title, scale),
-            tooltip=[
-                alt.Tooltip("x0:Q", title=labels["x0"], format=".2f"),
-                alt.Tooltip("x1:Q", title=labels["x1"], format=".2f"),
-                alt.Tooltip("value:Q", title=labels["prediction"], format=".3f"),
-            ],
+        surface = (
+            alt.Chart(source)
+            .transform_filter(alt.datum.run == run)
+            .encode(
+                x=alt.X("x0_lo:Q", **x),
+                x2="x0_hi:Q",
+                y=alt.Y("x1_lo:Q", **y),
+                y2="x1_hi:Q",
+                **_filled("value:Q", legend_title, scale),
+                tooltip=[
+                    alt.Tooltip("x0:Q", title=labels["x0"], format=".2f"),
+                    alt.Tooltip("x1:Q", title=labels["x1"], format=".2f"),
+                    alt.Tooltip("value:Q", title=labels["prediction"], format=".3f"),
+                ],
+            )
         )
         mine = dots[dots["run"].astype(str) == run] if "run" in dots.columns else dots
         data = alt.Chart(mine).encode(
@@ -610,7 +743,6 @@ def boundary_chart(
             data.mark_point(filled=True, size=40, stroke=DARK, strokeWidth=0.8),
         )
 
-    runs = runs_in(cells)
     if len(runs) == 1:
         size = {"width": BOUNDARY_SIZE, "height": BOUNDARY_SIZE}
         return panel(runs[0]).properties(title=labels["title_boundary"], **size)

@@ -9,7 +9,7 @@
    to "stopped" on screen (median of 3).
 4. server_rss_growth_mb: server RSS after 30 train-and-reload cycles minus after 1.
 
-Usage: .venv/bin/python bench/dashboard.py [--cycles 30] [--rounds 3]
+Usage: .venv/bin/python bench/dashboard.py [--cycles 30] [--rounds 3] [--only live ...]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ COUNT_REDRAWS = """() => {
     if (now !== lastPixels) { window.chartDraws.push(performance.now()); lastPixels = now; }
   }, 40);
 }"""
+PARTS = ("first", "ratio", "live", "rss")
 ENDED = re.compile(r"^A: (completed|diverged|stopped)")
 
 
@@ -88,53 +89,75 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=PARTS, action="append", help="measure only these parts (repeatable)"
+    )
     args = parser.parse_args()
+    parts = args.only or PARTS
     log = ROOT / "bench" / ".dashboard-app.log"
     with AppServer(log) as server, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         train_in_browser(page, server.url, SMALL_CONFIG)  # warm the workers
 
-        firsts = [train_in_browser(page, server.url, SMALL_CONFIG)[0] for _ in range(5)]
-        print(f"first_chart_s: median {statistics.median(firsts):.2f} "
-              f"(runs: {', '.join(f'{x:.2f}' for x in firsts)})")  # fmt: skip
-
-        web, cli = [], []
-        for _ in range(args.rounds):
-            web.append(train_in_browser(page, server.url, RATIO_CONFIG)[1])
-            cli.append(train_with_cli(RATIO_CONFIG))
-        ratio = statistics.median(web) / statistics.median(cli)
-        print(f"browser_s: {statistics.median(web):.2f}  cli_s: {statistics.median(cli):.2f}  "
-              f"browser_vs_cli: {ratio:.2f}")  # fmt: skip
-
-        stops, redraws, chart_draws = [], [], []
-        for _ in range(3):
-            page.goto(f"{server.url}/deep_networks?{urlencode(LONG_CONFIG)}")
-            page.get_by_role("button", name="Train").click()
-            expect(page.get_by_text(re.compile(r"^A: step [1-9]"))).to_be_visible(timeout=60_000)
-            page.evaluate(COUNT_REDRAWS)
-            time.sleep(3)
-            redraws.append(len(page.evaluate("window.redraws")) / 3)
-            chart_draws.append(len(page.evaluate("window.chartDraws")) / 3)
-            t0 = time.perf_counter()
-            page.get_by_test_id("stMain").get_by_role("button", name="Stop").click()
-            expect(page.get_by_text(re.compile(r"^A: stopped"))).to_be_visible(timeout=30_000)
-            stops.append(time.perf_counter() - t0)
-        print(f"redraws_per_s: median {statistics.median(redraws):.1f} (status line), "
-              f"{statistics.median(chart_draws):.1f} (loss chart)")  # fmt: skip
-        print(f"stop_s: median {statistics.median(stops):.2f} "
-              f"(runs: {', '.join(f'{x:.2f}' for x in stops)})")  # fmt: skip
-
-        rss = []
-        for _ in range(args.cycles):
-            train_in_browser(page, server.url, SMALL_CONFIG)
-            page.reload()  # a rerun: the old session ends, a new one starts
-            expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
-            rss.append(server.rss_bytes())
-        growth = (rss[-1] - rss[0]) / 2**20
-        print(f"server_rss_mb: after 1 cycle {rss[0] / 2**20:.0f}, after {len(rss)} "
-              f"{rss[-1] / 2**20:.0f}; server_rss_growth_mb: {growth:.1f}")  # fmt: skip
+        if "first" in parts:
+            first_chart(page, server.url)
+        if "ratio" in parts:
+            browser_vs_cli(page, server.url, args.rounds)
+        if "live" in parts:
+            live_and_stop(page, server.url)
+        if "rss" in parts:
+            rss_growth(page, server, args.cycles)
         browser.close()
+
+
+def first_chart(page, url: str) -> None:
+    firsts = [train_in_browser(page, url, SMALL_CONFIG)[0] for _ in range(5)]
+    print(f"first_chart_s: median {statistics.median(firsts):.2f} "
+          f"(runs: {', '.join(f'{x:.2f}' for x in firsts)})")  # fmt: skip
+
+
+def browser_vs_cli(page, url: str, rounds: int) -> None:
+    web, cli = [], []
+    for _ in range(rounds):
+        web.append(train_in_browser(page, url, RATIO_CONFIG)[1])
+        cli.append(train_with_cli(RATIO_CONFIG))
+    ratio = statistics.median(web) / statistics.median(cli)
+    print(f"browser_s: {statistics.median(web):.2f}  cli_s: {statistics.median(cli):.2f}  "
+          f"browser_vs_cli: {ratio:.2f}")  # fmt: skip
+
+
+def live_and_stop(page, url: str) -> None:
+    stops, redraws, chart_draws = [], [], []
+    for _ in range(3):
+        page.goto(f"{url}/deep_networks?{urlencode(LONG_CONFIG)}")
+        page.get_by_role("button", name="Train").click()
+        expect(page.get_by_text(re.compile(r"^A: step [1-9]"))).to_be_visible(timeout=60_000)
+        page.evaluate(COUNT_REDRAWS)
+        time.sleep(3)
+        redraws.append(len(page.evaluate("window.redraws")) / 3)
+        chart_draws.append(len(page.evaluate("window.chartDraws")) / 3)
+        t0 = time.perf_counter()
+        page.get_by_test_id("stMain").get_by_role("button", name="Stop").click()
+        expect(page.get_by_text(re.compile(r"^A: stopped"))).to_be_visible(timeout=30_000)
+        stops.append(time.perf_counter() - t0)
+    print(f"redraws_per_s: median {statistics.median(redraws):.1f} (status line), "
+          f"{statistics.median(chart_draws):.1f} (loss chart); "
+          f"runs: {redraws} / {chart_draws}")  # fmt: skip
+    print(f"stop_s: median {statistics.median(stops):.2f} "
+          f"(runs: {', '.join(f'{x:.2f}' for x in stops)})")  # fmt: skip
+
+
+def rss_growth(page, server: AppServer, cycles: int) -> None:
+    rss = []
+    for _ in range(cycles):
+        train_in_browser(page, server.url, SMALL_CONFIG)
+        page.reload()  # a rerun: the old session ends, a new one starts
+        expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
+        rss.append(server.rss_bytes())
+    growth = (rss[-1] - rss[0]) / 2**20
+    print(f"server_rss_mb: after 1 cycle {rss[0] / 2**20:.0f}, after {len(rss)} "
+          f"{rss[-1] / 2**20:.0f}; server_rss_growth_mb: {growth:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ PAGE = form.PageSchema(
     choices={"data.name": tuple(n for n, task in TASKS.items() if not task.is_sequence)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
-LIVE_EVERY = 0.25  # seconds between live redraws while training (the browser paces them)
 GROUP = "dn:group"
+STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
 st.title(t("dn.title"), anchor=False)
@@ -195,7 +195,7 @@ def start_training() -> None:
 def stop_training() -> None:
     group = st.session_state.get(GROUP)
     if group is not None:
-        group.stop()
+        group.stop(wait=STOP_WAIT)
 
 
 group = st.session_state.get(GROUP)
@@ -214,7 +214,7 @@ if refused := st.session_state.pop("dn:refused", None):
     st.error(t("dn.refused", error=escape_markdown(refused)))
 
 
-@st.fragment(run_every=LIVE_EVERY if running else None)
+@st.fragment(run_every=live.LIVE_EVERY if running else None)
 def live_view() -> None:
     group = st.session_state.get(GROUP)
     if group is None:

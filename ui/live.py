@@ -7,8 +7,12 @@ reruns several times a second while the group trains, so it draws from thinned f
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import time
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -22,10 +26,7 @@ from ui.runs import LabRun, RunGroup
 
 LIVE_STEPS = 150  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
-# Seconds: while training, a chart is rebuilt at most this often. Redrawing Vega charts is the
-# browser's main cost, so the curves users watch step by step redraw 4 times a second and the
-# per-layer summaries once a second; the status lines update at every redraw of the view.
-REBUILD_EVERY = {"loss": 0.25, "grad": 0.25, "heatmap": 1.0, "bars": 1.0, "boundary": 1.0}
+LIVE_EVERY = 0.25  # seconds between redraws of the live view while training
 MAX_POINTS = 500  # data points drawn over the decision boundary
 
 
@@ -72,32 +73,38 @@ def banners_ui(group: RunGroup) -> None:
 def charts_ui(group: RunGroup) -> None:
     """The five live charts; side-by-side runs overlay or appear as aligned small multiples.
 
-    Building an Altair chart costs tens of milliseconds, and this runs several times a second:
-    each chart's spec is kept on the group and rebuilt only when its data has changed.
+    This runs several times a second while the group trains. Building an Altair chart costs
+    tens of milliseconds per chart, so each chart is split into its frame (cheap) and a spec
+    built once per shape (see ``chart_spec``); only the rows change from one redraw to the next.
     """
-    labels = chart_labels()
-    version = (group.active, *(len(r.frame) for r in group.runs))
-    if not any(version[1:]):
+    version = _version(group)
+    if version is None:
         return
-    memo: dict[str, pd.DataFrame] = {}
-    steps = LIVE_STEPS if group.active else FINAL_STEPS
-
-    def metrics() -> pd.DataFrame:
-        if "m" not in memo:
-            memo["m"] = charts.thin_steps(group.metrics(), max_steps=steps)
-        return memo["m"]
-
+    labels, m = chart_labels(), _Metrics(group)
     clip = group.runs[0].config.optimizer.clipping
-    loss = _spec(group, "loss", version, lambda: charts.loss_chart(metrics(), labels))
-    views = [
-        _spec(group, "grad", version, lambda: charts.grad_norm_chart(metrics(), labels, clip)),
-        _spec(group, "heatmap", version, lambda: charts.grad_heatmap(metrics(), labels)),
-        _spec(group, "bars", version, lambda: charts.layer_bars(metrics(), labels)),
-    ]
+    parts = {
+        "loss": (lambda: charts.loss_frame(m.thinned, labels), charts.loss_view),
+        "grad": (
+            lambda: charts.grad_norm_frame(m.thinned, labels, clip, m.floor),
+            charts.grad_norm_view,
+        ),
+        "heatmap": (lambda: charts.grad_heatmap_frame(m.thinned, labels), charts.grad_heatmap_view),
+        "bars": (
+            lambda: charts.layer_bars_frame(m.thinned, labels, m.floor),
+            charts.layer_bars_view,
+        ),
+    }
+    specs = {
+        name: _spec(group, name, version, functools.partial(chart_spec, name, *part, labels, group))
+        for name, part in parts.items()
+    }
     snapshots = tuple(len(r.result.snapshots) for r in group.runs)
     if any(snapshots) and not group.runs[0].config.task.is_sequence:
-        views.append(_spec(group, "boundary", snapshots, lambda: boundary_chart(group, labels)))
-    _show(loss)
+        frame = functools.partial(boundary_frame, group, labels)
+        make = functools.partial(chart_spec, "boundary", frame, charts.boundary_view, labels, group)
+        specs["boundary"] = _spec(group, "boundary", snapshots, make)
+    _show(specs.pop("loss"))
+    views = list(specs.values())
     if len(group.runs) > 1:  # small multiples need the whole width
         for view in views:
             _show(view)
@@ -108,27 +115,103 @@ def charts_ui(group: RunGroup) -> None:
                 _show(view)
 
 
-def _spec(group: RunGroup, name: str, version: tuple, build) -> dict:
-    """The chart's Vega-Lite spec, rebuilt when `version` (its data) changed, and while the
-    group trains at most every REBUILD_EVERY[name] seconds. Altair's schema validation is
-    skipped here: tests/test_charts.py validates what the builders make."""
+def chart_spec(name: str, frame, view, labels, group) -> dict:
+    """A chart's spec from its frame, building the Altair chart only for a new shape.
+
+    ``frame()`` gives the rows and the shape (everything else the spec depends on); the spec
+    of the current shape, built by ``view`` over a named dataset, is kept on the group, so a
+    redraw only converts the new rows to Arrow.
+    """
+    data, shape = frame()
+    hit = group.skeletons.get(name)
+    if hit is None or hit[0] != shape:
+        hit = (shape, vega_spec(view(shape, labels, alt.NamedData(f"{name}-live")), name))
+        group.skeletons[name] = hit
+    spec = dict(hit[1])
+    spec["datasets"] = {**hit[1]["datasets"], f"{name}-live": _arrow_frame(data)}
+    return spec
+
+
+def _version(group: RunGroup) -> tuple | None:
+    """What the charts' data depends on; None before the first record."""
+    version = (group.active, *(len(r.frame) for r in group.runs))
+    return version if any(version[1:]) else None
+
+
+class _Metrics:
+    """The group's metrics for one redraw, computed only if a chart needs them: thinned for
+    drawing, and the log floor of every gradient norm recorded so far (thinning drops rows, so
+    the thinned rows' floor would move up and down between redraws; this one only goes down)."""
+
+    def __init__(self, group: RunGroup):
+        self.group = group
+
+    @functools.cached_property
+    def all(self) -> pd.DataFrame:
+        return self.group.metrics()
+
+    @functools.cached_property
+    def thinned(self) -> pd.DataFrame:
+        steps = LIVE_STEPS if self.group.active else FINAL_STEPS
+        return charts.thin_steps(self.all, max_steps=steps)
+
+    @functools.cached_property
+    def floor(self) -> float:
+        norms = self.all["name"].isin(["grad_norm", "grad_norm_clipped"])
+        return charts.log_floor(self.all.loc[norms, "value"])
+
+
+def _spec(group: RunGroup, name: str, version: tuple, make) -> dict:
+    """The chart's Vega-Lite spec (from ``make()``), made again only when `version` (its data)
+    changed. Altair's schema validation is skipped here: tests/test_charts.py validates what the
+    builders make."""
     hit = group.views.get(name)
-    now = time.monotonic()
-    fresh = hit is not None and (
-        hit[0] == version or (group.active and now - hit[2] < REBUILD_EVERY[name])
-    )
-    if not fresh:
-        spec = build().to_dict(validate=False)
-        # Inline datasets as Arrow IPC bytes, once: Streamlit passes bytes through, whereas
-        # lists of records are converted again on every redraw (the live view's main cost).
-        spec["datasets"] = {k: _arrow(v) for k, v in spec.get("datasets", {}).items()}
-        hit = (version, spec, now)
+    if hit is None or hit[0] != version:
+        hit = (version, make())
         group.views[name] = hit
     return hit[1]
 
 
+def vega_spec(chart, name: str) -> dict:
+    """The chart's spec with its datasets under stable names and as Arrow IPC bytes.
+
+    Altair names a dataset (and the views that use it) by a hash of its rows, so every redraw
+    would change the spec and make the browser build a new Vega view. Named ``{name}-0``,
+    ``{name}-1``... instead, a spec that only gained rows is unchanged, and Streamlit swaps the
+    data in the existing view.
+    Arrow bytes are passed through by Streamlit, where lists of records would be converted
+    again at every redraw.
+    """
+    spec = chart.to_dict(validate=False)
+    datasets = spec.pop("datasets", {})
+    text = json.dumps(spec)
+    renamed = {}
+    for i, (old, records) in enumerate(datasets.items()):
+        new = f"{name}-{i}"
+        text = text.replace(json.dumps(old), json.dumps(new))
+        renamed[new] = _arrow(records)
+    # Altair also names views and selections by hashes that cover the data.
+    for prefix in ("view", "param"):
+        found = dict.fromkeys(re.findall(rf'"{prefix}_[0-9a-f]+(?:_[0-9]+)?"', text))
+        for i, old in enumerate(found):
+            text = text.replace(old, f'"{name}_{prefix}_{i}"')
+    spec = json.loads(text)
+    spec["datasets"] = renamed
+    # Canvas: a live chart redraws several times a second, and updating thousands of SVG
+    # nodes (heatmap and boundary cells) is what costs the browser most.
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    return spec
+
+
+def _arrow_frame(frame: pd.DataFrame) -> bytes:
+    return _arrow_table(pa.Table.from_pandas(frame, preserve_index=False))
+
+
 def _arrow(records: list[dict]) -> bytes:
-    table = pa.Table.from_pandas(pd.DataFrame.from_records(records), preserve_index=False)
+    return _arrow_frame(pd.DataFrame.from_records(records))
+
+
+def _arrow_table(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
         writer.write_table(table)
@@ -142,12 +225,12 @@ def _show(spec: dict) -> None:
     st.vega_lite_chart(spec, width="stretch" if stretch else "content")
 
 
-def boundary_chart(group: RunGroup, labels: dict[str, str]):
+def boundary_frame(group: RunGroup, labels: dict[str, str]) -> tuple[pd.DataFrame, tuple]:
     """The decision boundary (or regression surface) over the 2-D input, with the data."""
     runs = [r for r in group.runs if r.last_snapshot() is not None]
     kind = "regression" if runs[0].config.task.kind == "regression" else "binary"
     grid = pd.concat([_grid_frame(r) for r in runs], ignore_index=True)
-    return charts.boundary_chart(grid, _points_frame(runs[0].config.data), labels, kind)
+    return charts.boundary_frame(grid, _points_frame(runs[0].config.data), labels, kind)
 
 
 def _grid_frame(run: LabRun) -> pd.DataFrame:

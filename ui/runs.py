@@ -33,7 +33,7 @@ class LabRun:
     queue_position: int | None = None
     started: bool = False  # a worker has taken the job
     stopping: bool = False  # Stop was clicked; the end event has not arrived yet
-    _chunks: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _pending: list[dict] = field(default_factory=list, repr=False)  # rows not yet in `frame`
 
     def __post_init__(self) -> None:
         self.result = RunResult(self.config)
@@ -54,19 +54,19 @@ class LabRun:
         elif kind == "started":
             self.queue_position, self.started = None, True
         elif kind == "records":
-            rows = event.get("records") or []
-            if rows:
-                self._chunks.append(_frame(rows))
+            self._pending.extend(event.get("records") or [])
             self.result.add({**event, "records": []})  # steps only; rows go to the frame
         else:
             self.result.add(event)
 
     def flush(self) -> None:
-        """Append the chunks received since the last flush to the frame (one concat per poll)."""
-        if self._chunks:
-            parts = [self.frame, *self._chunks] if len(self.frame) else self._chunks
-            self.frame = pd.concat(parts, ignore_index=True)
-            self._chunks = []
+        """Append the rows received since the last flush to the frame (one concat per poll)."""
+        if self._pending:
+            chunk = _frame(self._pending)
+            self.frame = (
+                pd.concat([self.frame, chunk], ignore_index=True) if len(self.frame) else chunk
+            )
+            self._pending = []
 
     def last_snapshot(self) -> dict | None:
         return self.result.snapshots[-1] if self.result.snapshots else None
@@ -90,6 +90,7 @@ class RunGroup:
     started_at: float = field(default_factory=time.monotonic)
     first_chart_after: float | None = None  # seconds from Train to the first records
     views: dict[str, tuple] = field(default_factory=dict, repr=False)  # chart specs by name
+    skeletons: dict[str, tuple] = field(default_factory=dict, repr=False)  # see ui.live
 
     @classmethod
     def start(cls, pool: JobPool, configs: list[tuple[str, RunConfig]], owner: str) -> RunGroup:
@@ -123,11 +124,17 @@ class RunGroup:
             self.first_chart_after = time.monotonic() - self.started_at
         return changed
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 0.0) -> None:
+        """Cancel every run still going; then poll for up to `wait` seconds until they have
+        all ended, so the page that follows the click can already say "stopped"."""
         for run in self.runs:
             if run.job is not None and not run.job.done:
                 run.job.cancel()
                 run.stopping = True
+        deadline = time.monotonic() + wait
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.02)
+            self.poll()
 
     def metrics(self) -> pd.DataFrame:
         """All runs' metrics, long form, with a ``run`` column (A, B, ...)."""
