@@ -26,7 +26,7 @@ from ui.runs import LabRun, RunGroup
 
 LIVE_STEPS = 150  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
-LIVE_EVERY = 0.25  # seconds between redraws of the live view while training
+LIVE_EVERY = 0.2  # seconds between redraws of the live view while training
 MAX_POINTS = 500  # data points drawn over the decision boundary
 
 
