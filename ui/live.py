@@ -24,7 +24,7 @@ from models.datasets import make_dataset
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
 
-LIVE_STEPS = 150  # distinct steps per run drawn while training (all are kept and exported)
+LIVE_STEPS = 100  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
 LIVE_EVERY = 0.2  # seconds between redraws of the live view while training
 MAX_POINTS = 500  # data points drawn over the decision boundary
