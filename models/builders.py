@@ -12,7 +12,7 @@ units from the very forward pass it differentiates.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import keras
 
@@ -49,12 +49,23 @@ class ActivationInfo:
     activation: str
 
 
+@dataclass(frozen=True)
+class GateInfo:
+    """An LSTM layer whose gates the trainer measures from its input and output sequences."""
+
+    name: str
+    depth: int
+    layer: keras.layers.LSTM
+
+
 @dataclass
 class Network:
     model: keras.Model
-    probe: keras.Model  # outputs [prediction, *hidden activations]
+    # outputs [prediction, *hidden activations, *(input sequence, output sequence) per LSTM]
+    probe: keras.Model
     weight_layers: list[LayerInfo]
     activations: list[ActivationInfo]
+    gates: list[GateInfo] = field(default_factory=list)
 
 
 def loss_for(task: TaskSpec) -> keras.losses.Loss:
@@ -115,19 +126,29 @@ def build_network(cfg: RunConfig) -> Network:
     inputs = keras.Input(shape=shape, name="x")
     depths: dict[str, int] = {}
     acts: list[tuple[ActivationInfo, keras.KerasTensor]] = []
+    gates: list[tuple[GateInfo, keras.KerasTensor, keras.KerasTensor]] = []
     h = inputs
     for i in range(m.depth):
         if m.arch in RECURRENT_ARCHS:
+            last = i == m.depth - 1
+            # An LSTM always returns its sequence, so the probe can compute its gates at every
+            # t; the last one keeps only its final step, as return_sequences=False would.
+            sequences = not last or m.arch == "lstm"
             layer = _RNN_LAYERS[m.arch](
                 m.width,
                 activation=_cell_activation(cfg),
-                return_sequences=i < m.depth - 1,
+                return_sequences=sequences,
                 kernel_initializer=_initializer(cfg, i),
                 kernel_regularizer=_regularizer(cfg),
                 name=f"{m.arch}_{i}",
             )
-            h = layer(h)
+            seq_in, h = h, layer(h)
             depths[layer.name] = i
+            if m.arch == "lstm":
+                gates.append((GateInfo(layer.name, i, layer), seq_in, h))
+                if last:
+                    h = keras.layers.Cropping1D((cfg.data.seq_len - 1, 0), name="last_step")(h)
+                    h = keras.layers.Flatten(name="last_state")(h)
         else:
             block_in = h
             dense = keras.layers.Dense(
@@ -159,13 +180,16 @@ def build_network(cfg: RunConfig) -> Network:
     depths[head.name] = m.depth
     name = f"{m.arch}_{m.depth}x{m.width}_{m.activation}"
     model = keras.Model(inputs, outputs, name=name)
-    probe = keras.Model(inputs, [outputs] + [t for _, t in acts], name=f"{name}_probe")
+    sequences = [t for _, seq_in, seq_out in gates for t in (seq_in, seq_out)]
+    probe = keras.Model(inputs, [outputs] + [t for _, t in acts] + sequences, name=f"{name}_probe")
     weight_layers = [
         LayerInfo(layer.name, depths[layer.name], type(layer).__name__)
         for layer in model.layers
         if layer.trainable_weights
     ]
-    return Network(model, probe, weight_layers, [info for info, _ in acts])
+    return Network(
+        model, probe, weight_layers, [info for info, _ in acts], [info for info, *_ in gates]
+    )
 
 
 def build_model(cfg: RunConfig) -> keras.Model:

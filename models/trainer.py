@@ -57,6 +57,25 @@ def _group_norms(tensors: list[tf.Tensor], groups: list[list[int]]) -> tf.Tensor
     return tf.sqrt(tf.stack([tf.add_n([squares[i] for i in g]) for g in groups]))
 
 
+def forget_gate_mean(layer, xs: tf.Tensor, hs: tf.Tensor) -> tf.Tensor:
+    """Mean forget gate of a Keras LSTM over a batch, every time step and every unit.
+
+    f_t = recurrent_activation(x_t W_f + h_{t-1} U_f + b_f), where Keras stores the four gates
+    side by side in the order i, f, c, o: W_f = kernel[:, u:2u], U_f = recurrent_kernel[:, u:2u],
+    b_f = bias[u:2u]. ``xs`` is the layer's input sequence and ``hs`` its output sequence
+    (h_0 = 0). Near 1: the cell state is carried over; near 0: it is forgotten.
+    """
+    cell = layer.cell
+    u = cell.units
+    h_prev = tf.concat([tf.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
+    z = (
+        tf.einsum("bti,ij->btj", xs, cell.kernel[:, u : 2 * u])
+        + tf.einsum("bti,ij->btj", h_prev, cell.recurrent_kernel[:, u : 2 * u])
+        + cell.bias[u : 2 * u]
+    )
+    return tf.reduce_mean(cell.recurrent_activation(z))
+
+
 def clip_gradients(grads: list[tf.Tensor], cfg: RunConfig) -> list[tf.Tensor]:
     """Keras' clipping: clipnorm per variable, global_clipnorm over all, clipvalue per element."""
     rule = cfg.optimizer.clipping
@@ -213,6 +232,7 @@ class Trainer:
         keys += ["grad_norm", "grad_norm_clipped", "weight_norm", "update_norm"]
         keys += ["active", "saturated"] if self.net.activations else []
         keys += ["input_grad_norm"] if self.task.is_sequence else []
+        keys += ["forget_gate"] if self.net.gates else []
         return keys
 
     def _instrumented_step(self, idx, apply):
@@ -224,7 +244,8 @@ class Trainer:
                 tape.watch(x)
             outs = self.net.probe(x, training=True)
             outs = outs if isinstance(outs, list | tuple) else [outs]  # one output: a tensor
-            pred, acts = outs[0], outs[1:]
+            n_acts = len(self.net.activations)
+            pred, acts, sequences = outs[0], outs[1 : 1 + n_acts], outs[1 + n_acts :]
             data_loss, reg = self._loss(y, pred)
             total = data_loss + reg
         targets = self.variables + ([x] if sequence else [])
@@ -251,6 +272,14 @@ class Trainer:
         if acts:
             out["active"] = tf.stack([self._dead(a) for a in acts])
             out["saturated"] = tf.stack([self._saturated(a) for a in acts])
+        if self.net.gates:
+            pairs = zip(sequences[::2], sequences[1::2], strict=True)
+            out["forget_gate"] = tf.stack(
+                [
+                    forget_gate_mean(g.layer, xs, hs)
+                    for g, (xs, hs) in zip(self.net.gates, pairs, strict=True)
+                ]
+            )
         if sequence:
             gx = all_grads[-1]  # (batch, time, features): dloss/dx_t for every t
             out["input_grad_norm"] = tf.sqrt(tf.reduce_sum(tf.square(gx), axis=[0, 2]))
@@ -316,6 +345,8 @@ class Trainer:
             )
             for info, v in zip(self.net.activations, out.get(key, ()), strict=True):
                 rows.append(_row(step, name, float(v), info.name, info.depth))
+        for info, v in zip(self.net.gates, out.get("forget_gate", ()), strict=True):
+            rows.append(_row(step, "forget_gate_mean", float(v), info.name, info.depth))
         for t, v in enumerate(out.get("input_grad_norm", ())):
             rows.append(_row(step, "input_grad_norm", float(v), t=t))
         return [r for r in rows if math.isfinite(r["value"])]  # NaN/Inf never reach JSON

@@ -210,6 +210,66 @@ def test_input_gradient_through_time_matches_a_tape(arch):
     np.testing.assert_allclose([got[t] for t in range(12)], want, rtol=1e-4, atol=1e-9)
 
 
+def numpy_lstm(x, kernel, recurrent, bias):
+    """An LSTM forward pass written from the equations (gate order i, f, c, o, as Keras
+    stores them); returns the hidden states and the forget gates at every t."""
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    units = recurrent.shape[0]
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros_like(h)
+    hs, fs = [], []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
+        i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+        fs.append(f)
+    return np.stack(hs, axis=1), np.stack(fs, axis=1)
+
+
+def test_lstm_forget_gate_mean_matches_the_equations():
+    """The recorded forget-gate mean of each LSTM layer, against a numpy LSTM run on the same
+    weights (which also checks that the numpy LSTM reproduces Keras' outputs)."""
+    cfg = config(
+        data={"name": "adding", "seq_len": 10},
+        model={"arch": "lstm", "depth": 2, "width": 6},
+        optimizer={"name": "sgd"},
+    )
+    trainer = Trainer(cfg)
+    x, _ = first_batch(trainer)
+    seq = x.numpy().astype(np.float64)
+    want = {}
+    for i in range(2):
+        layer = trainer.model.get_layer(f"lstm_{i}")
+        kernel, recurrent, bias = (w.numpy().astype(np.float64) for w in layer.weights)
+        hs, fs = numpy_lstm(seq, kernel, recurrent, bias)
+        keras_hs = layer(tf.constant(seq, tf.float32)).numpy()
+        np.testing.assert_allclose(hs, keras_hs, rtol=1e-4, atol=1e-5)
+        want[layer.name] = fs.mean()
+        seq = hs
+    prediction = trainer.model(x).numpy()[:, 0]
+    head = trainer.model.get_layer("output")
+    w, b = (v.numpy() for v in head.weights)
+    np.testing.assert_allclose(prediction, (seq[:, -1] @ w + b)[:, 0], rtol=1e-4, atol=1e-5)
+    result = run(trainer)
+    got0 = {
+        r["layer"]: r["value"]
+        for r in result.metrics
+        if r["name"] == "forget_gate_mean" and r["step"] == 0
+    }
+    assert set(got0) == set(want)
+    for name, value in want.items():
+        assert got0[name] == pytest.approx(value, rel=1e-4)
+
+
+def test_only_lstm_records_forget_gates():
+    cfg = config(data={"name": "adding", "seq_len": 6}, model={"arch": "gru", "depth": 1})
+    result = run(Trainer(cfg))
+    assert not [r for r in result.metrics if r["name"] == "forget_gate_mean"]
+
+
 def test_records_are_long_rows_with_depth_order():
     cfg = parse_config({"model": {"depth": 3, "batch_norm": True}})  # default: 20 epochs
     result = train(cfg)
