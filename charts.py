@@ -67,6 +67,15 @@ LABEL_KEYS: tuple[str, ...] = (
     "title_heatmap",
     "title_layer_bars",
     "title_boundary",
+    # recurrent nets
+    "t",
+    "input_grad_norm",
+    "log10_input_grad_norm",
+    "forget_gate_mean",
+    "baseline",
+    "title_time_grad",
+    "title_time_heatmap",
+    "title_forget_gate",
 )
 
 CLIP_RULES = ("clipnorm", "global_clipnorm", "clipvalue")
@@ -208,17 +217,22 @@ def _hover(base: alt.Chart) -> alt.Chart:
 # -- loss and accuracy -------------------------------------------------------------------------
 
 
-def loss_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
+def loss_chart(
+    metrics: pd.DataFrame, labels: Mapping[str, str], baseline: float | None = None
+) -> alt.TopLevelMixin:
     """Loss and validation loss vs step; a second panel for accuracy when it was recorded.
 
     One run: colour = metric. Several runs: colour = run, so the runs overlay. Train lines are
-    solid and validation lines dashed. Clicking a legend entry highlights it.
+    solid and validation lines dashed. Clicking a legend entry highlights it. ``baseline``: the
+    loss of a model that ignores its input, drawn as a labelled rule (the line to beat).
     """
-    frame, shape = loss_frame(metrics, labels)
+    frame, shape = loss_frame(metrics, labels, baseline)
     return loss_view(shape, labels, frame)
 
 
-def loss_frame(metrics: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.DataFrame, tuple]:
+def loss_frame(
+    metrics: pd.DataFrame, labels: Mapping[str, str], baseline: float | None = None
+) -> tuple[pd.DataFrame, tuple]:
     """The loss chart's data, and its shape: what the spec depends on besides the rows.
 
     A live view keeps the spec of a shape and only swaps the data (see ``loss_view``).
@@ -232,7 +246,7 @@ def loss_frame(metrics: pd.DataFrame, labels: Mapping[str, str]) -> tuple[pd.Dat
         split=np.where(rows["name"].str.startswith("val_"), split[1], split[0]),
         panel=rows["name"].str.removeprefix("val_"),
     )
-    return df, (tuple(names), tuple(runs_in(df)))
+    return df, (tuple(names), tuple(runs_in(df)), baseline)
 
 
 @_sized
@@ -241,7 +255,7 @@ def loss_view(
 ) -> alt.TopLevelMixin:
     """The loss chart of a given shape over ``source``: the frame from ``loss_frame``, or a
     reference to a dataset that holds it."""
-    names, runs = shape
+    names, runs, baseline = shape
     split = [labels["train"], labels["validation"]]
     several = len(runs) > 1
     key, domain = ("run", list(runs)) if several else ("metric", [labels[n] for n in names])
@@ -273,7 +287,8 @@ def loss_view(
             ],
         )
         owner = lines.add_params(pick) if name == "loss" else lines
-        return alt.layer(owner, _hover(part), title=title)
+        extra = _baseline_layers(baseline, labels) if name == "loss" and baseline else []
+        return alt.layer(owner, _hover(part), *extra, title=title)
 
     loss = panel("loss", labels["title_loss"], alt.Y("value:Q", title=labels["loss"]))
     if not {"accuracy", "val_accuracy"} & set(names):
@@ -284,6 +299,22 @@ def loss_view(
     )
     size = {"width": WIDE_WIDTH, "height": PANEL_HEIGHT}
     return alt.vconcat(loss.properties(**size), accuracy.properties(**size))
+
+
+def _baseline_layers(baseline: float, labels: Mapping[str, str]) -> list[alt.Chart]:
+    df = pd.DataFrame(
+        {"value": [float(baseline)], "text": [f"{labels['baseline']} {baseline:.3g}"]}
+    )
+    base = alt.Chart(df).encode(
+        y=alt.Y("value:Q", title=labels["loss"]),
+        tooltip=[alt.Tooltip("value:Q", title=labels["baseline"], format=".4g")],
+    )
+    return [
+        base.mark_rule(color=DARK, strokeDash=[2, 2]),
+        base.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=DARK).encode(
+            x=alt.value(0), text="text:N"
+        ),
+    ]
 
 
 # -- gradient norms over steps -----------------------------------------------------------------
@@ -750,4 +781,139 @@ def boundary_view(
     charts = [panel(r).properties(title=_run_title(labels, r), **size) for r in runs]
     return _panels(
         charts, labels["title_boundary"], x="shared", y="shared", color="shared", stroke="shared"
+    )
+
+
+# -- recurrent nets: the gradient through time and the forget gate ----------------------------
+
+
+@_sized
+def time_grad_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
+    """‖∂loss/∂x_t‖ against t at each run's latest record, one line per run, log scale: a
+    SimpleRNN's line falls toward early t (vanishing through time), an LSTM's stays up."""
+    rows = metrics[metrics["name"] == "input_grad_norm"]
+    last = rows.groupby("run")["step"].transform("max")
+    rows = rows[rows["step"] == last]
+    floor = log_floor(rows["value"])
+    df = pd.DataFrame(
+        {
+            "run": rows["run"].astype(str),
+            "step": rows["step"].astype("int64"),
+            "t": rows["t"].astype("int64"),
+            "value": rows["value"].astype(float),
+            "plot_value": rows["value"].astype(float).clip(lower=floor),
+        }
+    )
+    runs = runs_in(df)
+    pick = alt.selection_point(fields=["run"], bind="legend")
+    base = alt.Chart(df).encode(
+        x=alt.X("t:Q", title=labels["t"]),
+        y=alt.Y("plot_value:Q", title=labels["input_grad_norm"], scale=_log_scale(floor)),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("step:Q", title=labels["step"]),
+            alt.Tooltip("t:Q", title=labels["t"]),
+            alt.Tooltip("value:Q", title=labels["input_grad_norm"], format=".3g"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        color=alt.Color("run:N", title=labels["run"], sort=runs),
+        opacity=_fade(pick),
+        tooltip=[alt.Tooltip("run:N", title=labels["run"])],
+    )
+    return alt.layer(lines.add_params(pick), _hover(base)).properties(
+        title=labels["title_time_grad"], width="container", height=PANEL_HEIGHT
+    )
+
+
+@_sized
+def time_grad_heatmap(
+    metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 60
+) -> alt.TopLevelMixin:
+    """t x step heatmap of log10 ‖∂loss/∂x_t‖, one panel per run on one colour scale: the
+    gradient that reaches early time steps, and how training changes it."""
+    rows = metrics[metrics["name"] == "input_grad_norm"]
+    rows = pd.DataFrame(
+        {
+            "run": rows["run"].astype(str),
+            "step": rows["step"].astype("int64"),
+            "t": rows["t"].astype("int64"),
+            "value": rows["value"].astype(float),
+        }
+    )
+    rows = rows.assign(log10=np.log10(rows["value"].clip(lower=log_floor(rows["value"]))))
+    parts = []
+    for _, part in rows.groupby("run"):
+        starts, ends = _step_bins(part["step"].to_numpy(), max_bins)
+        i = np.searchsorted(starts, part["step"].to_numpy(), side="right") - 1
+        parts.append(part.assign(step_start=starts[i], step_end=ends[i]))
+    keys = ["run", "t", "step_start", "step_end"]
+    df = (
+        pd.concat(parts).groupby(keys, as_index=False).agg(log10=("log10", "mean"))
+        if parts
+        else rows.assign(step_start=[], step_end=[])
+    )
+    df = df.assign(t_end=df["t"] + 1)
+    scale = alt.Scale(scheme=SEQUENTIAL)
+
+    def panel(run: str) -> alt.Chart:
+        return (
+            alt.Chart(df)
+            .transform_filter(alt.datum.run == run)
+            .mark_rect(strokeWidth=1)
+            .encode(
+                x=alt.X("step_start:Q", title=labels["step"]),
+                x2="step_end:Q",
+                y=alt.Y("t:Q", title=labels["t"]),
+                y2="t_end:Q",
+                **_filled("log10:Q", labels["log10_input_grad_norm"], scale),
+                tooltip=[
+                    alt.Tooltip("run:N", title=labels["run"]),
+                    alt.Tooltip("t:Q", title=labels["t"]),
+                    alt.Tooltip("step_start:Q", title=labels["step"]),
+                    alt.Tooltip("log10:Q", title=labels["log10_input_grad_norm"], format=".2f"),
+                ],
+            )
+            .properties(title=_run_title(labels, run), width=PANEL_WIDTH, height=PANEL_HEIGHT)
+        )
+
+    charts = [panel(r) for r in runs_in(df)] or [panel("")]
+    return _panels(
+        charts,
+        labels["title_time_heatmap"],
+        x="shared",
+        y="shared",
+        color="shared",
+        stroke="shared",
+    )
+
+
+@_sized
+def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
+    """Each LSTM layer's mean forget gate over training (0..1), colour = run, dash = layer:
+    near 1 the cell state carries information across time steps."""
+    rows = _rows(metrics, ("forget_gate_mean",))
+    runs = runs_in(rows)
+    pick = alt.selection_point(fields=["run"], bind="legend")
+    base = alt.Chart(rows).encode(
+        x=alt.X("step:Q", title=labels["step"]),
+        y=alt.Y("value:Q", title=labels["forget_gate_mean"], scale=alt.Scale(domain=[0, 1])),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("layer:N", title=labels["layer"]),
+            alt.Tooltip("step:Q", title=labels["step"]),
+            alt.Tooltip("value:Q", title=labels["forget_gate_mean"], format=".3f"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        color=alt.Color("run:N", title=labels["run"], sort=runs),
+        strokeDash=alt.StrokeDash("layer:N", title=labels["layer"]),
+        opacity=_fade(pick),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("layer:N", title=labels["layer"]),
+        ],
+    )
+    return alt.layer(lines.add_params(pick), _hover(base)).properties(
+        title=labels["title_forget_gate"], width="container", height=PANEL_HEIGHT
     )

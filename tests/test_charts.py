@@ -49,6 +49,33 @@ def make_metrics(runs=("A",), steps=50, every=10, accuracy=True, activation="rel
     return frame.assign(t=None)
 
 
+SEQ_LEN = 12
+
+
+def input_grad(t: int, step: int, run_index: int) -> float:
+    """A gradient through time that decays toward early t, less as training goes on; run 0
+    vanishes completely at t = 0 (a value of exactly 0 must still reach a log scale)."""
+    if run_index == 0 and t == 0:
+        return 0.0
+    return 10.0 ** (-(SEQ_LEN - 1 - t) / (1 + step / 50 + run_index))
+
+
+def make_sequence_metrics(runs=("A",), steps=20, every=10) -> pd.DataFrame:
+    """Records of recurrent runs: loss, ‖∂loss/∂x_t‖ per t, forget-gate means of two layers."""
+    rows = []
+    for k, run in enumerate(runs):
+        for s in range(0, steps * every, every):
+            rows += [(run, s, "loss", None, None, None, 0.3 / (1 + s / 100) + k / 100)]
+            rows += [(run, s, "val_loss", None, None, None, 0.32 / (1 + s / 100))]
+            rows += [(run, s, "grad_norm", "lstm_0", 0, None, 0.1)]
+            for t in range(SEQ_LEN):
+                rows += [(run, s, "input_grad_norm", None, None, t, input_grad(t, s, k))]
+            for depth in (0, 1):
+                value = 0.5 + 0.4 * s / (steps * every)
+                rows += [(run, s, "forget_gate_mean", f"lstm_{depth}", depth, None, value)]
+    return pd.DataFrame(rows, columns=["run", "step", "name", "layer", "depth", "t", "value"])
+
+
 def make_grid(runs=("A",), n=10) -> pd.DataFrame:
     xs = np.linspace(-1.0, 1.0, n)
     rows = [(r, a, b, 1 / (1 + np.exp(-3 * (a + b)))) for r in runs for a in xs for b in xs]
@@ -176,8 +203,64 @@ def all_charts(runs=("A",)):
         "regression": charts.boundary_chart(
             make_grid(runs), POINTS.assign(label=[-2.0, 0.5, 1.0, 3.0]), labels, "regression"
         ),
+        "loss_baseline": charts.loss_chart(make_sequence_metrics(runs), labels, baseline=0.167),
+        "time_grad": charts.time_grad_chart(make_sequence_metrics(runs), labels),
+        "time_heatmap": charts.time_grad_heatmap(make_sequence_metrics(runs), labels, max_bins=5),
+        "forget_gate": charts.forget_gate_chart(make_sequence_metrics(runs), labels),
     }
     return {name: spec_of(chart) for name, chart in made.items()}, labels
+
+
+# -- recurrent charts -------------------------------------------------------------------------
+
+
+def test_loss_baseline_is_a_labelled_rule_at_its_value():
+    spec = spec_of(charts.loss_chart(make_sequence_metrics(), StrictLabels(), baseline=0.167))
+    [(rule, data)] = of_mark(spec, "rule")
+    assert data["value"].tolist() == [0.167]
+    [(_, text)] = of_mark(spec, "text")
+    assert text["text"].tolist() == [f"{L('baseline')} 0.167"]
+    assert not of_mark(spec_of(charts.loss_chart(make_sequence_metrics(), StrictLabels())), "rule")
+
+
+def test_time_grad_chart_draws_each_runs_latest_step_on_a_log_scale():
+    metrics = make_sequence_metrics(("A", "B"))
+    spec = spec_of(charts.time_grad_chart(metrics, StrictLabels()))
+    [(line, data)] = of_mark(spec, "line")
+    assert line["encoding"]["y"]["scale"]["type"] == "log"
+    assert set(data["step"]) == {metrics["step"].max()}
+    for k, run in enumerate(("A", "B")):
+        part = data[data["run"] == run].sort_values("t")
+        assert part["t"].tolist() == list(range(SEQ_LEN))
+        want = [input_grad(t, metrics["step"].max(), k) for t in range(SEQ_LEN)]
+        np.testing.assert_allclose(part["value"], want)
+    zero = data[(data["run"] == "A") & (data["t"] == 0)]
+    assert zero["value"].tolist() == [0.0] and (zero["plot_value"] > 0).all()
+    legend_selection(spec, "run")
+
+
+def test_time_heatmap_has_one_panel_per_run_and_the_mean_log10_per_cell():
+    metrics = make_sequence_metrics(("A", "B"), steps=20)
+    spec = spec_of(charts.time_grad_heatmap(metrics, StrictLabels(), max_bins=4))
+    assert len(spec["concat"]) == 2 and spec["resolve"]["scale"]["color"] == "shared"
+    [(_, a), (_, b)] = [panel_units(spec, p)[0] for p in spec["concat"]]
+    assert set(a["run"]) == {"A"} and set(b["run"]) == {"B"}
+    assert len(set(b["step_start"])) == 4 and set(b["t"]) == set(range(SEQ_LEN))
+    cell = b[(b["t"] == 3) & (b["step_start"] == b["step_start"].min())].iloc[0]
+    steps = metrics[(metrics["run"] == "B") & (metrics["name"] == "input_grad_norm")]
+    steps = steps[(steps["t"] == 3) & (steps["step"] < cell["step_end"])]
+    assert cell["log10"] == pytest.approx(np.log10(steps["value"]).mean())
+
+
+def test_forget_gate_chart_is_on_zero_to_one_with_a_line_per_run_and_layer():
+    spec = spec_of(charts.forget_gate_chart(make_sequence_metrics(("A", "B")), StrictLabels()))
+    [(line, data)] = of_mark(spec, "line")
+    assert line["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert line["encoding"]["color"]["field"] == "run"
+    assert line["encoding"]["strokeDash"]["field"] == "layer"
+    assert set(zip(data["run"], data["layer"], strict=True)) == {
+        (r, f"lstm_{d}") for r in ("A", "B") for d in (0, 1)
+    }
 
 
 @pytest.fixture(scope="module", params=[("A",), ("A", "B", "C")], ids=["one_run", "three_runs"])
