@@ -10,5 +10,6 @@ pages = [
     st.Page(
         "pages/deep_networks.py", title=t("nav.deep_networks"), icon=":material/stacked_line_chart:"
     ),
+    st.Page("pages/recurrent.py", title=t("nav.recurrent"), icon=":material/replay:"),
 ]
 st.navigation(pages).run()

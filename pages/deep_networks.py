@@ -24,6 +24,7 @@ PAGE = form.PageSchema(
     choices={"data.name": tuple(n for n, task in TASKS.items() if not task.is_sequence)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
+DN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(DN_PRESETS)]
 GROUP = "dn:group"
 STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
 
@@ -70,7 +71,7 @@ with st.sidebar:
     )
     st.selectbox(
         t("dn.sidebar.comparison"),
-        list(COMPARISONS),
+        DN_COMPARISONS,
         index=None,
         placeholder=t("dn.sidebar.comparison_none"),
         format_func=lambda n: t(f"comparison.{n}"),

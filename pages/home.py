@@ -14,4 +14,6 @@ st.page_link(
     "pages/deep_networks.py", label=t("nav.deep_networks"), icon=":material/stacked_line_chart:"
 )
 st.caption(t("home.deep_networks"))
+st.page_link("pages/recurrent.py", label=t("nav.recurrent"), icon=":material/replay:")
+st.caption(t("home.recurrent"))
 st.info(t("home.howto"))

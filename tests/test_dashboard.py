@@ -62,6 +62,7 @@ def test_home_page_introduces_the_lab_and_links_each_page():
     assert "Gradient Lab" in at.title[0].value
     links = [e for e in at.get("page_link")]
     assert any("deep_networks" in link.proto.page for link in links)
+    assert any("recurrent" in link.proto.page for link in links)
 
 
 def test_training_from_a_shared_url_draws_every_chart_for_every_layer():

@@ -34,9 +34,10 @@ class PageSchema:
     prefix: str
     fixed: Mapping[str, Any] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # narrowed choices
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # the page's starting values
 
     def base(self) -> RunConfig:
-        return with_changes(RunConfig(), dict(self.fixed))
+        return with_changes(RunConfig(), {**self.defaults, **self.fixed})
 
     def check(self, path: str, value: Any) -> str | None:
         """Why a value from outside (URL, comparison) does not fit this page, or None."""

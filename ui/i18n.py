@@ -181,6 +181,52 @@ EN: dict[str, str] = {
     "comparison.vanishing_fixes": "Vanishing gradients and three fixes (ReLU + He, BN, residual)",
     "comparison.exploding_clip": "Exploding gradients, without and with clipnorm",
     "comparison.dying_relu_fix": "Dying ReLUs, and LeakyReLU",
+    "comparison.rnn_cells_adding": "SimpleRNN vs LSTM vs GRU on the 50-step adding problem",
+    "comparison.rnn_exploding_clip": "A ReLU SimpleRNN explodes; clipnorm tames it",
+    # -- the Recurrent page --------------------------------------------------------------------
+    "nav.recurrent": "Recurrent",
+    "home.recurrent": (
+        "SimpleRNN vs LSTM vs GRU on long-range tasks: the gradient through time, the forget "
+        "gate, exploding ReLU recurrences and parameter counts."
+    ),
+    "rn.title": "Recurrent networks",
+    "rn.intro": (
+        "Why LSTM and GRU learn long dependencies that a SimpleRNN cannot. Pick the cells; "
+        "they train side by side on the same data and seed. ‖∂loss/∂xₜ‖ shows how much "
+        "gradient reaches each time step t: t = 0 is the start of the sequence."
+    ),
+    "rn.cells": "Cells (side by side)",
+    "rn.cells_help": "Each cell trains as its own run on the same data and seed.",
+    "rn.cell.simple_rnn": "SimpleRNN",
+    "rn.cell.lstm": "LSTM",
+    "rn.cell.gru": "GRU",
+    "rn.section.task": "Task",
+    "rn.no_cells": "Pick at least one cell to train.",
+    "rn.no_lstm": "The forget-gate chart appears when an LSTM is among the cells.",
+    "rn.summary": "{steps:,} steps per cell ({epochs} epochs).",
+    "rn.params.title": "Parameters",
+    "rn.params.caption": "u = units, d = inputs per time step, o = outputs.",
+    "rn.params.cell": "**{cell}**",
+    "rn.params.layer": "Recurrent layer {i}",
+    "rn.params.head": "Output layer",
+    "rn.params.total": "Total by the formulas: **{total:,}**",
+    "rn.params.keras_equal": "Keras `count_params()` of the trained model: **{keras:,}**, equal.",
+    "rn.params.keras_differs": (
+        "Keras `count_params()` of the trained model: **{keras:,}**, which differs."
+    ),
+    "rn.eq.title": "The LSTM equations, and where Keras keeps each weight",
+    "rn.eq.caption": (
+        "σ is the sigmoid (Keras' recurrent_activation), ⊙ the element-wise product; the "
+        "four gates' blocks sit side by side in Keras' weights, in the order i, f, c, o."
+    ),
+    "rn.eq.symbol": "Symbol",
+    "rn.eq.weight": "Keras weight (u = units)",
+    "rn.eq.shape": "Shape",
+    "rn.eq.why_tanh": (
+        "**Why tanh and not ReLU?** The state is fed back at every step: tanh keeps it in "
+        "(−1, 1) whatever the number of steps, while a ReLU state can grow step after step "
+        "and its gradient with it. Try the cell activation `relu` with a large learning rate."
+    ),
     # The schema's field descriptions and the presets' titles and claims are written in English
     # once, where they are defined; another language's table translates each of these keys.
     **{f"help.{path}": spec.description for path, spec in FIELDS.items()},
