@@ -130,3 +130,32 @@ def test_closing_the_tab_cancels_its_run(browser, app_url):
     while log.read_text().count("its browser session ended") == before:
         assert time.monotonic() < deadline, "the orphaned run was not cancelled within 30 s"
         time.sleep(0.5)
+
+
+def test_the_recurrent_page_trains_two_cells_from_a_link(page, app_url):
+    SHOTS.mkdir(exist_ok=True)
+    params = {
+        "data.seq_len": "20",
+        "data.n_samples": "400",
+        "train.epochs": "3",
+        "model.arch": "simple_rnn",
+        "b.model.arch": "lstm",
+    }
+    page.goto(f"{app_url}/recurrent?{urlencode(params)}")
+    expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
+    expect(
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Recurrent")
+    ).to_be_visible()
+    page.get_by_role("button", name="Train").click()
+    ended = page.get_by_text(re.compile(r"^(SimpleRNN|LSTM): (completed|diverged|stopped)"))
+    expect(ended).to_have_count(2, timeout=180_000)
+    expect(page.get_by_text("SimpleRNN: completed")).to_be_visible()
+    expect(page.get_by_text("LSTM: completed")).to_be_visible()
+    # loss + baseline, gradient through time (profile and heatmap), forget gate, grad norms
+    expect(page.locator(".vega-embed")).to_have_count(5, timeout=15_000)
+    expect(
+        page.get_by_text(re.compile(r"count_params\(\) of the trained model: .*equal"))
+    ).to_have_count(2)
+    assert "b.model.arch=lstm" in page.url
+    page.screenshot(path=SHOTS / "recurrent.png", full_page=True)
+    assert not page.errors

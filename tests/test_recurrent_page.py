@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.config import count_params, parse_config
 from tests.test_dashboard import statuses, train_until_done
-from ui.recurrent import param_terms
+from ui.recurrent import param_terms, term_latex
 
 SHORT = {
     "data.name": "adding",
@@ -95,4 +95,7 @@ def test_the_parameter_formulas_sum_to_the_closed_form_count():
             )
             terms = param_terms(cfg)
             assert len(terms) == depth + 1
+            for term in terms:
+                latex = term_latex(*term)
+                assert latex.count("{") == latex.count("}") and "\\{" not in latex, latex
             assert sum(count for *_, count in terms) == count_params(cfg)

@@ -103,6 +103,11 @@ def param_terms(cfg: RunConfig) -> list[tuple[str, str, int]]:
     return terms
 
 
+def term_latex(symbolic: str, numbers: str, count: int) -> str:
+    """``symbolic = numbers = count``, the count with thousands separators KaTeX keeps tight."""
+    return f"{symbolic} = {numbers} = " + f"{count:,}".replace(",", "{,}")
+
+
 def params_ui(configs: list[RunConfig], group: RunGroup | None) -> None:
     """Each cell's parameter count as a formula with the numbers filled in, and Keras' own
     count_params() once a run of that config has built the model."""
@@ -117,7 +122,7 @@ def params_ui(configs: list[RunConfig], group: RunGroup | None) -> None:
             for i, (symbolic, numbers, count) in enumerate(terms):
                 name = t("rn.params.head") if i == len(terms) - 1 else t("rn.params.layer", i=i)
                 st.caption(name)
-                st.latex(f"{symbolic} = {numbers} = {count:,}".replace(",", "{,}"))
+                st.latex(term_latex(symbolic, numbers, count))
             total = count_params(cfg)
             st.markdown(t("rn.params.total", total=total))
             keras = measured.get(cfg)
