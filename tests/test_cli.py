@@ -95,3 +95,26 @@ def test_summary_reports_keras_parameter_counts():
     assert summary["total_params"] == count_params(get_preset("vanishing_sigmoid").config())
     assert summary["closed_form_params"] == summary["total_params"]
     assert [layer["name"] for layer in summary["layers"]][0] == "dense_0"
+
+
+@pytest.mark.parametrize("arch", ["simple_rnn", "lstm", "gru"])
+def test_train_runs_every_recurrent_cell_and_records_the_gradient_per_time_step(tmp_path, arch):
+    out_file = tmp_path / "run.json"
+    sets = {
+        "data.name": "adding",
+        "data.seq_len": 7,
+        "data.n_samples": 64,
+        "model.arch": arch,
+        "model.depth": 2,
+        "model.width": 4,
+        "train.epochs": 1,
+    }
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    out = cli("train", *args, "--out", str(out_file))
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out_file.read_text())
+    assert run["status"] == "completed"
+    per_t = [m for m in run["metrics"] if m["name"] == "input_grad_norm" and m["step"] == 0]
+    assert sorted(m["t"] for m in per_t) == list(range(7))
+    gates = {m["layer"] for m in run["metrics"] if m["name"] == "forget_gate_mean"}
+    assert gates == ({"lstm_0", "lstm_1"} if arch == "lstm" else set())
