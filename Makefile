@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/train_speed.py
 	$(PY) bench/worker_pool.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/recurrent.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
