@@ -5,15 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models.config import TASKS, ConfigError, diff, with_changes
-from models.jobs import JobRefused
+from models.config import TASKS, with_changes
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
-from ui import live
+from ui import lab, live
 from ui.i18n import t
-from ui.pool import job_pool, session_owner
+from ui.pool import job_pool
 from ui.router import require_router
-from ui.runs import RUN_LABELS, RunGroup, diff_table
+from ui.runs import RUN_LABELS, diff_table
 from ui.text import escape_markdown
 
 require_router()
@@ -25,59 +24,17 @@ PAGE = form.PageSchema(
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
 DN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(DN_PRESETS)]
-GROUP = "dn:group"
-STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
 st.title(t("dn.title"), anchor=False)
 st.caption(t("dn.intro"))
-notices = form.seed_from_url(PAGE, st.query_params)
-if notices:
-    items = "\n".join(f"- {escape_markdown(n)}" for n in notices)  # params are user text
-    st.warning(t("dn.url_notice") + "\n\n" + items)
+lab.url_notices(PAGE)
 
 
 # -- sidebar: presets and the config ----------------------------------------------------------
 
-
-def load_preset() -> None:
-    name = st.session_state.get("dn:preset")
-    if name in PRESETS:
-        form.load(PAGE, PRESETS[name].config())
-        st.session_state["dn:loaded"] = name
-
-
-def load_comparison() -> None:
-    name = st.session_state.get("dn:comparison")
-    if name not in COMPARISONS:
-        return
-    first, *others = [PRESETS[n].config() for n in COMPARISONS[name]]
-    variants = {}
-    for label, other in zip(RUN_LABELS[1:], others, strict=False):
-        variants[label] = {p: form.url_text(b) for p, (_, b) in diff(first, other).items()}
-    form.load(PAGE, first, variants)
-    st.session_state["dn:loaded"] = COMPARISONS[name][0]
-
-
 with st.sidebar:
-    st.selectbox(
-        t("dn.sidebar.preset"),
-        DN_PRESETS,
-        index=None,
-        placeholder=t("dn.sidebar.preset_none"),
-        format_func=lambda n: t(f"preset.{n}.title"),
-        key="dn:preset",
-        on_change=load_preset,
-    )
-    st.selectbox(
-        t("dn.sidebar.comparison"),
-        DN_COMPARISONS,
-        index=None,
-        placeholder=t("dn.sidebar.comparison_none"),
-        format_func=lambda n: t(f"comparison.{n}"),
-        key="dn:comparison",
-        on_change=load_comparison,
-    )
+    lab.pickers_ui(PAGE, DN_PRESETS, DN_COMPARISONS)
     with st.expander(t("dn.section.data"), expanded=True):
         for path in ("data.name", "data.noise", "data.n_samples", "data.test_fraction"):
             form.field_ui(PAGE, path)
@@ -106,10 +63,7 @@ with st.sidebar:
     st.button(t("dn.reset"), on_click=lambda: form.load(PAGE, PAGE.base()), width="stretch")
 
 config, error = form.current_config(PAGE)
-loaded = st.session_state.pop("dn:loaded", None)
-if loaded:
-    title, claim = t(f"preset.{loaded}.title"), t(f"preset.{loaded}.claim")
-    st.info(t("dn.preset_loaded", title=title, claim=claim))
+lab.loaded_notice(PAGE)
 
 
 # -- side by side ------------------------------------------------------------------------------
@@ -123,7 +77,7 @@ def variants_ui(base) -> list[tuple[str, object]]:
         st.caption(t("dn.compare.help"))
         paths = sorted({p for changes in seed.values() for p in changes})
         table = pd.DataFrame(
-            {field_col: paths} | {lab: [seed.get(lab, {}).get(p) for p in paths] for lab in labels}
+            {field_col: paths} | {x: [seed.get(x, {}).get(p) for p in paths] for x in labels}
         ).astype("object")
         edited = st.data_editor(
             table,
@@ -134,27 +88,29 @@ def variants_ui(base) -> list[tuple[str, object]]:
                 field_col: st.column_config.SelectboxColumn(
                     options=[p for p in form.FIELDS if p not in PAGE.fixed], required=True
                 ),
-                **{lab: st.column_config.TextColumn(max_chars=100) for lab in labels},
+                **{label: st.column_config.TextColumn(max_chars=100) for label in labels},
             },
             key=f"dn:variant_editor:{st.session_state.get('dn:editor_version', 0)}",
         )
     variants: dict[str, dict[str, str]] = {}
-    for lab in labels:
+    for label in labels:
         changes = {
-            row[field_col]: str(row[lab]).strip()
+            row[field_col]: row[label].strip()
             for _, row in edited.iterrows()
-            if isinstance(row[field_col], str) and isinstance(row[lab], str) and row[lab].strip()
+            if isinstance(row[field_col], str)
+            and isinstance(row[label], str)
+            and row[label].strip()
         }
         if changes:
-            variants[lab] = changes
+            variants[label] = changes
     st.session_state["dn:variants_live"] = variants
     configs = []
-    for lab, changes in variants.items():
+    for label, changes in variants.items():
         why = form.variant_error(PAGE, base, changes)
         if why:
-            st.error(t("dn.invalid_variant", label=lab, error=escape_markdown(why)))
+            st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
         else:
-            configs.append((lab, with_changes(base, changes)))
+            configs.append((label, with_changes(base, changes)))
     return configs
 
 
@@ -180,56 +136,7 @@ else:
             st.dataframe(table)
 
 
-# -- train / stop ------------------------------------------------------------------------------
+# -- train / stop and the live view -----------------------------------------------------------
 
-
-def start_training() -> None:
-    old = st.session_state.get(GROUP)
-    if old is not None:
-        old.stop()  # never two trainings for one session
-    try:
-        st.session_state[GROUP] = RunGroup.start(pool, configs, owner=session_owner())
-    except (JobRefused, ConfigError) as exc:
-        st.session_state["dn:refused"] = str(exc)
-
-
-def stop_training() -> None:
-    group = st.session_state.get(GROUP)
-    if group is not None:
-        group.stop(wait=STOP_WAIT)
-
-
-group = st.session_state.get(GROUP)
-running = group is not None and group.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button(
-    t("dn.train"),
-    type="primary",
-    disabled=not configs,
-    on_click=start_training,
-    width="stretch",
-    shortcut="ctrl+enter",
-)
-stop_col.button(t("dn.stop"), disabled=not running, on_click=stop_training, width="stretch")
-if refused := st.session_state.pop("dn:refused", None):
-    st.error(t("dn.refused", error=escape_markdown(refused)))
-
-
-@st.fragment(run_every=live.LIVE_EVERY if running else None)
-def live_view() -> None:
-    group = st.session_state.get(GROUP)
-    if group is None:
-        st.info(t("dn.empty"))
-        return
-    was_active = group.active
-    group.poll()
-    live.status_ui(group)
-    live.banners_ui(group)
-    live.charts_ui(group)
-    if was_active and not group.active:
-        st.rerun()  # the whole page: stop the timer, enable Train, show the downloads
-
-
-live_view()
-if group is not None and not group.active:
-    live.downloads_ui(group)
+lab.controls_ui(PAGE, pool, configs)
+lab.live_ui(PAGE, live.charts_ui)

@@ -1,0 +1,145 @@
+"""What every lab page shares: preset and comparison pickers, Train / Stop, and the live view.
+
+A page passes its PageSchema (whose prefix keys its session state), its configs and its own
+chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from models.config import ConfigError, RunConfig, diff
+from models.jobs import JobPool, JobRefused
+from models.presets import COMPARISONS, PRESETS
+from ui import config_form as form
+from ui import live
+from ui.i18n import t
+from ui.pool import session_owner
+from ui.runs import RUN_LABELS, RunGroup
+from ui.text import escape_markdown
+
+STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
+
+
+def group_of(page: form.PageSchema) -> RunGroup | None:
+    return st.session_state.get(f"{page.prefix}:group")
+
+
+def url_notices(page: form.PageSchema) -> None:
+    """Take the config from the URL (see form.seed_from_url) and show what was ignored."""
+    notices = form.seed_from_url(page, st.query_params)
+    if notices:
+        items = "\n".join(f"- {escape_markdown(n)}" for n in notices)  # params are user text
+        st.warning(t("dn.url_notice") + "\n\n" + items)
+
+
+def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Sequence[str]) -> None:
+    """The sidebar's preset and side-by-side experiment pickers."""
+    prefix = page.prefix
+
+    def load_preset() -> None:
+        name = st.session_state.get(f"{prefix}:preset")
+        if name in PRESETS:
+            form.load(page, PRESETS[name].config())
+            st.session_state[f"{prefix}:loaded"] = name
+
+    def load_comparison() -> None:
+        name = st.session_state.get(f"{prefix}:comparison")
+        if name not in COMPARISONS:
+            return
+        first, *others = [PRESETS[n].config() for n in COMPARISONS[name]]
+        variants = {}
+        for label, other in zip(RUN_LABELS[1:], others, strict=False):
+            variants[label] = {p: form.url_text(b) for p, (_, b) in diff(first, other).items()}
+        form.load(page, first, variants)
+        st.session_state[f"{prefix}:loaded"] = COMPARISONS[name][0]
+
+    st.selectbox(
+        t("dn.sidebar.preset"),
+        list(presets),
+        index=None,
+        placeholder=t("dn.sidebar.preset_none"),
+        format_func=lambda n: t(f"preset.{n}.title"),
+        key=f"{prefix}:preset",
+        on_change=load_preset,
+    )
+    st.selectbox(
+        t("dn.sidebar.comparison"),
+        list(comparisons),
+        index=None,
+        placeholder=t("dn.sidebar.comparison_none"),
+        format_func=lambda n: t(f"comparison.{n}"),
+        key=f"{prefix}:comparison",
+        on_change=load_comparison,
+    )
+
+
+def loaded_notice(page: form.PageSchema) -> None:
+    """After a preset or comparison was picked: what it is and the claim it tests."""
+    loaded = st.session_state.pop(f"{page.prefix}:loaded", None)
+    if loaded:
+        title, claim = t(f"preset.{loaded}.title"), t(f"preset.{loaded}.claim")
+        st.info(t("dn.preset_loaded", title=title, claim=claim))
+
+
+def controls_ui(
+    page: form.PageSchema, pool: JobPool, configs: Sequence[tuple[str, RunConfig]]
+) -> None:
+    """Train (Ctrl+Enter) and Stop. Train replaces the session's group: never two at once."""
+    prefix, key = page.prefix, f"{page.prefix}:group"
+
+    def start() -> None:
+        old = st.session_state.get(key)
+        if old is not None:
+            old.stop()
+        try:
+            st.session_state[key] = RunGroup.start(pool, list(configs), owner=session_owner())
+        except (JobRefused, ConfigError) as exc:
+            st.session_state[f"{prefix}:refused"] = str(exc)
+
+    def stop() -> None:
+        group = st.session_state.get(key)
+        if group is not None:
+            group.stop(wait=STOP_WAIT)
+
+    group = group_of(page)
+    running = group is not None and group.active
+    train_col, stop_col, _ = st.columns([1, 1, 4])
+    train_col.button(
+        t("dn.train"),
+        type="primary",
+        disabled=not configs,
+        on_click=start,
+        width="stretch",
+        shortcut="ctrl+enter",
+    )
+    stop_col.button(t("dn.stop"), disabled=not running, on_click=stop, width="stretch")
+    if refused := st.session_state.pop(f"{prefix}:refused", None):
+        st.error(t("dn.refused", error=escape_markdown(refused)))
+
+
+def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> None:
+    """Status, banners and the page's charts, redrawn by a fragment while the group trains;
+    the downloads once it has ended."""
+    group = group_of(page)
+    running = group is not None and group.active
+
+    @st.fragment(run_every=live.LIVE_EVERY if running else None)
+    def live_view() -> None:
+        group = group_of(page)
+        if group is None:
+            st.info(t("dn.empty"))
+            return
+        was_active = group.active
+        group.poll()
+        live.status_ui(group)
+        live.banners_ui(group)
+        charts_ui(group)
+        if was_active and not group.active:
+            st.rerun()  # the whole page: stop the timer, enable Train, show the downloads
+
+    live_view()
+    if group is not None and not group.active:
+        live.downloads_ui(group)
