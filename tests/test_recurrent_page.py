@@ -99,3 +99,14 @@ def test_the_parameter_formulas_sum_to_the_closed_form_count():
                 latex = term_latex(*term)
                 assert latex.count("{") == latex.count("}") and "\\{" not in latex, latex
             assert sum(count for *_, count in terms) == count_params(cfg)
+
+
+def test_one_click_relu_rnn_explodes_and_clipnorm_tames_it_side_by_side():
+    at = open_page()
+    at.sidebar.selectbox(key="rn:comparison").select("rnn_exploding_clip").run()
+    assert not at.exception
+    assert at.query_params["b.optimizer.clipnorm"] == "0.1"
+    texts = train_until_done(at)
+    assert texts[0].startswith("SimpleRNN: diverged"), texts
+    assert texts[1].startswith("SimpleRNN (B): completed"), texts
+    assert "diverged at step" in " ".join(w.value for w in at.warning)
