@@ -17,6 +17,7 @@ from pathlib import Path
 
 from models.config import ConfigError, RunConfig, config_from_json, with_changes
 from models.presets import PRESETS, get_preset
+from models.store import StoreError
 
 
 class UsageError(Exception):
@@ -117,12 +118,80 @@ def cmd_train(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_interrupt)
     progress = _Progress() if not args.quiet else None
     result = collect(cfg, Trainer(cfg).events(lambda: stop["requested"]), progress)
-    text = json.dumps(result.to_json_dict(), allow_nan=False)
+    record = result.to_json_dict()
+    text = json.dumps(record, allow_nan=False)
+    if args.save:
+        from models.store import RunStore
+
+        run_id = RunStore(args.db).save(record, owner=CLI_OWNER, name=args.name)
+        print(f"saved as run {run_id}", file=sys.stderr)
     if args.out:
         Path(args.out).write_text(text)
     else:
         sys.stdout.write(text + "\n")
     return 0 if result.status in ("completed", "diverged") else 1
+
+
+CLI_OWNER = "cli"  # the owner of runs saved headless (a browser session's runs have its id)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """runs list | show ID | export ID --format csv|parquet|json | delete ID"""
+    from models.store import RunStore, record_json
+
+    store = RunStore(args.db)
+    if args.action == "list":
+        rows = store.list_all()
+        if args.json:
+            print(json.dumps([{"owner": o, **_summary(r)} for o, r in rows]))
+            return 0
+        for owner, r in rows:
+            print(
+                f"{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.status:10s} {r.steps:>8,d} steps  "
+                f"{owner[:12]:12s}  {r.name}"
+            )
+        return 0
+    if not args.id:
+        raise UsageError(f"runs {args.action} needs a run id (see: python -m models runs list)")
+    if args.action == "delete":
+        if not store.delete(args.id):
+            raise UsageError(f"there is no run {args.id!r}")
+        print(f"deleted run {args.id}", file=sys.stderr)
+        return 0
+    record = store.get(args.id)
+    if record is None:
+        raise UsageError(f"there is no run {args.id!r}")
+    if args.action == "show":
+        summary = {k: v for k, v in record.items() if k not in ("metrics", "snapshots")}
+        summary["metric_rows"] = len(record["metrics"])
+        print(json.dumps(summary, indent=2))
+        return 0
+    fmt = args.format
+    out = Path(args.out) if args.out else None
+    if fmt == "json":
+        text = record_json(record)
+        out.write_text(text) if out else sys.stdout.write(text + "\n")
+    elif fmt == "csv":
+        frame = record["metrics"].astype({"depth": "Int64", "t": "Int64"})
+        text = frame.to_csv(index=False, lineterminator="\n")
+        out.write_text(text) if out else sys.stdout.write(text)
+    else:  # parquet is binary: a file only
+        if out is None:
+            raise UsageError("--format parquet needs --out FILE")
+        record["metrics"].to_parquet(out, index=False)
+    return 0
+
+
+def _summary(r) -> dict:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "created_at": r.created_at.isoformat(),
+        "status": r.status,
+        "steps": r.steps,
+        "diverged_at": r.diverged_at,
+        "wall_time": r.wall_time,
+    }
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -163,7 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "train":
             p.add_argument("--out", help="write the run record here instead of stdout")
             p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+            p.add_argument("--save", action="store_true", help="also save the run in the store")
+            p.add_argument("--name", help="the saved run's name (at most 100 characters)")
+            p.add_argument("--db", help="database URL or SQLite path (default: GRADIENT_LAB_DB)")
         p.set_defaults(func=func)
+    p = sub.add_parser("runs", help="saved runs: list, show, export, delete")
+    p.add_argument("action", choices=["list", "show", "export", "delete"])
+    p.add_argument("id", nargs="?", help="a run id (from: runs list)")
+    p.add_argument("--format", choices=["csv", "parquet", "json"], default="json")
+    p.add_argument("--out", help="write the export here (parquet needs it)")
+    p.add_argument("--json", action="store_true", help="list as JSON")
+    p.add_argument("--db", help="database URL or SQLite path (default: GRADIENT_LAB_DB)")
+    p.set_defaults(func=cmd_runs)
     return parser
 
 
@@ -171,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

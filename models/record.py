@@ -64,6 +64,7 @@ class RunResult:
             "reason": self.reason,
             "steps": self.steps,
             "wall_time": round(self.wall_time, 3),
+            "params": self.params,
             "layers": self.layers,
             "metrics": self.metrics,
             "snapshots": self.snapshots,

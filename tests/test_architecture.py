@@ -28,7 +28,7 @@ def test_the_engine_never_imports_the_ui():
 
 def test_config_jobs_and_presets_load_without_tensorflow():
     code = (
-        "import sys, models.config, models.jobs, models.presets, models.datasets;"
+        "import sys, models.config, models.jobs, models.presets, models.datasets, models.store;"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from models.config import RunConfig, count_params
@@ -118,3 +119,38 @@ def test_train_runs_every_recurrent_cell_and_records_the_gradient_per_time_step(
     assert sorted(m["t"] for m in per_t) == list(range(7))
     gates = {m["layer"] for m in run["metrics"] if m["name"] == "forget_gate_mean"}
     assert gates == ({"lstm_0", "lstm_1"} if arch == "lstm" else set())
+
+
+def test_a_headless_run_is_saved_listed_exported_and_deleted(tmp_path):
+    db = str(tmp_path / "runs.db")
+    sets = ["--set", "model.depth=2", "--set", "model.width=4", "--set", "train.epochs=2"]
+    out = cli(
+        "train", *sets, "--save", "--name", "<b>cli</b> run", "--db", db, "--out", "/dev/null"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "saved as run" in out.stderr
+    listed = cli("runs", "list", "--json", "--db", db)
+    [run] = json.loads(listed.stdout)
+    assert run["name"] == "<b>cli</b> run" and run["status"] == "completed"
+    assert run["owner"] == "cli"
+    shown = json.loads(cli("runs", "show", run["id"], "--db", db).stdout)
+    assert shown["config"]["model"]["depth"] == 2 and shown["metric_rows"] > 0
+
+    record = json.loads(cli("runs", "export", run["id"], "--format", "json", "--db", db).stdout)
+    assert record["steps"] == run["steps"] and record["metrics"][0].keys() == {
+        "step", "name", "layer", "depth", "t", "value"
+    }  # fmt: skip
+    csv_text = cli("runs", "export", run["id"], "--format", "csv", "--db", db).stdout
+    assert csv_text.splitlines()[0] == "step,name,layer,depth,t,value"
+    assert len(csv_text.splitlines()) == len(record["metrics"]) + 1
+    parquet = tmp_path / "m.parquet"
+    out = cli("runs", "export", run["id"], "--format", "parquet", "--out", str(parquet), "--db", db)
+    assert out.returncode == 0, out.stderr
+    frame = pd.read_parquet(parquet)
+    assert len(frame) == len(record["metrics"])
+    assert frame["value"].tolist() == [m["value"] for m in record["metrics"]]
+
+    assert cli("runs", "delete", run["id"], "--db", db).returncode == 0
+    assert json.loads(cli("runs", "list", "--json", "--db", db).stdout) == []
+    missing = cli("runs", "show", run["id"], "--db", db)
+    assert missing.returncode == 2 and "there is no run" in missing.stderr

@@ -1,0 +1,324 @@
+"""The run store: finished, stopped and diverged runs, kept in a database through SQLAlchemy 2.
+
+One setting picks the database: ``GRADIENT_LAB_DB``, either a SQLAlchemy URL
+(``postgresql+psycopg://...`` for a hosted demo with several replicas) or a file path for the
+embedded SQLite default (``~/.gradient-lab/runs.db`` when unset). The schema is created on first
+use; its version is kept in the ``store_meta`` table, and a database written by a newer version
+is refused with one sentence rather than misread (an upgrade adds a step in ``_migrate``).
+
+A run's metric records are stored as one Arrow IPC stream (zstd-compressed) in a binary column:
+a 20,000-step x 64-layer run is millions of rows, which load as one column read and one decode
+instead of millions of ORM rows. Everything else is a plain column, written with bound
+parameters only.
+
+Privacy on a shared host: ``list_runs(owner)`` returns only that owner's runs (a browser
+session's id); ``get(run_id)`` serves anyone who holds the id, which is an unguessable token,
+the share link. This module imports neither TensorFlow nor Streamlit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from models.record import CSV_COLUMNS
+
+SCHEMA_VERSION = 1
+MAX_NAME = 100  # characters of a run name
+ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
+DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
+
+metadata = MetaData()
+meta_table = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+runs_table = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(128), nullable=False, index=True),
+    Column("name", String(MAX_NAME), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("steps", Integer, nullable=False),
+    Column("diverged_at", Integer),
+    Column("reason", Text),
+    Column("wall_time", Float, nullable=False),
+    Column("params", Integer),
+    Column("config", Text, nullable=False),  # the normalized config, JSON
+    Column("layers", Text, nullable=False),  # JSON
+    Column("snapshots", Text, nullable=False),  # JSON
+    Column("metrics", LargeBinary, nullable=False),  # Arrow IPC stream, zstd
+)
+SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; ``str(err)`` is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    name: str
+    created_at: datetime
+    status: str
+    steps: int
+    diverged_at: int | None
+    wall_time: float
+    final_loss: float | None = None
+
+
+def database_url(setting: str | None = None) -> str:
+    """The SQLAlchemy URL for a setting (a URL or a file path); GRADIENT_LAB_DB by default."""
+    setting = setting if setting is not None else os.environ.get("GRADIENT_LAB_DB", "")
+    if not setting:
+        return f"sqlite:///{DEFAULT_PATH}"
+    if "://" in setting:
+        return setting
+    return f"sqlite:///{Path(setting).expanduser()}"
+
+
+def check_name(name: str) -> str:
+    """A run name as stored: stripped, at most MAX_NAME characters, no control characters."""
+    if not isinstance(name, str):
+        raise StoreError("The run name must be text.")
+    name = name.strip()
+    if not name:
+        raise StoreError("The run name must not be empty.")
+    if len(name) > MAX_NAME:
+        raise StoreError(f"The run name must be at most {MAX_NAME} characters, not {len(name):,}.")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise StoreError("The run name must not contain control characters.")
+    return name
+
+
+def metrics_to_arrow(rows: list[dict] | pd.DataFrame) -> bytes:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(rows)
+    frame = frame.reindex(columns=list(CSV_COLUMNS))
+    table = pa.Table.from_pandas(
+        frame.astype({"step": "int64", "value": "float64", "depth": "float64", "t": "float64"}),
+        schema=pa.schema(
+            [
+                ("step", pa.int64()),
+                ("name", pa.dictionary(pa.int32(), pa.string())),
+                ("layer", pa.dictionary(pa.int32(), pa.string())),
+                ("depth", pa.float64()),
+                ("t", pa.float64()),
+                ("value", pa.float64()),
+            ]
+        ),
+        preserve_index=False,
+    )
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def metrics_from_arrow(payload: bytes) -> pd.DataFrame:
+    """The long-form metrics frame (CSV_COLUMNS); layer names as str, missing as None."""
+    frame = pa.ipc.open_stream(io.BytesIO(payload)).read_all().to_pandas()
+    for col in ("name", "layer"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+class RunStore:
+    """Runs in one database. Thread-safe: every call takes its own connection."""
+
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError) as exc:
+            raise StoreError(f"GRADIENT_LAB_DB is not a database URL or path: {exc}.") from exc
+        database = parsed.database or ""
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and database not in ("", ":memory:")
+            and not (
+                database.startswith("file:")  # a SQLite URI names an existing file
+            )
+        ):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+                ).first()
+                if row is None:
+                    conn.execute(insert(meta_table).values(key="schema_version", value="1"))
+                    version = 1
+                else:
+                    version = int(row[0])
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"The run database was written by a newer Gradient Lab (schema "
+                        f"{version}, this one reads up to {SCHEMA_VERSION})."
+                    )
+                _migrate(conn, version)
+        except OperationalError as exc:
+            raise StoreError(f"The run database cannot be opened: {_short(exc)}.") from exc
+
+    def save(self, record: dict[str, Any], owner: str, name: str | None = None) -> str:
+        """Store a run record (the CLI's JSON, metrics included); returns its new id."""
+        if record.get("status") not in ("completed", "stopped", "diverged", "interrupted"):
+            raise StoreError("Only a run that has ended can be saved.")
+        config = record["config"]
+        model = config.get("model", {})
+        default = f"{model.get('arch', 'run')} {model.get('depth', '')}x{model.get('width', '')}"
+        run_id = secrets.token_hex(ID_BYTES)
+        values = {
+            "id": run_id,
+            "owner": str(owner)[:128],
+            "name": check_name(name if name is not None else default),
+            "created_at": datetime.now(UTC),
+            "status": record["status"],
+            "steps": int(record.get("steps") or 0),
+            "diverged_at": record.get("diverged_at"),
+            "reason": record.get("reason"),
+            "wall_time": float(record.get("wall_time") or 0.0),
+            "params": record.get("params"),
+            "config": json.dumps(config, allow_nan=False),
+            "layers": json.dumps(record.get("layers", []), allow_nan=False),
+            "snapshots": json.dumps(record.get("snapshots", []), allow_nan=False),
+            "metrics": metrics_to_arrow(record.get("metrics", [])),
+        }
+        self._write(insert(runs_table).values(**values))
+        return run_id
+
+    def list_runs(self, owner: str) -> list[RunSummary]:
+        """The owner's runs, newest first (never anyone else's)."""
+        cols = [runs_table.c[c] for c in SUMMARY_COLUMNS]
+        query = select(*cols).where(runs_table.c.owner == owner)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(runs_table.c.created_at.desc())).all()
+        return [RunSummary(*row) for row in rows]
+
+    def list_all(self) -> list[tuple[str, RunSummary]]:
+        """Every run with its owner: for the operator's CLI, never for a browser session."""
+        cols = [runs_table.c.owner] + [runs_table.c[c] for c in SUMMARY_COLUMNS]
+        with self._read() as conn:
+            rows = conn.execute(select(*cols).order_by(runs_table.c.created_at.desc())).all()
+        return [(row[0], RunSummary(*row[1:])) for row in rows]
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        """The run record (the CLI's JSON shape, plus id and name) for an id, or None."""
+        if not isinstance(run_id, str) or len(run_id) != 2 * ID_BYTES:
+            return None
+        with self._read() as conn:
+            row = conn.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return {
+            "id": m["id"],
+            "name": m["name"],
+            "created_at": m["created_at"].isoformat(),
+            "config": json.loads(m["config"]),
+            "status": m["status"],
+            "diverged_at": m["diverged_at"],
+            "reason": m["reason"],
+            "steps": m["steps"],
+            "wall_time": m["wall_time"],
+            "params": m["params"],
+            "layers": json.loads(m["layers"]),
+            "metrics": metrics_from_arrow(m["metrics"]),
+            "snapshots": json.loads(m["snapshots"]),
+        }
+
+    def rename(self, run_id: str, owner: str, name: str) -> bool:
+        query = (
+            update(runs_table)
+            .where(runs_table.c.id == run_id, runs_table.c.owner == owner)
+            .values(name=check_name(name))
+        )
+        return self._write(query) > 0
+
+    def delete(self, run_id: str, owner: str | None = None) -> bool:
+        """Delete a run; with an owner, only if it is theirs. True if a run was deleted."""
+        query = delete(runs_table).where(runs_table.c.id == run_id)
+        if owner is not None:
+            query = query.where(runs_table.c.owner == owner)
+        return self._write(query) > 0
+
+    def _read(self):
+        try:
+            return self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The run database cannot be read: {_short(exc)}.") from exc
+
+    def _write(self, statement) -> int:
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(statement).rowcount
+        except SQLAlchemyError as exc:
+            raise StoreError(f"The run could not be saved: {_short(exc)}.") from exc
+
+
+def _migrate(conn, version: int) -> None:
+    """Upgrade a database written by an older schema to SCHEMA_VERSION (none yet: v1)."""
+    assert version <= SCHEMA_VERSION
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return text[:200]
+
+
+def record_json(record: dict[str, Any]) -> str:
+    """A stored run as the CLI's run-record JSON (metrics as a list of rows)."""
+    out = {k: v for k, v in record.items() if k != "metrics"}
+    frame = record["metrics"]
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append(
+            {
+                "step": int(r.step),
+                "name": r.name,
+                "layer": r.layer,
+                "depth": None if pd.isna(r.depth) else int(r.depth),
+                "t": None if pd.isna(r.t) else int(r.t),
+                "value": float(r.value),
+            }
+        )
+    out["metrics"] = rows
+    return json.dumps(out, allow_nan=False)
