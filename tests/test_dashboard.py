@@ -9,6 +9,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.store import RunStore
+
 SMALL = {"data.n_samples": "300", "train.epochs": "3", "train.snapshot_every": "10"}
 
 
@@ -79,9 +81,26 @@ def test_training_from_a_shared_url_draws_every_chart_for_every_layer():
         assert layer in data
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("CSV" in x for x in labels) and any("JSON" in x for x in labels)
+    # Saved to the run store (the tests' temporary database), under this session.
+    assert any("Saved to your runs (1)" in c.value for c in at.caption)
+    saved = [r for _, r in RunStore().list_all() if r.name == "A · mlp relu"]
+    assert saved and saved[0].status == "completed"
     # The URL still reproduces the screen.
     assert at.query_params["model.depth"] == "3"
     assert at.query_params["model.activation"] == "relu"
+
+
+def test_a_run_store_that_fails_leaves_training_working_and_says_so(monkeypatch):
+    import ui.lab
+
+    monkeypatch.setattr(ui.lab, "run_store", lambda: None)
+    at = open_lab(SMALL)
+    texts = train_until_done(at)
+    assert "completed" in texts[0]
+    warning = " ".join(w.value for w in at.warning)
+    assert "were not saved (the run database is unavailable)" in warning
+    assert [b for b in at.get("download_button")], "the downloads still work"
+    assert len(specs(at)) == 5 and not at.exception
 
 
 def test_a_diverging_config_shows_the_banner_and_keeps_its_charts():

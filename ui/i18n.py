@@ -183,6 +183,10 @@ EN: dict[str, str] = {
     "comparison.dying_relu_fix": "Dying ReLUs, and LeakyReLU",
     "comparison.rnn_cells_adding": "SimpleRNN vs LSTM vs GRU on the 50-step adding problem",
     "comparison.rnn_exploding_clip": "A ReLU SimpleRNN explodes; clipnorm tames it",
+    # -- every lab page ------------------------------------------------------------------------
+    "lab.saved": "Saved to your runs ({count}): kept after this tab closes.",
+    "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",
+    "lab.store_unavailable": "the run database is unavailable",
     # -- the Recurrent page --------------------------------------------------------------------
     "nav.recurrent": "Recurrent",
     "home.recurrent": (

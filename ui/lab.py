@@ -16,7 +16,7 @@ from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
 from ui import live
 from ui.i18n import t
-from ui.pool import session_owner
+from ui.pool import run_store, session_owner
 from ui.runs import RUN_LABELS, RunGroup
 from ui.text import escape_markdown
 
@@ -138,8 +138,21 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
         live.banners_ui(group)
         charts_ui(group)
         if was_active and not group.active:
+            _save(page, group)
             st.rerun()  # the whole page: stop the timer, enable Train, show the downloads
 
     live_view()
     if group is not None and not group.active:
         live.downloads_ui(group)
+        if failed := st.session_state.get(f"{page.prefix}:save_error"):
+            st.warning(t("lab.save_failed", error=escape_markdown(failed)))
+        elif all(r.saved_id for r in group.runs):
+            st.caption(t("lab.saved", count=len(group.runs)))
+
+
+def _save(page: form.PageSchema, group: RunGroup) -> None:
+    """Every ended run goes to the run store; if the store fails, the page says so and the
+    run itself (charts, downloads) is unaffected."""
+    store = run_store()
+    error = t("lab.store_unavailable") if store is None else group.save(store, session_owner())
+    st.session_state[f"{page.prefix}:save_error"] = error

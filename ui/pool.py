@@ -18,6 +18,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from models.jobs import JobPool
+from models.store import RunStore, StoreError
 from ui.runs import RUN_LABELS
 
 REAP_EVERY = 2.0  # seconds between checks for jobs whose session has gone
@@ -70,3 +71,18 @@ def session_owner() -> str:
     """The id that ties jobs to this browser session (also the pool's per-owner limit key)."""
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else "no-session"
+
+
+@st.cache_resource(show_spinner=False)
+def _run_store() -> RunStore:
+    return RunStore()  # GRADIENT_LAB_DB, or ~/.gradient-lab/runs.db
+
+
+def run_store() -> RunStore | None:
+    """The process-wide run store, or None (with the reason logged) when it cannot be opened:
+    training must keep working without it."""
+    try:
+        return _run_store()
+    except StoreError as exc:
+        logging.getLogger(__name__).warning("run store unavailable: %s", exc)
+        return None

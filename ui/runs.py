@@ -17,6 +17,7 @@ import pandas as pd
 from models.config import RunConfig, to_flat
 from models.jobs import Job, JobPool, JobRefused
 from models.record import CSV_COLUMNS, RunResult
+from models.store import StoreError
 
 RUN_LABELS = ("A", "B", "C", "D")  # at most four configs side by side
 
@@ -33,6 +34,7 @@ class LabRun:
     queue_position: int | None = None
     started: bool = False  # a worker has taken the job
     stopping: bool = False  # Stop was clicked; the end event has not arrived yet
+    saved_id: str | None = None  # its id in the run store, once saved
     _pending: list[dict] = field(default_factory=list, repr=False)  # rows not yet in `frame`
 
     def __post_init__(self) -> None:
@@ -76,6 +78,10 @@ class LabRun:
         record = self.result.to_json_dict()
         record["metrics"] = _records_from_frame(self.frame)
         return json.dumps(record, allow_nan=False)
+
+    def record(self) -> dict:
+        """The run record with its metrics as a frame (what the run store takes)."""
+        return {**self.result.to_json_dict(), "metrics": self.frame}
 
     def metrics_csv(self) -> str:
         ints = self.frame.astype({"depth": "Int64", "t": "Int64"})  # 3, not 3.0; empty if n/a
@@ -135,6 +141,17 @@ class RunGroup:
         while self.active and time.monotonic() < deadline:
             time.sleep(0.02)
             self.poll()
+
+    def save(self, store, owner: str) -> str | None:
+        """Save every ended run not saved yet; returns the one-sentence reason if it failed."""
+        try:
+            for run in self.runs:
+                if run.finished and run.saved_id is None:
+                    name = f"{run.label} · {run.config.model.arch} {run.config.model.activation}"
+                    run.saved_id = store.save(run.record(), owner=owner, name=name)
+        except StoreError as exc:
+            return str(exc)
+        return None
 
     def metrics(self) -> pd.DataFrame:
         """All runs' metrics, long form, with a ``run`` column (A, B, ...)."""
