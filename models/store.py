@@ -53,6 +53,7 @@ from models.record import CSV_COLUMNS
 
 SCHEMA_VERSION = 1
 MAX_NAME = 100  # characters of a run name
+COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
 ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
 DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
 
@@ -142,18 +143,17 @@ def metrics_to_arrow(rows: list[dict] | pd.DataFrame) -> bytes:
         preserve_index=False,
     )
     sink = pa.BufferOutputStream()
-    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
     with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
 
 
 def metrics_from_arrow(payload: bytes) -> pd.DataFrame:
-    """The long-form metrics frame (CSV_COLUMNS); layer names as str, missing as None."""
-    frame = pa.ipc.open_stream(io.BytesIO(payload)).read_all().to_pandas()
-    for col in ("name", "layer"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    return frame
+    """The long-form metrics frame (CSV_COLUMNS). ``name`` and ``layer`` are categoricals (a
+    handful of distinct strings over millions of rows): converting them to Python strings would
+    take most of a large run's load time."""
+    return pa.ipc.open_stream(io.BytesIO(payload)).read_all().to_pandas()
 
 
 class RunStore:
@@ -313,8 +313,8 @@ def record_json(record: dict[str, Any]) -> str:
         rows.append(
             {
                 "step": int(r.step),
-                "name": r.name,
-                "layer": r.layer,
+                "name": str(r.name),
+                "layer": None if pd.isna(r.layer) else str(r.layer),
                 "depth": None if pd.isna(r.depth) else int(r.depth),
                 "t": None if pd.isna(r.t) else int(r.t),
                 "value": float(r.value),
