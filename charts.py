@@ -76,6 +76,10 @@ LABEL_KEYS: tuple[str, ...] = (
     "title_time_grad",
     "title_time_heatmap",
     "title_forget_gate",
+    # comparing saved runs
+    "title_compare_overview",
+    "title_compare_loss",
+    "title_compare_grad",
 )
 
 CLIP_RULES = ("clipnorm", "global_clipnorm", "clipvalue")
@@ -917,3 +921,77 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
     return alt.layer(lines.add_params(pick), _hover(base)).properties(
         title=labels["title_forget_gate"], width="container", height=PANEL_HEIGHT
     )
+
+
+# -- comparing saved runs ----------------------------------------------------------------------
+
+
+@_sized
+def compare_chart(
+    metrics: pd.DataFrame, labels: Mapping[str, str], depth: int = 0
+) -> alt.TopLevelMixin:
+    """Linked views of several runs (column ``run``): an overview strip of the loss where
+    dragging selects a step range, and below it the loss and val loss and the gradient norm of
+    the layer at ``depth``, both zoomed to that range. Clicking a legend entry highlights a run
+    in every view."""
+    rows = _rows(metrics, ("loss", "val_loss", "grad_norm"))
+    runs = runs_in(rows)
+    split = [labels["train"], labels["validation"]]
+    losses = rows[rows["name"].isin(["loss", "val_loss"])]
+    losses = losses[["run", "step", "value"]].assign(
+        split=np.where(losses["name"] == "val_loss", split[1], split[0])
+    )
+    grads = rows[(rows["name"] == "grad_norm") & (rows["depth"] == depth)]
+    floor = log_floor(grads["value"])
+    grads = grads[["run", "step", "layer", "depth", "value"]].assign(
+        plot_value=grads["value"].clip(lower=floor)
+    )
+    brush = alt.selection_interval(encodings=["x"])
+    pick = alt.selection_point(fields=["run"], bind="legend")
+    color = alt.Color("run:N", title=labels["run"], sort=runs)
+    dash = alt.StrokeDash(
+        "split:N", title=labels["split"], scale=alt.Scale(domain=split, range=[SOLID, DASHED])
+    )
+    tips = [
+        alt.Tooltip("run:N", title=labels["run"]),
+        alt.Tooltip("step:Q", title=labels["step"]),
+        alt.Tooltip("value:Q", title=labels["value"], format=".4g"),
+    ]
+    step = alt.X("step:Q", title=labels["step"])
+    zoomed = alt.X("step:Q", title=labels["step"], scale=alt.Scale(domain=brush))
+    overview = (
+        alt.Chart(losses)
+        .transform_filter(alt.datum.split == split[0])
+        .mark_line()
+        .encode(x=step, y=alt.Y("value:Q", title=labels["loss"]), color=color, tooltip=tips)
+        .add_params(brush)
+        .properties(title=labels["title_compare_overview"], width=WIDE_WIDTH, height=70)
+    )
+    loss_base = alt.Chart(losses).encode(
+        x=zoomed,
+        y=alt.Y("value:Q", title=labels["loss"]),
+        tooltip=[*tips, alt.Tooltip("split:N", title=labels["split"])],
+    )
+    loss = alt.layer(
+        loss_base.mark_line(clip=True)
+        .encode(color=color, strokeDash=dash, opacity=_fade(pick))
+        .add_params(pick),
+        _hover(loss_base),
+    ).properties(title=labels["title_compare_loss"], width=WIDE_WIDTH, height=PANEL_HEIGHT)
+    grad_base = alt.Chart(grads).encode(
+        x=zoomed,
+        y=alt.Y("plot_value:Q", title=labels["grad_norm"], scale=_log_scale(floor)),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("layer:N", title=labels["layer"]),
+            alt.Tooltip("step:Q", title=labels["step"]),
+            alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
+        ],
+    )
+    grad = alt.layer(
+        grad_base.mark_line(clip=True).encode(color=color, opacity=_fade(pick)),
+        _hover(grad_base),
+    ).properties(
+        title=f"{labels['title_compare_grad']} {depth}", width=WIDE_WIDTH, height=PANEL_HEIGHT
+    )
+    return alt.vconcat(overview, loss, grad).resolve_scale(color="shared")

@@ -11,5 +11,6 @@ pages = [
         "pages/deep_networks.py", title=t("nav.deep_networks"), icon=":material/stacked_line_chart:"
     ),
     st.Page("pages/recurrent.py", title=t("nav.recurrent"), icon=":material/replay:"),
+    st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:"),
 ]
 st.navigation(pages).run()

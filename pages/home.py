@@ -16,4 +16,6 @@ st.page_link(
 st.caption(t("home.deep_networks"))
 st.page_link("pages/recurrent.py", label=t("nav.recurrent"), icon=":material/replay:")
 st.caption(t("home.recurrent"))
+st.page_link("pages/compare.py", label=t("nav.compare"), icon=":material/compare_arrows:")
+st.caption(t("home.compare"))
 st.info(t("home.howto"))

@@ -159,3 +159,35 @@ def test_the_recurrent_page_trains_two_cells_from_a_link(page, app_url):
     assert "b.model.arch=lstm" in page.url
     page.screenshot(path=SHOTS / "recurrent.png", full_page=True)
     assert not page.errors
+
+
+def test_saved_runs_compare_in_the_session_and_open_elsewhere_only_by_link(browser, app_url):
+    SHOTS.mkdir(exist_ok=True)
+    mine = browser.new_context(viewport={"width": 1500, "height": 3400})
+    page = mine.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_lab(page, app_url, {"data.n_samples": "300", "train.epochs": "3", "b.model.depth": "2"})
+    page.get_by_role("button", name="Train").click()
+    wait_until_ended(page, runs=2)
+    expect(page.get_by_text("Saved to your runs (2)")).to_be_visible(timeout=15_000)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    expect(page.get_by_text("Drag across this strip").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    expect(page.get_by_text("What differs")).to_be_visible()
+    page.wait_for_function("() => location.search.includes('runs=')")
+    ids = re.search(r"runs=([0-9a-f,%C]+)", page.url).group(1).replace("%2C", ",").split(",")
+    assert len(ids) == 2
+    page.screenshot(path=SHOTS / "compare.png", full_page=True)
+    assert not errors
+
+    theirs = browser.new_context(viewport={"width": 1500, "height": 2000})
+    other = theirs.new_page()
+    other.goto(f"{app_url}/compare")
+    expect(other.get_by_text("No saved runs yet")).to_be_visible(timeout=30_000)
+    other.goto(f"{app_url}/compare?runs={ids[0]}")
+    expect(other.locator(".vega-embed")).to_have_count(2, timeout=30_000)
+    expect(other.get_by_text(ids[0][:6]).first).to_be_visible()
+    assert ids[1][:6] not in other.content()  # the other run of the first session stays private
+    mine.close()
+    theirs.close()

@@ -207,6 +207,7 @@ def all_charts(runs=("A",)):
         "time_grad": charts.time_grad_chart(make_sequence_metrics(runs), labels),
         "time_heatmap": charts.time_grad_heatmap(make_sequence_metrics(runs), labels, max_bins=5),
         "forget_gate": charts.forget_gate_chart(make_sequence_metrics(runs), labels),
+        "compare": charts.compare_chart(m, labels, depth=0),  # depth 0: the dead layer
     }
     return {name: spec_of(chart) for name, chart in made.items()}, labels
 
@@ -261,6 +262,28 @@ def test_forget_gate_chart_is_on_zero_to_one_with_a_line_per_run_and_layer():
     assert set(zip(data["run"], data["layer"], strict=True)) == {
         (r, f"lstm_{d}") for r in ("A", "B") for d in (0, 1)
     }
+
+
+# -- comparing saved runs -----------------------------------------------------------------------
+
+
+def test_compare_chart_zooms_every_detail_view_to_the_overview_brush():
+    metrics = make_metrics(("A", "B"))
+    spec = spec_of(charts.compare_chart(metrics, StrictLabels(), depth=2))
+    overview, loss, grad = spec["vconcat"]
+    [brush] = [p for p in params(spec) if p.get("select", {}).get("type") == "interval"]
+    assert brush["select"]["encodings"] == ["x"]
+    for view in (loss, grad):
+        for unit, _ in units(view, datasets=spec["datasets"]):
+            assert unit["encoding"]["x"]["scale"]["domain"] == {"param": brush["name"]}
+    legend_selection(spec, "run")
+    [(line, data)] = [
+        (u, d) for u, d in units(grad, datasets=spec["datasets"]) if mark_type(u) == "line"
+    ]
+    assert set(data["depth"]) == {2} and set(data["run"]) == {"A", "B"}
+    assert line["encoding"]["y"]["scale"]["type"] == "log"
+    want = metrics[(metrics["name"] == "grad_norm") & (metrics["depth"] == 2)]
+    assert sorted(data["value"]) == sorted(want["value"])
 
 
 @pytest.fixture(scope="module", params=[("A",), ("A", "B", "C")], ids=["one_run", "three_runs"])

@@ -183,8 +183,41 @@ EN: dict[str, str] = {
     "comparison.dying_relu_fix": "Dying ReLUs, and LeakyReLU",
     "comparison.rnn_cells_adding": "SimpleRNN vs LSTM vs GRU on the 50-step adding problem",
     "comparison.rnn_exploding_clip": "A ReLU SimpleRNN explodes; clipnorm tames it",
+    "chart.title_compare_overview": "Drag across this strip to zoom every chart to a step range",
+    "chart.title_compare_loss": "Loss (solid) and val loss (dashed)",
+    "chart.title_compare_grad": "Gradient norm of the layer at depth",
+    # -- the Compare page ----------------------------------------------------------------------
+    "nav.compare": "Compare",
+    "home.compare": (
+        "Every run a lab ends is saved: compare yours side by side, or open a run someone "
+        "shared with its link."
+    ),
+    "cmp.title": "Compare runs",
+    "cmp.intro": (
+        "Your saved runs, and runs opened from a share link. Drag across the top strip to zoom "
+        "every chart to a step range; click a legend entry to highlight a run."
+    ),
+    "cmp.store_unavailable": "The run database is unavailable, so there are no saved runs.",
+    "cmp.bad_ids": "These are not run ids and were ignored: {items}.",
+    "cmp.missing": "{count} linked run(s) could not be found (deleted, or a wrong link).",
+    "cmp.none": "No saved runs yet: train on a lab page, or open a share link.",
+    "cmp.pick": "Runs to compare",
+    "cmp.pick_some": "Pick one or more runs.",
+    "cmp.depth": "Layer depth for the gradient overlay (0 = nearest the input)",
+    "cmp.summary": "Summary (click a column to sort)",
+    "cmp.col.run": "Run",
+    "cmp.col.final_loss": "Final loss",
+    "cmp.col.best_val": "Best val loss",
+    "cmp.col.steps": "Steps",
+    "cmp.col.status": "Status",
+    "cmp.col.diverged_at": "Diverged at",
+    "cmp.col.wall_time": "Wall time (s)",
+    "cmp.diff": "What differs",
+    "cmp.share": "Share links",
+    "cmp.share_help": "Anyone with a link can open that run; nobody else can list your runs.",
+    "cmp.share_line": "{label}:  /compare?runs={id}",
     # -- every lab page ------------------------------------------------------------------------
-    "lab.saved": "Saved to your runs ({count}): kept after this tab closes.",
+    "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
     "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",
     "lab.store_unavailable": "the run database is unavailable",
     # -- the Recurrent page --------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""Compare: saved runs side by side, from this session or from share links."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import charts
+from ui import compare as cmp
+from ui.i18n import chart_labels, t
+from ui.pool import run_store, session_owner
+from ui.router import require_router
+from ui.runs import diff_table
+from ui.text import escape_markdown
+
+require_router()
+
+st.title(t("cmp.title"), anchor=False)
+st.caption(t("cmp.intro"))
+store = run_store()
+if store is None:
+    st.error(t("cmp.store_unavailable"))
+    st.stop()
+
+linked, bad = cmp.linked_ids(st.query_params.get("runs"))
+if bad:
+    items = ", ".join(escape_markdown(b[:40]) for b in bad[:5])
+    st.warning(t("cmp.bad_ids", items=items))
+options: dict[str, object] = {r.id: r for r in store.list_runs(session_owner())}
+missing = []
+for run_id in linked:
+    if run_id not in options:
+        record = cmp.load(store, run_id)
+        if record is None:
+            missing.append(run_id)
+        else:
+            options[run_id] = record
+if missing:
+    st.warning(t("cmp.missing", count=len(missing)))
+if not options:
+    st.info(t("cmp.none"))
+    st.stop()
+
+default = [i for i in linked if i in options] or list(options)[:2]
+picked = st.multiselect(
+    t("cmp.pick"),
+    list(options),
+    default=default,
+    format_func=lambda i: cmp.option_label(options[i]),
+    max_selections=cmp.MAX_RUNS,
+    key="cmp:picked",
+)
+st.query_params["runs"] = ",".join(picked)
+records = [r for r in (cmp.load(store, i) for i in picked) if r is not None]
+if not records:
+    st.info(t("cmp.pick_some"))
+    st.stop()
+
+labels = chart_labels()
+metrics = cmp.metrics_frame(records)
+depth = st.slider(t("cmp.depth"), 0, max(cmp.max_depth(records), 1), 0, key="cmp:depth")
+st.altair_chart(charts.compare_chart(metrics, labels, depth))
+st.altair_chart(charts.grad_heatmap(metrics, labels))
+
+st.subheader(t("cmp.summary"), anchor=False)
+columns = {k: t(f"cmp.col.{k}") for k in ("run", "final_loss", "best_val", "steps", "status",
+                                          "diverged_at", "wall_time")}  # fmt: skip
+st.dataframe(cmp.summary_table(records, columns), hide_index=True)
+
+configs = cmp.configs(records)
+if len(configs) > 1:
+    table = diff_table(configs, off=t("dn.clip.off"))
+    st.subheader(t("cmp.diff"), anchor=False)
+    if len(table):
+        st.dataframe(table)
+    else:
+        st.caption(t("dn.compare.same"))
+
+st.subheader(t("cmp.share"), anchor=False)
+st.caption(t("cmp.share_help"))
+for record in records:
+    st.text(t("cmp.share_line", label=cmp.label_of(record), id=record["id"]))

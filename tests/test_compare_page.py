@@ -1,0 +1,51 @@
+"""The Compare page through AppTest: runs a lab saved, and runs opened from a share link."""
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_dashboard import SMALL, open_lab, train_until_done
+
+
+def test_runs_a_lab_saved_compare_side_by_side_and_open_by_link():
+    at = open_lab({**SMALL, "b.model.activation": "relu"})
+    texts = train_until_done(at)
+    assert all("completed" in s for s in texts)
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception, at.exception
+    picked = at.multiselect(key="cmp:picked")
+    assert len(picked.value) == 2
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 2  # the linked overview/loss/gradient chart, and the heatmaps
+    spec = json.loads(charts[0].proto.spec)
+    assert "Drag across this strip" in json.dumps(spec)
+    summary = at.dataframe[0].value
+    assert len(summary) == 2 and set(summary["Status"]) == {"completed"}
+    diff = at.dataframe[1].value
+    assert list(diff.index) == ["model.activation"]
+    ids = at.query_params["runs"].split(",")
+    assert len(ids) == 2
+
+    # A fresh page opened from a share link (AppTest gives every app one session id, so the
+    # privacy between sessions is tested in test_store.py and in the browser test).
+    other = AppTest.from_file("../dashboard.py", default_timeout=60)
+    other.run()
+    other.switch_page("pages/compare.py")
+    other.query_params["runs"] = f"{ids[0]},not-an-id,{'f' * 32}"
+    other.run()
+    assert not other.exception
+    warnings = " ".join(w.value for w in other.warning).replace("\\", "")  # markdown escapes
+    assert "not-an-id" in warnings and "could not be found" in warnings
+    assert other.multiselect(key="cmp:picked").value == [ids[0]]
+    assert len(other.dataframe[0].value) == 1
+
+
+def test_with_no_saved_runs_the_page_says_what_to_do(monkeypatch):
+    import ui.pool
+
+    monkeypatch.setattr(ui.pool, "session_owner", lambda: "a session that saved nothing")
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert "No saved runs yet" in " ".join(i.value for i in at.info)
