@@ -97,6 +97,12 @@ def _initializer(cfg: RunConfig, index: int) -> keras.initializers.Initializer:
     return cls(seed=seed)
 
 
+def _recurrent_initializer(cfg: RunConfig, index: int) -> keras.initializers.Initializer:
+    # Keras' default (orthogonal), with an explicit seed like the kernels: without one it draws
+    # from the global seed stream, and the weights depend on what was built before.
+    return keras.initializers.Orthogonal(seed=cfg.train.seed * 1000 + 500 + index)
+
+
 def _regularizer(cfg: RunConfig) -> keras.regularizers.Regularizer | None:
     if cfg.model.l1 == 0 and cfg.model.l2 == 0:
         return None
@@ -139,6 +145,7 @@ def build_network(cfg: RunConfig) -> Network:
                 activation=_cell_activation(cfg),
                 return_sequences=sequences,
                 kernel_initializer=_initializer(cfg, i),
+                recurrent_initializer=_recurrent_initializer(cfg, i),
                 kernel_regularizer=_regularizer(cfg),
                 name=f"{m.arch}_{i}",
             )

@@ -84,4 +84,4 @@ def test_relu_rnn_explodes_and_clipnorm_tames_it():
     assert val and val[0] < 0.25, "clipped, the loss stays near the 0.167 baseline"
     clipped = [r["value"] for r in tamed.metrics if r["name"] == "grad_norm_clipped"]
     # clipnorm clips each variable alone: a SimpleRNN layer has 3 (kernel, recurrent, bias)
-    assert max(clipped) <= 0.1 * 3**0.5 + 1e-6
+    assert max(clipped) <= 0.02 * 3**0.5 + 1e-6

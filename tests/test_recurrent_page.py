@@ -105,7 +105,7 @@ def test_one_click_relu_rnn_explodes_and_clipnorm_tames_it_side_by_side():
     at = open_page()
     at.sidebar.selectbox(key="rn:comparison").select("rnn_exploding_clip").run()
     assert not at.exception
-    assert at.query_params["b.optimizer.clipnorm"] == "0.1"
+    assert at.query_params["b.optimizer.clipnorm"] == "0.02"
     texts = train_until_done(at)
     assert texts[0].startswith("SimpleRNN: diverged"), texts
     assert texts[1].startswith("SimpleRNN (B): completed"), texts

@@ -90,7 +90,12 @@ EN: dict[str, str] = {
     "dn.compare.same": "The configs are identical.",
     "dn.download.csv": "Download metrics (CSV)",
     "dn.download.json": "Download run record (JSON)",
-    "dn.download.help": "Long form: one row per step, metric, layer.",
+    "dn.download.csv_help": "Long form: one row per step, metric, layer.",
+    "dn.download.json_help": "The run record, as `python -m models train --out` writes it.",
+    "dn.download.script": "Keras script (.py)",
+    "dn.download.script_help": (
+        "The same model built and compiled with Keras alone: paste it in a notebook."
+    ),
     # -- field labels (one per config field) ----------------------------------------------------
     "field.data.name": "Dataset",
     "field.data.n_samples": "Samples",

@@ -21,6 +21,7 @@ import streamlit as st
 import charts
 from models.config import DataConfig
 from models.datasets import make_dataset
+from models.export import keras_script
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
 
@@ -267,6 +268,7 @@ def downloads_ui(group: RunGroup) -> None:
         for kind, data, file_name, mime in (
             ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
             ("json", run.record_json, f"{name}.run.json", "application/json"),
+            ("script", functools.partial(keras_script, run.config), f"{name}.py", "text/x-python"),
         ):
             col.download_button(
                 t(f"dn.download.{kind}") + suffix,
@@ -274,6 +276,6 @@ def downloads_ui(group: RunGroup) -> None:
                 file_name=file_name,
                 mime=mime,
                 on_click="ignore",
-                help=t("dn.download.help") if kind == "csv" else None,
+                help=t(f"dn.download.{kind}_help"),
                 key=f"dl-{kind}-{run.label}",
             )
