@@ -7,12 +7,16 @@
 - wall time per 100 training steps per cell, from the run's own wall time (compilation
   included, as a user waits for it).
 
-Usage: .venv/bin/python bench/recurrent.py [--epochs 12]
+Each cell is trained with --seeds seeds (train.seed and data.seed together); the figures are
+the per-seed values and their median.
+
+Usage: .venv/bin/python bench/recurrent.py [--epochs 12] [--seeds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 
@@ -39,6 +43,7 @@ def ratio_at(result, step: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the presets' epochs")
+    parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     first = get_preset(CELLS["LSTM"]).config()
     baseline = trivial_baseline(make_dataset(first.data))
@@ -47,22 +52,32 @@ def main() -> None:
         f"{baseline['mse_predict_one']:.4f}, of the train mean = {baseline['loss']:.4f}"
     )
     for label, name in CELLS.items():
-        cfg = get_preset(name).config()
-        if args.epochs:
-            cfg = with_changes(cfg, {"train.epochs": args.epochs})
-        result = train(cfg)
-        steps = sorted({r["step"] for r in result.metrics if r["name"] == "val_loss"})
-        val = [
-            r["value"] for r in result.metrics if r["name"] == "val_loss" and r["step"] == steps[-1]
-        ]
+        vals, start, end, speed = [], [], [], []
+        for seed in range(args.seeds):
+            changes = {"train.seed": seed, "data.seed": seed}
+            if args.epochs:
+                changes["train.epochs"] = args.epochs
+            result = train(with_changes(get_preset(name).config(), changes))
+            steps = sorted({r["step"] for r in result.metrics if r["name"] == "val_loss"})
+            last = steps[-1]
+            val = [
+                r["value"] for r in result.metrics if r["name"] == "val_loss" and r["step"] == last
+            ]
+            vals.append(val[0])
+            start.append(ratio_at(result, steps[0]))
+            end.append(ratio_at(result, last))
+            speed.append(100 * result.wall_time / result.steps)
         print(
             f"{label:9s} params {result.params:6,d}  steps {result.steps:5,d}  "
-            f"status {result.status:9s}  val_mse {val[0]:.4f}  "
-            f"grad ratio x0/xT: step 0 {ratio_at(result, steps[0]):.2e}, "
-            f"step {steps[-1]:,} {ratio_at(result, steps[-1]):.2e}  "
-            f"wall {result.wall_time:.1f} s = "
-            f"{100 * result.wall_time / result.steps:.2f} s/100 steps"
-        )  # fmt: skip
+            f"val_mse median {statistics.median(vals):.4f} ({_list(vals, '.4f')})  "
+            f"grad ratio x0/xT at step 0: median {statistics.median(start):.2e} "
+            f"({_list(start, '.1e')}), at the end: median {statistics.median(end):.2e} "
+            f"({_list(end, '.1e')})  s/100 steps median {statistics.median(speed):.2f}"
+        )
+
+
+def _list(values: list[float], fmt: str) -> str:
+    return ", ".join(format(v, fmt) for v in values)
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ CLI_OWNER = "cli"  # the owner of runs saved headless (a browser session's runs 
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    """runs list | show ID | export ID --format csv|parquet|json | delete ID"""
+    """runs list | show ID | export ID --format csv|parquet|json|tensorboard|script | delete ID"""
     from models.store import RunStore, record_json
 
     store = RunStore(args.db)
@@ -174,6 +174,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
     elif fmt == "csv":
         frame = record["metrics"].astype({"depth": "Int64", "t": "Int64"})
         text = frame.to_csv(index=False, lineterminator="\n")
+        out.write_text(text) if out else sys.stdout.write(text)
+    elif fmt == "tensorboard":
+        if out is None:
+            raise UsageError(
+                "--format tensorboard needs --out DIR (then: tensorboard --logdir DIR)"
+            )
+        _configure_tensorflow()
+        from models.export import write_tensorboard
+
+        tags = write_tensorboard(record["metrics"], str(out))
+        print(f"wrote {tags} scalar series to {out}", file=sys.stderr)
+    elif fmt == "script":
+        from models.config import parse_config
+        from models.export import keras_script
+
+        text = keras_script(parse_config(record["config"]))
         out.write_text(text) if out else sys.stdout.write(text)
     else:  # parquet is binary: a file only
         if out is None:
@@ -239,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="saved runs: list, show, export, delete")
     p.add_argument("action", choices=["list", "show", "export", "delete"])
     p.add_argument("id", nargs="?", help="a run id (from: runs list)")
-    p.add_argument("--format", choices=["csv", "parquet", "json"], default="json")
+    p.add_argument(
+        "--format", choices=["csv", "parquet", "json", "tensorboard", "script"], default="json"
+    )
     p.add_argument("--out", help="write the export here (parquet needs it)")
     p.add_argument("--json", action="store_true", help="list as JSON")
     p.add_argument("--db", help="database URL or SQLite path (default: GRADIENT_LAB_DB)")

@@ -135,3 +135,50 @@ def keras_script(cfg: RunConfig) -> str:
 
 def _initializer_class(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))  # he_normal -> HeNormal
+
+
+def tensorboard_tags(metrics) -> dict[str, list[tuple[int, float]]]:
+    """The run's metrics as TensorBoard scalar series: `loss`, `val_loss`, per layer
+    `grad_norm/dense_0`, per time step `input_grad_norm/t007`."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for row in metrics.itertuples(index=False):
+        tag = str(row.name)
+        if row.layer is not None and row.layer == row.layer:  # not None, not NaN
+            tag += f"/{row.layer}"
+        if row.t is not None and row.t == row.t:
+            tag += f"/t{int(row.t):03d}"
+        series.setdefault(tag, []).append((int(row.step), float(row.value)))
+    return series
+
+
+def write_tensorboard(metrics, logdir: str) -> int:
+    """Write the metrics as a TensorBoard event file under `logdir`; returns the tag count.
+
+    Events are written as TensorFlow's Event protos in TFRecord framing, with simple_value
+    scalars, so neither the tensorboard package nor a summary writer is needed here (the
+    user's `tensorboard --logdir` reads them). Imports TensorFlow: the CLI's export only.
+    """
+    import socket
+    import time
+    from pathlib import Path
+
+    import tensorflow as tf
+    from tensorflow.core.framework import summary_pb2
+    from tensorflow.core.util import event_pb2
+
+    series = tensorboard_tags(metrics)
+    Path(logdir).mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    path = Path(logdir) / f"events.out.tfevents.{int(now)}.{socket.gethostname()}.gradient-lab"
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        writer.write(
+            event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString()
+        )
+        for tag, points in series.items():
+            for step, value in points:
+                summary = summary_pb2.Summary(
+                    value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)]
+                )
+                event = event_pb2.Event(wall_time=now, step=step, summary=summary)
+                writer.write(event.SerializeToString())
+    return len(series)

@@ -154,3 +154,29 @@ def test_a_headless_run_is_saved_listed_exported_and_deleted(tmp_path):
     assert json.loads(cli("runs", "list", "--json", "--db", db).stdout) == []
     missing = cli("runs", "show", run["id"], "--db", db)
     assert missing.returncode == 2 and "there is no run" in missing.stderr
+
+
+def test_a_saved_run_exports_to_tensorboard_and_as_a_keras_script(tmp_path):
+    import tensorflow as tf
+
+    db = str(tmp_path / "runs.db")
+    sets = ["--set", "model.depth=2", "--set", "model.width=4", "--set", "train.epochs=2"]
+    assert cli("train", *sets, "--save", "--db", db, "--out", "/dev/null").returncode == 0
+    [run] = json.loads(cli("runs", "list", "--json", "--db", db).stdout)
+    record = json.loads(cli("runs", "export", run["id"], "--db", db).stdout)
+    logdir = tmp_path / "tb"
+    out = cli(
+        "runs", "export", run["id"], "--format", "tensorboard", "--out", str(logdir), "--db", db
+    )
+    assert out.returncode == 0, out.stderr
+    seen: dict[str, dict[int, float]] = {}
+    for path in logdir.glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                seen.setdefault(value.tag, {})[event.step] = value.simple_value
+    assert {"loss", "val_loss", "grad_norm/dense_0", "grad_norm/output"} <= set(seen)
+    for m in record["metrics"]:
+        if m["name"] == "grad_norm" and m["layer"] == "dense_0":
+            assert seen["grad_norm/dense_0"][m["step"]] == pytest.approx(m["value"], rel=1e-6)
+    script = cli("runs", "export", run["id"], "--format", "script", "--db", db).stdout
+    assert "keras.layers.Dense(4" in script and "name='dense_1'" in script
