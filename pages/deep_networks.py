@@ -35,6 +35,7 @@ lab.url_notices(PAGE)
 
 with st.sidebar:
     lab.pickers_ui(PAGE, DN_PRESETS, DN_COMPARISONS)
+    lab.import_ui(PAGE)
     with st.expander(t("dn.section.data"), expanded=True):
         for path in ("data.name", "data.noise", "data.n_samples", "data.test_fraction"):
             form.field_ui(PAGE, path)

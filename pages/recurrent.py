@@ -57,6 +57,7 @@ def cells_changed() -> None:
 
 with st.sidebar:
     lab.pickers_ui(PAGE, RN_PRESETS, RN_COMPARISONS)
+    lab.import_ui(PAGE)
     cells_key = f"rn:cells:{st.session_state.get('rn:editor_version', 0)}"
     st.multiselect(
         t("rn.cells"),

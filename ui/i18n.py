@@ -221,6 +221,16 @@ EN: dict[str, str] = {
     "cmp.share": "Share links",
     "cmp.share_help": "Anyone with a link can open that run; nobody else can list your runs.",
     "cmp.share_line": "{label}:  /compare?runs={id}",
+    "lab.import": "Import a config (JSON)",
+    "lab.import_help": (
+        "A config file (python -m models schema describes it) or a downloaded run record; "
+        "it is checked by the schema and loaded into the form."
+    ),
+    "lab.imported": "Config imported: the form shows it; press Train to run it.",
+    "lab.import_too_big": "The file is {size:,} bytes; a config may be at most {limit:,}.",
+    "lab.import_not_text": "The file is not UTF-8 text, so it cannot be a JSON config.",
+    "lab.import_not_json": "the file is not valid JSON",
+    "lab.import_invalid": "The config was not imported: {error}",
     # -- every lab page ------------------------------------------------------------------------
     "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
     "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",

@@ -6,11 +6,12 @@ chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from models.config import ConfigError, RunConfig, diff
+from models.config import ConfigError, RunConfig, config_from_json, diff, to_flat
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
@@ -76,8 +77,64 @@ def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Seque
     )
 
 
+MAX_IMPORT_BYTES = 100_000
+
+
+def import_ui(page: form.PageSchema) -> None:
+    """Load a config from a JSON file (the CLI's config, or a run record's "config"), checked
+    by the schema only: nothing in it is ever handed to Keras' deserialization."""
+    prefix = page.prefix
+    key = f"{prefix}:import:{st.session_state.get(f'{prefix}:import_version', 0)}"
+
+    def load_file() -> None:
+        upload = st.session_state.get(key)
+        st.session_state[f"{prefix}:import_version"] = (
+            st.session_state.get(f"{prefix}:import_version", 0) + 1
+        )  # a fresh uploader: the same file can be loaded again after edits
+        if upload is None:
+            return
+        data = upload.getvalue()
+        st.session_state[f"{prefix}:import_result"] = _import(page, data)
+
+    st.file_uploader(
+        t("lab.import"),
+        type=["json"],
+        key=key,
+        on_change=load_file,
+        help=t("lab.import_help"),
+        max_upload_size=1,  # MB; the config itself may be at most 100 kB
+    )
+
+
+def _import(page: form.PageSchema, data: bytes) -> tuple[str, str]:
+    """("ok" | "error", one sentence) for an uploaded config file."""
+    if len(data) > MAX_IMPORT_BYTES:
+        return "error", t("lab.import_too_big", size=len(data), limit=MAX_IMPORT_BYTES)
+    try:
+        text = data.decode("utf-8")
+        parsed = json.loads(text) if text.lstrip().startswith("{") else None
+        if isinstance(parsed, dict) and "config" in parsed and "metrics" in parsed:
+            text = json.dumps(parsed["config"])  # a run record: its config
+        cfg = config_from_json(text)
+    except UnicodeDecodeError:
+        return "error", t("lab.import_not_text")
+    except (ConfigError, ValueError, RecursionError) as exc:
+        return "error", t("lab.import_invalid", error=str(exc) if isinstance(exc, ConfigError)
+                          else t("lab.import_not_json"))  # fmt: skip
+    for path, value in to_flat(cfg).items():
+        why = page.check(path, value)
+        if why:
+            return "error", t("lab.import_invalid", error=why)
+    form.load(page, cfg)
+    return "ok", t("lab.imported")
+
+
 def loaded_notice(page: form.PageSchema) -> None:
     """After a preset or comparison was picked: what it is and the claim it tests."""
+    result = st.session_state.pop(f"{page.prefix}:import_result", None)
+    if result is not None:
+        kind, text = result
+        (st.success if kind == "ok" else st.error)(escape_markdown(text))
     loaded = st.session_state.pop(f"{page.prefix}:loaded", None)
     if loaded:
         title, claim = t(f"preset.{loaded}.title"), t(f"preset.{loaded}.claim")
