@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -366,6 +368,17 @@ class Trainer:
             ).tolist(),
         }
 
+    def _model_event(self) -> dict:
+        """The trained model as a .keras file (bytes), for the dashboard's download; or why it
+        cannot be saved (a LeakyReLU recurrent cell is a Python function Keras cannot save)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.keras"
+            try:
+                self.model.save(path)
+            except Exception as exc:  # Keras raises several types for unsavable objects
+                return {"type": "model", "error": str(exc).splitlines()[0][:200]}
+            return {"type": "model", "keras": path.read_bytes()}
+
     def _measure_eager(self, step: int) -> list[Record]:
         """Record the state at `step` eagerly: no tracing or compiling, so it is quick to get."""
         idx = tf.constant(self.batch_indices(step, step + 1)[0])
@@ -434,6 +447,7 @@ class Trainer:
             yield {"type": "records", "step": step, "done": step, "records": rows}
         if self.grid is not None and step > 0:
             yield self._snapshot(step)
+        yield self._model_event()
         yield {
             "type": "end",
             "status": status,

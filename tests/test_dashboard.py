@@ -82,6 +82,7 @@ def test_training_from_a_shared_url_draws_every_chart_for_every_layer():
     labels = [b.proto.label for b in at.get("download_button")]
     assert any("CSV" in x for x in labels) and any("JSON" in x for x in labels)
     assert any("Keras script" in x for x in labels)
+    assert any("Trained model (.keras)" in x for x in labels)
     # Saved to the run store (the tests' temporary database), under this session.
     assert any("Saved to your runs (1)" in c.value for c in at.caption)
     saved = [r for _, r in RunStore().list_all() if r.name == "A · mlp relu"]

@@ -362,3 +362,31 @@ def test_the_optimizer_in_the_trainer_is_unclipped_so_clipping_happens_once():
     cfg = config(optimizer={"clipnorm": 1.0})
     opt = make_optimizer(cfg)
     assert opt.clipnorm is None and opt.global_clipnorm is None and opt.clipvalue is None
+
+
+def test_the_trained_model_is_sent_as_a_keras_file_that_loads_and_predicts_the_same(tmp_path):
+    cfg = config(model={"depth": 2, "width": 5, "batch_norm": True}, train={"epochs": 1})
+    trainer = Trainer(cfg)
+    events = list(trainer.events())
+    [model_event] = [e for e in events if e["type"] == "model"]
+    path = tmp_path / "m.keras"
+    path.write_bytes(model_event["keras"])
+    loaded = keras.saving.load_model(path)
+    x = trainer.x_train[:16]
+    np.testing.assert_allclose(loaded(x).numpy(), trainer.model(x).numpy(), rtol=1e-5, atol=1e-6)
+    assert events[-1]["type"] == "end"  # the model comes before the end
+
+
+def test_a_recurrent_model_also_loads_from_its_keras_file(tmp_path):
+    cfg = config(
+        data={"name": "adding", "seq_len": 6},
+        model={"arch": "lstm", "depth": 2, "width": 3},
+        train={"epochs": 1},
+    )
+    trainer = Trainer(cfg)
+    [model_event] = [e for e in trainer.events() if e["type"] == "model"]
+    path = tmp_path / "m.keras"
+    path.write_bytes(model_event["keras"])
+    x = trainer.x_train[:8]
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded(x).numpy(), trainer.model(x).numpy(), rtol=1e-5, atol=1e-6)

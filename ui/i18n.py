@@ -93,6 +93,9 @@ EN: dict[str, str] = {
     "dn.download.csv_help": "Long form: one row per step, metric, layer.",
     "dn.download.json_help": "The run record, as `python -m models train --out` writes it.",
     "dn.download.script": "Keras script (.py)",
+    "dn.download.keras": "Trained model (.keras)",
+    "dn.download.keras_help": "Load it with keras.saving.load_model(path).",
+    "dn.download.keras_unavailable": "The trained model cannot be saved as .keras: {error}",
     "dn.download.script_help": (
         "The same model built and compiled with Keras alone: paste it in a notebook."
     ),

@@ -24,6 +24,7 @@ from models.datasets import make_dataset
 from models.export import keras_script
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
+from ui.text import escape_markdown
 
 LIVE_STEPS = 100  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
@@ -265,11 +266,16 @@ def downloads_ui(group: RunGroup) -> None:
     for run, col in zip(runs, st.columns(len(runs)), strict=True):
         name = f"gradient-lab-{run.label.lower()}-{run.config.model.activation}"
         suffix = f" — {run.label}" if len(runs) > 1 else ""
-        for kind, data, file_name, mime in (
+        files = [
             ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
             ("json", run.record_json, f"{name}.run.json", "application/json"),
             ("script", functools.partial(keras_script, run.config), f"{name}.py", "text/x-python"),
-        ):
+        ]
+        if run.keras_file is not None:
+            files.append(("keras", run.keras_file, f"{name}.keras", "application/octet-stream"))
+        elif run.keras_error:
+            col.caption(t("dn.download.keras_unavailable", error=escape_markdown(run.keras_error)))
+        for kind, data, file_name, mime in files:
             col.download_button(
                 t(f"dn.download.{kind}") + suffix,
                 data=data,  # a callable: the file is made only when clicked

@@ -35,6 +35,8 @@ class LabRun:
     started: bool = False  # a worker has taken the job
     stopping: bool = False  # Stop was clicked; the end event has not arrived yet
     saved_id: str | None = None  # its id in the run store, once saved
+    keras_file: bytes | None = None  # the trained model (.keras), sent by the worker at the end
+    keras_error: str | None = None  # ... or why it could not be saved
     _pending: list[dict] = field(default_factory=list, repr=False)  # rows not yet in `frame`
 
     def __post_init__(self) -> None:
@@ -57,6 +59,8 @@ class LabRun:
             self.queue_position, self.started = None, True
         elif kind == "records":
             self._pending.extend(event.get("records") or [])
+        elif kind == "model":
+            self.keras_file, self.keras_error = event.get("keras"), event.get("error")
             self.result.add({**event, "records": []})  # steps only; rows go to the frame
         else:
             self.result.add(event)
