@@ -80,6 +80,11 @@ LABEL_KEYS: tuple[str, ...] = (
     "title_compare_overview",
     "title_compare_loss",
     "title_compare_grad",
+    # sweeps
+    "val_loss_mean",
+    "grad_first_mean",
+    "spread",
+    "title_sweep",
 )
 
 CLIP_RULES = ("clipnorm", "global_clipnorm", "clipvalue")
@@ -995,3 +1000,55 @@ def compare_chart(
         title=f"{labels['title_compare_grad']} {depth}", width=WIDE_WIDTH, height=PANEL_HEIGHT
     )
     return alt.vconcat(overview, loss, grad).resolve_scale(color="shared")
+
+
+# -- sweeps ------------------------------------------------------------------------------------
+
+
+@_sized
+def sweep_chart(
+    results: pd.DataFrame,
+    fields: Sequence[str],
+    labels: Mapping[str, str],
+    metric: str,
+    field_titles: Mapping[str, str],
+) -> alt.TopLevelMixin:
+    """The result grid of a sweep: one cell per combination of the swept fields' values,
+    coloured by ``metric`` (``val_loss`` or ``grad_first``, the mean over seeds, log scale) and
+    labelled "mean ± spread". One field: a single row. ``field_titles``: each field's name as
+    the page shows it."""
+    if metric not in ("val_loss", "grad_first"):
+        raise ValueError(f"metric must be 'val_loss' or 'grad_first', not {metric!r}")
+    title = labels[f"{metric}_mean"]
+    df = results.copy()
+    for f in fields:
+        df[f] = df[f].astype(str)
+    value = df[metric].astype(float)
+    floor = log_floor(value.dropna())
+    df = df.assign(
+        plot_value=value.clip(lower=floor),
+        text=[
+            "" if pd.isna(m) else f"{m:.3g} ± {sd:.2g}"
+            for m, sd in zip(df[metric], df[f"{metric}_sd"], strict=True)
+        ],
+    )
+    names = {f: field_titles[f] for f in fields}
+    x = alt.X(f"{fields[0]}:O", title=names[fields[0]], sort=list(dict.fromkeys(df[fields[0]])))
+    enc: dict[str, Any] = {"x": x}
+    if len(fields) > 1:
+        order = list(dict.fromkeys(df[fields[1]]))
+        enc["y"] = alt.Y(f"{fields[1]}:O", title=names[fields[1]], sort=order)
+    tips = [alt.Tooltip(f"{f}:N", title=names[f]) for f in fields] + [
+        alt.Tooltip(f"{metric}:Q", title=title, format=".4g"),
+        alt.Tooltip(f"{metric}_sd:Q", title=labels["spread"], format=".3g"),
+    ]
+    base = alt.Chart(df).encode(**enc, tooltip=tips)
+    log_colour = alt.Scale(type="log", scheme=SEQUENTIAL)
+    rects = base.mark_rect().encode(color=alt.Color("plot_value:Q", title=title, scale=log_colour))
+    text = base.mark_text(color=DARK, fontSize=11).encode(text="text:N")
+    rows = df[fields[1]].nunique() if len(fields) > 1 else 1
+    return alt.layer(rects, text).properties(
+        title=labels["title_sweep"],
+        width=max(PANEL_WIDTH, 90 * df[fields[0]].nunique()),
+        height=max(60, 40 * rows),
+    )

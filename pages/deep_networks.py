@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.pool import job_pool
 from ui.router import require_router
 from ui.runs import RUN_LABELS, diff_table
+from ui.sweep import sweep_ui
 from ui.text import escape_markdown
 
 require_router()
@@ -141,3 +142,4 @@ else:
 
 lab.controls_ui(PAGE, pool, configs)
 lab.live_ui(PAGE, live.charts_ui)
+sweep_ui(PAGE, pool, None if error else config)

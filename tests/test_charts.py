@@ -76,6 +76,32 @@ def make_sequence_metrics(runs=("A",), steps=20, every=10) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "step", "name", "layer", "depth", "t", "value"])
 
 
+SWEPT = ["model.activation", "model.depth"]
+SWEPT_TITLES = {f: f"L:{f}" for f in SWEPT}
+SWEEP = pd.DataFrame(
+    {
+        "model.activation": ["relu", "relu", "tanh", "tanh"],
+        "model.depth": [2, 8, 2, 8],
+        "val_loss": [0.2, 0.5, 0.1, None],  # a cell whose runs all diverged has no value
+        "val_loss_sd": [0.01, 0.0, 0.02, 0.0],
+        "grad_first": [1e-3, 0.0, 0.5, 2.0],
+        "grad_first_sd": [0.0, 0.0, 0.1, 0.0],
+    }
+)
+
+
+def test_sweep_chart_is_a_grid_of_mean_and_spread_on_a_log_colour_scale():
+    spec = spec_of(charts.sweep_chart(SWEEP, SWEPT, StrictLabels(), "val_loss", SWEPT_TITLES))
+    [(rect, data)] = of_mark(spec, "rect")
+    assert rect["encoding"]["x"]["field"] == "model.activation"
+    assert rect["encoding"]["y"]["field"] == "model.depth"
+    assert len(data) == 4
+    [(_, text)] = of_mark(spec, "text")
+    assert text["text"].tolist() == ["0.2 ± 0.01", "0.5 ± 0", "0.1 ± 0.02", ""]
+    assert rect["encoding"]["color"]["scale"]["type"] == "log"
+    assert data["plot_value"].iloc[2] == pytest.approx(0.1)
+
+
 def make_grid(runs=("A",), n=10) -> pd.DataFrame:
     xs = np.linspace(-1.0, 1.0, n)
     rows = [(r, a, b, 1 / (1 + np.exp(-3 * (a + b)))) for r in runs for a in xs for b in xs]
@@ -208,6 +234,8 @@ def all_charts(runs=("A",)):
         "time_heatmap": charts.time_grad_heatmap(make_sequence_metrics(runs), labels, max_bins=5),
         "forget_gate": charts.forget_gate_chart(make_sequence_metrics(runs), labels),
         "compare": charts.compare_chart(m, labels, depth=0),  # depth 0: the dead layer
+        "sweep": charts.sweep_chart(SWEEP, SWEPT, labels, "val_loss", SWEPT_TITLES),
+        "sweep_grad": charts.sweep_chart(SWEEP, SWEPT[:1], labels, "grad_first", SWEPT_TITLES),
     }
     return {name: spec_of(chart) for name, chart in made.items()}, labels
 

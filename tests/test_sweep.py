@@ -79,3 +79,53 @@ def test_a_sweep_of_four_cells_runs_end_to_end_through_the_pool():
         "sigmoid",
         0.001,
     )
+
+
+def test_a_sweep_runs_from_the_lab_page_and_links_each_cell_to_compare():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard import SMALL
+
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/deep_networks.py")
+    for key, value in SMALL.items():
+        at.query_params[key] = value
+    at.run()
+    at.text_input(key="dn:sweep:v1").set_value("relu, sigmoid")
+    at.selectbox(key="dn:sweep:f2").set_value("")
+    next(b for b in at.button if b.label == "Run sweep").click().run()
+    assert not at.exception and not at.error
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(compare_links(at)) < 2:
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception
+    links = compare_links(at)
+    assert [p.proto.label for p in links] == [
+        "Compare Activation = relu",
+        "Compare Activation = sigmoid",
+    ]
+    assert "runs=" in links[0].proto.query_string
+    specs = " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
+    assert "Sweep results" in specs
+    table = at.dataframe[-1].value
+    assert len(table) == 2 and set(table["ended"]) == {1}
+
+
+def compare_links(at):
+    return [p for p in at.get("page_link") if p.proto.label.startswith("Compare ")]
+
+
+def test_a_sweep_over_a_value_the_page_does_not_offer_is_refused():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/deep_networks.py").run()
+    at.selectbox(key="dn:sweep:f1").set_value("data.name")
+    at.text_input(key="dn:sweep:v1").set_value("circle, adding")
+    next(b for b in at.button if b.label == "Run sweep").click().run()
+    assert not at.exception
+    assert "The sweep was not started" in " ".join(e.value for e in at.error)
+    assert "data" in " ".join(e.value for e in at.error)

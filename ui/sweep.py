@@ -1,0 +1,147 @@
+"""A lab page's Sweep section: pick one or two fields and their values, run the grid, see it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import charts
+from models.config import FIELDS, ConfigError, RunConfig
+from models.jobs import JobPool
+from models.store import StoreError
+from models.sweep import MAX_SEEDS, Sweep, parse_values, plan
+from ui import config_form as form
+from ui.i18n import chart_labels, field_label, t
+from ui.pool import run_store, session_owner
+from ui.text import escape_markdown
+
+POLL_EVERY = 0.5  # seconds between progress redraws while a sweep runs
+NONE = ""
+
+
+def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> None:
+    """The sweep form in an expander, and the running or finished sweep below it."""
+    prefix = page.prefix
+    key = f"{prefix}:sweep"
+    fields = [p for p in FIELDS if p not in page.fixed and p != "train.seed"]
+    with st.expander(t("sweep.title"), expanded=key in st.session_state):
+        st.caption(t("sweep.help"))
+        c1, c2 = st.columns(2)
+        c1.selectbox(
+            t("sweep.field"), fields, index=fields.index("model.activation"),
+            format_func=field_label, key=f"{key}:f1",
+        )  # fmt: skip
+        c2.text_input(t("sweep.values"), "relu, tanh", key=f"{key}:v1", max_chars=300)
+        c3, c4 = st.columns(2)
+        c3.selectbox(
+            t("sweep.field2"), [NONE, *fields], index=1 + fields.index("model.depth"),
+            format_func=lambda p: t("sweep.none") if p == NONE else field_label(p),
+            key=f"{key}:f2",
+        )  # fmt: skip
+        c4.text_input(t("sweep.values"), "2, 6", key=f"{key}:v2", max_chars=300)
+        st.number_input(t("sweep.seeds"), 1, MAX_SEEDS, 1, key=f"{key}:seeds")
+        running = key in st.session_state and not st.session_state[key].done
+
+        def start() -> None:
+            state = st.session_state
+            try:
+                sweeps = [
+                    (state[f"{key}:f1"], parse_values(state[f"{key}:f1"], state[f"{key}:v1"]))
+                ]
+                if state[f"{key}:f2"] != NONE:
+                    path = state[f"{key}:f2"]
+                    sweeps.append((path, parse_values(path, state[f"{key}:v2"])))
+                the_plan = plan(base, sweeps, int(state[f"{key}:seeds"]))
+                _check_page(page, the_plan)
+            except ConfigError as exc:
+                state[f"{key}:error"] = str(exc)
+                return
+            old = state.get(key)
+            if old is not None:
+                old.cancel()
+            state[key] = Sweep(the_plan, pool, owner=session_owner(), parallel=pool.max_workers)
+            state.pop(f"{key}:saved", None)
+
+        def stop() -> None:
+            st.session_state[key].cancel()
+
+        run_col, stop_col, _ = st.columns([1, 1, 4])
+        run_col.button(
+            t("sweep.run"), disabled=base is None or running, key=f"{key}:run", on_click=start
+        )
+        stop_col.button(t("sweep.stop"), disabled=not running, key=f"{key}:stop", on_click=stop)
+        if error := st.session_state.pop(f"{key}:error", None):
+            st.error(t("sweep.invalid", error=escape_markdown(error)))
+        if key in st.session_state:
+            _progress(prefix)
+
+
+def _check_page(page: form.PageSchema, the_plan) -> None:
+    """Values this page does not offer (an MLP page's arch, a recurrent page's tasks)."""
+    for cell in the_plan.cells:
+        for path, value in zip(the_plan.fields, cell.values, strict=True):
+            why = page.check(path, value)
+            if why:
+                raise ConfigError([why])
+
+
+def _progress(prefix: str) -> None:
+    key = f"{prefix}:sweep"
+    sweep: Sweep = st.session_state[key]
+
+    @st.fragment(run_every=POLL_EVERY if not sweep.done else None)
+    def view() -> None:
+        was_done = sweep.done
+        sweep.poll()
+        counts = sweep.counts
+        total = len(sweep.runs)
+        st.progress(counts["ended"] / total, text=t("sweep.progress", total=total, **counts))
+        results = pd.DataFrame(sweep.results())
+        fields = list(sweep.plan.fields)
+        titles = {f: field_label(f) for f in fields}
+        labels = chart_labels()
+        if sweep.done:
+            ids = _save(key, sweep)
+            left, right = st.columns(2)
+            for col, metric in zip((left, right), ("val_loss", "grad_first"), strict=True):
+                with col:
+                    st.altair_chart(charts.sweep_chart(results, fields, labels, metric, titles))
+            st.caption(t("sweep.compare_help"))
+            for i, cell in enumerate(sweep.plan.cells):
+                cell_ids = [rid for run, rid in ids if run.cell == i]
+                if cell_ids:
+                    pairs = zip(fields, cell.values, strict=True)
+                    values = ", ".join(f"{titles[f]} = {v}" for f, v in pairs)
+                    st.page_link(
+                        "pages/compare.py",
+                        label=t("sweep.open_cell", values=values),
+                        query_params={"runs": ",".join(cell_ids)},
+                    )
+        table = results.rename(columns={**titles, **{k: t(f"sweep.col.{k}") for k in _COLUMNS}})
+        st.dataframe(table, hide_index=True)
+        if sweep.done and not was_done:
+            st.rerun()
+
+    view()
+
+
+_COLUMNS = ("val_loss", "val_loss_sd", "grad_first", "grad_first_sd", "ended", "runs", "diverged")
+
+
+def _save(key: str, sweep: Sweep) -> list[tuple[object, str]]:
+    """Save every run of a finished sweep once (so each cell opens in Compare)."""
+    saved = st.session_state.get(f"{key}:saved")
+    if saved is None:
+        saved = []
+        store = run_store()
+        if store is not None:
+            for run in sweep.runs:
+                pairs = zip(sweep.plan.fields, sweep.plan.cells[run.cell].values, strict=True)
+                name = f"sweep {', '.join(f'{f}={v}' for f, v in pairs)} seed {run.seed}"
+                try:
+                    rid = store.save(run.result.to_json_dict(), session_owner(), name=name[:100])
+                except StoreError:
+                    continue  # the results stay on screen; only the Compare links are missing
+                saved.append((run, rid))
+        st.session_state[f"{key}:saved"] = saved
+    return saved
