@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(PY) bench/worker_pool.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/recurrent.py
+	$(PY) bench/store.py
+	$(PY) bench/sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

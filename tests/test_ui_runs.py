@@ -89,3 +89,18 @@ def test_escaped_user_text_has_no_markdown_or_html_left():
     for ch in "<>[]()*`#":
         assert ch not in escaped.replace("\\" + ch, "")  # every one of them escaped
     assert escaped.replace("\\", "") == text
+
+
+def test_records_events_advance_the_step_the_status_line_shows():
+    """A run's step follows its records events as they arrive (not only at the end)."""
+    from ui.runs import LabRun
+
+    run = LabRun("A", parse_config(TINY))
+    run.add({"type": "started"})
+    run.add({"type": "start", "total_steps": 100, "layers": [], "params": 1})
+    row = {"step": 40, "name": "loss", "layer": None, "depth": None, "t": None, "value": 0.5}
+    run.add({"type": "records", "step": 40, "done": 50, "records": [row]})
+    run.flush()
+    assert run.step == 50 and len(run.frame) == 1 and not run.finished
+    run.add({"type": "model", "keras": b"PK"})
+    assert run.keras_file == b"PK" and run.step == 50

@@ -59,9 +59,9 @@ class LabRun:
             self.queue_position, self.started = None, True
         elif kind == "records":
             self._pending.extend(event.get("records") or [])
+            self.result.add({**event, "records": []})  # steps only; rows go to the frame
         elif kind == "model":
             self.keras_file, self.keras_error = event.get("keras"), event.get("error")
-            self.result.add({**event, "records": []})  # steps only; rows go to the frame
         else:
             self.result.add(event)
 
