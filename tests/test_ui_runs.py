@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import time
 
 import pytest
 
@@ -104,3 +105,20 @@ def test_records_events_advance_the_step_the_status_line_shows():
     assert run.step == 50 and len(run.frame) == 1 and not run.finished
     run.add({"type": "model", "keras": b"PK"})
     assert run.keras_file == b"PK" and run.step == 50
+
+
+def test_the_parquet_download_holds_the_csv_rows(pool):
+    import pandas as pd
+
+    cfg = parse_config(TINY)
+    group = RunGroup.start(pool, [("A", cfg)], owner="parquet")
+    deadline = time.monotonic() + 120
+    while group.active and time.monotonic() < deadline:
+        group.poll()
+        time.sleep(0.1)
+    run = group.runs[0]
+    frame = pd.read_parquet(io.BytesIO(run.metrics_parquet()))
+    from_csv = pd.read_csv(io.StringIO(run.metrics_csv()))
+    assert len(frame) == len(from_csv) > 0
+    assert frame["value"].tolist() == from_csv["value"].tolist()
+    assert frame["name"].tolist() == from_csv["name"].tolist()

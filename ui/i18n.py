@@ -92,6 +92,8 @@ EN: dict[str, str] = {
     "dn.download.json": "Download run record (JSON)",
     "dn.download.csv_help": "Long form: one row per step, metric, layer.",
     "dn.download.json_help": "The run record, as `python -m models train --out` writes it.",
+    "dn.download.parquet": "Metrics (Parquet)",
+    "dn.download.parquet_help": "The same long-form rows as the CSV, typed, for pandas or DuckDB.",
     "dn.download.script": "Keras script (.py)",
     "dn.download.keras": "Trained model (.keras)",
     "dn.download.keras_help": "Load it with keras.saving.load_model(path).",

@@ -268,6 +268,7 @@ def downloads_ui(group: RunGroup) -> None:
         suffix = f" — {run.label}" if len(runs) > 1 else ""
         files = [
             ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
+            ("parquet", run.metrics_parquet, f"{name}.metrics.parquet", "application/octet-stream"),
             ("json", run.record_json, f"{name}.run.json", "application/json"),
             ("script", functools.partial(keras_script, run.config), f"{name}.py", "text/x-python"),
         ]

@@ -6,6 +6,7 @@ server keeps metrics column-wise in pandas frames rather than as millions of sma
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -86,6 +87,12 @@ class LabRun:
     def record(self) -> dict:
         """The run record with its metrics as a frame (what the run store takes)."""
         return {**self.result.to_json_dict(), "metrics": self.frame}
+
+    def metrics_parquet(self) -> bytes:
+        """The long-form metrics as Parquet (pandas + pyarrow)."""
+        buffer = io.BytesIO()
+        self.frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
 
     def metrics_csv(self) -> str:
         ints = self.frame.astype({"depth": "Int64", "t": "Int64"})  # 3, not 3.0; empty if n/a
