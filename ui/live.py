@@ -28,7 +28,7 @@ from ui.text import escape_markdown
 
 LIVE_STEPS = 100  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
-LIVE_EVERY = 0.2  # seconds between redraws of the live view while training
+LIVE_EVERY = 0.15  # seconds between redraws of the live view while training
 MAX_POINTS = 500  # data points drawn over the decision boundary
 
 
