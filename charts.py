@@ -478,15 +478,18 @@ def _step_bins(steps: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray
     return starts, ends
 
 
-def _binned(rows: pd.DataFrame, max_bins: int) -> pd.DataFrame:
-    """Mean log10 gradient norm per run, layer and step bin."""
+def _binned(
+    rows: pd.DataFrame, max_bins: int, by: Sequence[str] = ("layer", "depth")
+) -> pd.DataFrame:
+    """Mean log10 gradient norm (and mean norm) per run, `by` (a layer; or a time step) and
+    step bin."""
     rows = rows.assign(log10=np.log10(rows["value"].clip(lower=log_floor(rows["value"]))))
     parts = []
     for _, part in rows.groupby("run", sort=True):
         starts, ends = _step_bins(part["step"].to_numpy(), max_bins)
         i = np.searchsorted(starts, part["step"].to_numpy(), side="right") - 1
         parts.append(part.assign(step_start=starts[i], step_end=ends[i]))
-    keys = ["run", "layer", "depth", "step_start", "step_end"]
+    keys = ["run", *by, "step_start", "step_end"]
     binned = pd.concat(parts).groupby(keys, as_index=False, dropna=False)
     return binned.agg(log10=("log10", "mean"), value=("value", "mean"))
 
@@ -850,17 +853,10 @@ def time_grad_heatmap(
             "value": rows["value"].astype(float),
         }
     )
-    rows = rows.assign(log10=np.log10(rows["value"].clip(lower=log_floor(rows["value"]))))
-    parts = []
-    for _, part in rows.groupby("run"):
-        starts, ends = _step_bins(part["step"].to_numpy(), max_bins)
-        i = np.searchsorted(starts, part["step"].to_numpy(), side="right") - 1
-        parts.append(part.assign(step_start=starts[i], step_end=ends[i]))
-    keys = ["run", "t", "step_start", "step_end"]
     df = (
-        pd.concat(parts).groupby(keys, as_index=False).agg(log10=("log10", "mean"))
-        if parts
-        else rows.assign(step_start=[], step_end=[])
+        _binned(rows, max_bins, by=("t",))
+        if len(rows)
+        else rows.assign(log10=[], step_start=[], step_end=[])
     )
     df = df.assign(t_end=df["t"] + 1)
     scale = alt.Scale(scheme=SEQUENTIAL)

@@ -432,6 +432,12 @@ def parse_config(data: Any) -> RunConfig:
 
 def config_from_json(text: str | bytes) -> RunConfig:
     """Parse JSON text into a RunConfig. Rejects NaN/Infinity literals and deep nesting."""
+    return parse_config(json_data(text))
+
+
+def json_data(text: str | bytes) -> Any:
+    """JSON text from outside (a file, an upload) as Python data, with a config file's guards:
+    at most 100 kB, no NaN/Infinity literals, no deep nesting; ConfigError otherwise."""
     if len(text) > 100_000:
         raise ConfigError([f"the config file is {len(text):,} bytes; the limit is 100000"])
 
@@ -444,7 +450,7 @@ def config_from_json(text: str | bytes) -> RunConfig:
         raise ConfigError(["the config file is nested too deeply to be a config"]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError([f"the config file is not valid JSON: {exc}"]) from None
-    return parse_config(data)
+    return data
 
 
 def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:

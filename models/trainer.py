@@ -391,7 +391,11 @@ class Trainer:
         out = {k: v[0] for k, v in arrays.items()}
         return self._records(step, out, applied=False), out
 
-    def events(self, should_stop: Callable[[], bool] = lambda: False) -> Iterator[dict]:
+    def events(
+        self, should_stop: Callable[[], bool] = lambda: False, keep_model: bool = False
+    ) -> Iterator[dict]:
+        """Train, yielding events. keep_model: also send the trained model (a "model" event
+        before "end"), which the dashboard offers as a .keras download; the CLI does not."""
         cfg, total, every = self.cfg, self.cfg.total_steps, self.cfg.train.record_every
         started = time.perf_counter()
         yield {
@@ -447,7 +451,8 @@ class Trainer:
             yield {"type": "records", "step": step, "done": step, "records": rows}
         if self.grid is not None and step > 0:
             yield self._snapshot(step)
-        yield self._model_event()
+        if keep_model:
+            yield self._model_event()
         yield {
             "type": "end",
             "status": status,
@@ -466,9 +471,10 @@ def _divergence_reason(out: dict) -> str:
 
 
 def iter_events(cfg: RunConfig | dict, should_stop: Callable[[], bool] = lambda: False):
-    """The worker entry point: validate, build, train, yield events (see module docstring)."""
+    """The worker entry point: validate, build, train, yield events (see module docstring),
+    the trained model included (the dashboard's .keras download)."""
     cfg = parse_config(cfg)
-    yield from Trainer(cfg).events(should_stop)
+    yield from Trainer(cfg).events(should_stop, keep_model=True)
 
 
 def train(

@@ -53,16 +53,7 @@ with st.sidebar:
             form.field_ui(PAGE, "model.init_scale")
         form.field_ui(PAGE, "model.l1")
         form.field_ui(PAGE, "model.l2")
-    with st.expander(t("dn.section.optimizer"), expanded=True):
-        if form.field_ui(PAGE, "optimizer.name") == "momentum":
-            form.field_ui(PAGE, "optimizer.momentum")
-        form.field_ui(PAGE, "optimizer.learning_rate")
-        form.clipping_ui(PAGE)
-    with st.expander(t("dn.section.train"), expanded=False):
-        for path in ("train.batch_size", "train.epochs", "train.seed", "data.seed"):
-            form.field_ui(PAGE, path)
-        form.field_ui(PAGE, "train.record_every")
-    st.button(t("dn.reset"), on_click=lambda: form.load(PAGE, PAGE.base()), width="stretch")
+    lab.optimizer_and_training_ui(PAGE)
 
 config, error = form.current_config(PAGE)
 lab.loaded_notice(PAGE)

@@ -77,16 +77,7 @@ with st.sidebar:
         form.field_ui(PAGE, "model.width")
         form.field_ui(PAGE, "model.depth")
         form.field_ui(PAGE, "model.activation")
-    with st.expander(t("dn.section.optimizer"), expanded=True):
-        if form.field_ui(PAGE, "optimizer.name") == "momentum":
-            form.field_ui(PAGE, "optimizer.momentum")
-        form.field_ui(PAGE, "optimizer.learning_rate")
-        form.clipping_ui(PAGE)
-    with st.expander(t("dn.section.train"), expanded=False):
-        for path in ("train.batch_size", "train.epochs", "train.seed", "data.seed"):
-            form.field_ui(PAGE, path)
-        form.field_ui(PAGE, "train.record_every")
-    st.button(t("dn.reset"), on_click=lambda: form.load(PAGE, PAGE.base()), width="stretch")
+    lab.optimizer_and_training_ui(PAGE)
 
 config, error = form.current_config(PAGE)
 lab.loaded_notice(PAGE)
@@ -96,11 +87,14 @@ if error:
     st.error(t("dn.invalid_config", error=escape_markdown(error)))
 else:
     variants = form.variant_changes(PAGE)
+    valid = {}
     for label, changes in variants.items():
         why = form.variant_error(PAGE, config, changes)
         if why:
             st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
-    configs = rn.cell_configs(config, variants, PAGE)
+        else:
+            valid[label] = changes
+    configs = rn.cell_configs(config, valid)
     form.sync_url(PAGE, config, variants)
     if not configs:
         st.warning(t("rn.no_cells"))

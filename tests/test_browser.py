@@ -46,8 +46,8 @@ def page(browser):
     context.close()
 
 
-def open_lab(page, app_url: str, params: dict) -> None:
-    page.goto(f"{app_url}/deep_networks?{urlencode(params)}")
+def open_lab(page, app_url: str, params: dict, path: str = "deep_networks") -> None:
+    page.goto(f"{app_url}/{path}?{urlencode(params)}")
     expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
 
 
@@ -141,8 +141,7 @@ def test_the_recurrent_page_trains_two_cells_from_a_link(page, app_url):
         "model.arch": "simple_rnn",
         "b.model.arch": "lstm",
     }
-    page.goto(f"{app_url}/recurrent?{urlencode(params)}")
-    expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
+    open_lab(page, app_url, params, path="recurrent")
     expect(
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Recurrent")
     ).to_be_visible()

@@ -14,10 +14,10 @@ from models.store import RunStore
 SMALL = {"data.n_samples": "300", "train.epochs": "3", "train.snapshot_every": "10"}
 
 
-def open_lab(params: dict[str, str] | None = None) -> AppTest:
+def open_lab(params: dict[str, str] | None = None, page: str = "pages/deep_networks.py") -> AppTest:
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     at.run()
-    at.switch_page("pages/deep_networks.py")
+    at.switch_page(page)
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()

@@ -5,7 +5,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from models.config import count_params, parse_config
-from tests.test_dashboard import statuses, train_until_done
+from tests.test_dashboard import open_lab, statuses, train_until_done
 from ui.recurrent import param_terms, term_latex
 
 SHORT = {
@@ -19,14 +19,7 @@ SHORT = {
 
 
 def open_page(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    at.run()
-    at.switch_page("pages/recurrent.py")
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_lab(params, page="pages/recurrent.py")
 
 
 def chart_titles(at: AppTest) -> str:

@@ -367,7 +367,7 @@ def test_the_optimizer_in_the_trainer_is_unclipped_so_clipping_happens_once():
 def test_the_trained_model_is_sent_as_a_keras_file_that_loads_and_predicts_the_same(tmp_path):
     cfg = config(model={"depth": 2, "width": 5, "batch_norm": True}, train={"epochs": 1})
     trainer = Trainer(cfg)
-    events = list(trainer.events())
+    events = list(trainer.events(keep_model=True))
     [model_event] = [e for e in events if e["type"] == "model"]
     path = tmp_path / "m.keras"
     path.write_bytes(model_event["keras"])
@@ -384,7 +384,7 @@ def test_a_recurrent_model_also_loads_from_its_keras_file(tmp_path):
         train={"epochs": 1},
     )
     trainer = Trainer(cfg)
-    [model_event] = [e for e in trainer.events() if e["type"] == "model"]
+    [model_event] = [e for e in trainer.events(keep_model=True) if e["type"] == "model"]
     path = tmp_path / "m.keras"
     path.write_bytes(model_event["keras"])
     x = trainer.x_train[:8]

@@ -238,7 +238,6 @@ EN: dict[str, str] = {
     "lab.imported": "Config imported: the form shows it; press Train to run it.",
     "lab.import_too_big": "The file is {size:,} bytes; a config may be at most {limit:,}.",
     "lab.import_not_text": "The file is not UTF-8 text, so it cannot be a JSON config.",
-    "lab.import_not_json": "the file is not valid JSON",
     "lab.import_invalid": "The config was not imported: {error}",
     "sweep.title": "Sweep: a grid over one or two fields",
     "sweep.help": (

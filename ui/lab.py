@@ -6,12 +6,11 @@ chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from models.config import ConfigError, RunConfig, config_from_json, diff, to_flat
+from models.config import ConfigError, RunConfig, diff, json_data, parse_config, to_flat
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
@@ -77,6 +76,20 @@ def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Seque
     )
 
 
+def optimizer_and_training_ui(page: form.PageSchema) -> None:
+    """The sidebar's Optimizer and Training sections, and Reset, the same on every lab page."""
+    with st.expander(t("dn.section.optimizer"), expanded=True):
+        if form.field_ui(page, "optimizer.name") == "momentum":
+            form.field_ui(page, "optimizer.momentum")
+        form.field_ui(page, "optimizer.learning_rate")
+        form.clipping_ui(page)
+    with st.expander(t("dn.section.train"), expanded=False):
+        for path in ("train.batch_size", "train.epochs", "train.seed", "data.seed"):
+            form.field_ui(page, path)
+        form.field_ui(page, "train.record_every")
+    st.button(t("dn.reset"), on_click=lambda: form.load(page, page.base()), width="stretch")
+
+
 MAX_IMPORT_BYTES = 100_000
 
 
@@ -111,16 +124,14 @@ def _import(page: form.PageSchema, data: bytes) -> tuple[str, str]:
     if len(data) > MAX_IMPORT_BYTES:
         return "error", t("lab.import_too_big", size=len(data), limit=MAX_IMPORT_BYTES)
     try:
-        text = data.decode("utf-8")
-        parsed = json.loads(text) if text.lstrip().startswith("{") else None
+        parsed = json_data(data.decode("utf-8"))
         if isinstance(parsed, dict) and "config" in parsed and "metrics" in parsed:
-            text = json.dumps(parsed["config"])  # a run record: its config
-        cfg = config_from_json(text)
+            parsed = parsed["config"]  # a downloaded run record: its config
+        cfg = parse_config(parsed)
     except UnicodeDecodeError:
         return "error", t("lab.import_not_text")
-    except (ConfigError, ValueError, RecursionError) as exc:
-        return "error", t("lab.import_invalid", error=str(exc) if isinstance(exc, ConfigError)
-                          else t("lab.import_not_json"))  # fmt: skip
+    except ConfigError as exc:
+        return "error", t("lab.import_invalid", error=str(exc))
     for path, value in to_flat(cfg).items():
         why = page.check(path, value)
         if why:

@@ -10,7 +10,6 @@ import streamlit as st
 import charts
 from models.config import TASKS, DataConfig, RunConfig, count_params, with_changes
 from models.datasets import make_dataset, trivial_baseline
-from ui import config_form as form
 from ui import live
 from ui.i18n import chart_labels, t
 from ui.runs import RUN_LABELS, RunGroup
@@ -26,12 +25,11 @@ def current_cells(values: Mapping[str, object], variants: Mapping[str, Mapping[s
     return cells
 
 
-def cell_configs(config: RunConfig, variants, page) -> list[tuple[str, RunConfig]]:
-    """(run label, config) per cell: A's config, and B, C with their changes (the cell)."""
+def cell_configs(config: RunConfig, variants) -> list[tuple[str, RunConfig]]:
+    """(run label, config) per cell: A's config, and B, C with their changes (the cell);
+    the variants are valid ones (the page has checked them)."""
     runs = [(t(f"rn.cell.{config.model.arch}"), config)]
     for label in sorted(variants):
-        if form.variant_error(page, config, variants[label]):
-            continue
         cfg = with_changes(config, variants[label])
         name = t(f"rn.cell.{cfg.model.arch}")
         if name in {n for n, _ in runs}:
