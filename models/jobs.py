@@ -71,6 +71,10 @@ _MAX_MESSAGES_PER_TURN = 500  # per worker, so one chatty worker cannot starve t
 _CTX = multiprocessing.get_context("spawn")  # fork would copy a parent's threads and locks
 
 
+def time_limit_reason(seconds: float) -> str:
+    return f"stopped: the run reached the time limit of {seconds:g} s"
+
+
 class JobRefused(ValueError):
     """The pool will not take a job now (queue full, per-owner limit, shut down).
 
@@ -399,7 +403,7 @@ class JobPool:
 
     def _stop_reason(self, cause: str) -> str:
         if cause == "time_limit":
-            return f"stopped: the run reached the time limit of {self.time_limit:g} s"
+            return time_limit_reason(self.time_limit)
         if cause == "shutdown":
             return SHUTDOWN_REASON
         return CANCELLED_REASON
@@ -671,10 +675,14 @@ def process_rss(pid: int) -> int | None:
 # The worker process. Everything below runs in the child.
 
 
-def _load_runner(path: str) -> Callable[..., Iterator[dict[str, Any]]]:
+def load_runner(path: str) -> tuple[Callable[..., Iterator[dict[str, Any]]] | None, str | None]:
+    """The runner at "module:function", or None and the one-sentence reason it cannot be loaded
+    (reported on every job, so the user sees a sentence, not a hang)."""
     module_name, _, func_name = path.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, func_name)
+    try:
+        return getattr(importlib.import_module(module_name), func_name), None
+    except Exception as exc:
+        return None, f"the runner {path} could not be loaded: {_one_line(exc)}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -687,11 +695,7 @@ def _one_line(exc: BaseException) -> str:
 def _worker_main(conn: Any, runner_path: str, env: dict[str, str]) -> None:
     """Import the runner (the warm-up: for the real trainer that imports TensorFlow), then serve."""
     os.environ.update(env)  # before TensorFlow is imported: it reads these once
-    runner, import_error = None, None
-    try:
-        runner = _load_runner(runner_path)
-    except Exception as exc:  # reported on every job, so the user sees one sentence, not a hang
-        import_error = f"the runner {runner_path} could not be loaded: {_one_line(exc)}"
+    runner, import_error = load_runner(runner_path)
     try:
         conn.send(("ready", os.getpid(), import_error))
         while True:
@@ -731,6 +735,26 @@ def _run_job(
         return flags["stop"]
 
     conn.send(("started", job_id))
+    try:
+        with contextlib.closing(guarded_events(runner, import_error, cfg_data, should_stop)) as ev:
+            for event in ev:
+                conn.send(("event", job_id, event))
+                if event["type"] == "end":
+                    return not flags["exit"]
+    except OSError:  # BrokenPipeError, ConnectionResetError: the parent is gone
+        return False
+    return not flags["exit"]
+
+
+def guarded_events(
+    runner: Callable[..., Iterator[dict[str, Any]]] | None,
+    import_error: str | None,
+    cfg_data: dict[str, Any],
+    should_stop: Callable[[], bool],
+) -> Iterator[dict[str, Any]]:
+    """A runner's events, checked, ending with exactly one end event: a runner that raises (or
+    could not be imported) ends as "failed" with a one-sentence reason and the traceback.
+    Shared by this pool's workers and the Ray backend's tasks (models/ray_pool.py)."""
     started = time.monotonic()
     last_step = 0
     events = None
@@ -744,15 +768,13 @@ def _run_job(
                 raise TypeError(f"the runner yielded {type(event).__name__}, not an event dict")
             if isinstance(event.get("step"), int):
                 last_step = event["step"]
-            conn.send(("event", job_id, event))
+            yield event
             if event["type"] == "end":
-                return not flags["exit"]
+                return
         raise RuntimeError("the runner finished without an end event")
     except Exception as exc:
-        if isinstance(exc, (BrokenPipeError, ConnectionResetError)):
-            return False  # the parent is gone
         reason = import_error if runner is None else f"the run failed: {_one_line(exc)}"
-        end = {
+        yield {
             "type": "end",
             "status": "failed",
             "step": last_step,
@@ -761,11 +783,6 @@ def _run_job(
             "wall_time": round(time.monotonic() - started, 3),
             "traceback": "".join(traceback.format_exception(exc)),
         }
-        try:
-            conn.send(("event", job_id, end))
-        except OSError:
-            return False
-        return not flags["exit"]
     finally:
         close = getattr(events, "close", None)
         if close is not None:

@@ -2,7 +2,8 @@
 
 ``plan`` expands a base config and the values of one or two dotted fields into cells, each
 with one config per seed, validating every config through the schema first (one sentence for
-the first bad value). ``Sweep`` submits the configs to a ``JobPool`` as the pool's per-owner
+the first bad value). ``Sweep`` submits the configs to a pool (the local ``JobPool``, or
+``models.ray_pool.RayPool`` on a Ray cluster: the same interface) as the pool's per-owner
 limit allows (the rest wait here, so a 30-config sweep never hits the limit), folds their
 events into run records, and ``results`` summarises each cell: final validation loss and the
 first layer's gradient norm, mean and spread over the seeds. TensorFlow-free.
@@ -13,11 +14,14 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.config import FIELDS, ConfigError, RunConfig, with_changes
 from models.jobs import Job, JobPool, JobRefused
 from models.record import RunResult
+
+if TYPE_CHECKING:
+    from models.ray_pool import RayJob, RayPool
 
 MAX_CONFIGS = 64  # configs per sweep (cells x seeds)
 MAX_SEEDS = 5
@@ -85,7 +89,7 @@ class SweepRun:
     config: RunConfig
     cell: int
     seed: int
-    job: Job | None = None
+    job: Job | RayJob | None = None
     result: RunResult = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +99,7 @@ class SweepRun:
 class Sweep:
     """A plan running through a pool, at most `parallel` jobs at a time for its owner."""
 
-    def __init__(self, sweep_plan: Plan, pool: JobPool, owner: str, parallel: int = 2):
+    def __init__(self, sweep_plan: Plan, pool: JobPool | RayPool, owner: str, parallel: int = 2):
         self.plan, self.pool, self.owner, self.parallel = sweep_plan, pool, owner, parallel
         self.runs = [
             SweepRun(cfg, i, s)

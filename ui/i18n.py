@@ -244,6 +244,19 @@ EN: dict[str, str] = {
         "Every combination of the values runs through the same workers (on the same data), "
         "each with the number of seeds you pick; the grid shows the mean and spread."
     ),
+    "sweep.on_ray": "Sweeps run on the Ray cluster at {where} ({cpus} CPUs at once).",
+    "sweep.ray_connecting": (
+        "Connecting to the Ray cluster at {where}; until it answers, sweeps run in this "
+        "server's worker pool."
+    ),
+    "sweep.ray_silent": (
+        "The Ray cluster at {where} has not answered for {seconds} s; sweeps run in this "
+        "server's worker pool."
+    ),
+    "sweep.ray_error": (
+        "The Ray cluster at {where} could not be used ({error}); sweeps run in this server's "
+        "worker pool."
+    ),
     "sweep.field": "Field",
     "sweep.field2": "Second field (optional)",
     "sweep.none": "(none)",

@@ -12,12 +12,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from models.jobs import JobPool
+from models.ray_pool import RayPool, address_from_env
 from models.store import RunStore, StoreError
 from ui.runs import RUN_LABELS
 
@@ -86,3 +88,43 @@ def run_store() -> RunStore | None:
     except StoreError as exc:
         logging.getLogger(__name__).warning("run store unavailable: %s", exc)
         return None
+
+
+class RayBackend:
+    """The Ray cluster sweeps run on when GRADIENT_LAB_RAY_ADDRESS is set, connected in the
+    background: connecting can take a minute (or hang on a wrong address), and no page waits for
+    it. Until ``pool`` is set, sweeps run in the local pool; ``error`` says why it never will."""
+
+    CONNECT_PATIENCE = 30.0  # seconds before a pending connection is reported as not answering
+
+    def __init__(self, address: str, connect: Callable[[str], RayPool] | None = None):
+        self.address = address
+        self.pool: RayPool | None = None
+        self.error: str | None = None
+        self._since = time.monotonic()
+        self._connect = connect or (
+            lambda a: RayPool(a, time_limit=_env_int("GRADIENT_LAB_TIME_LIMIT", 600))
+        )
+        threading.Thread(target=self._run, name="gradient-lab-ray", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            pool = self._connect(self.address)
+        except Exception as exc:  # Ray not installed, cluster unreachable, bad address
+            log.error("the Ray cluster at %s could not be used: %s", self.address, exc)
+            first = str(exc).strip().splitlines()
+            self.error = f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+            return
+        _start_reaper(pool)
+        self.pool = pool
+
+    @property
+    def waited(self) -> float:
+        return time.monotonic() - self._since
+
+
+@st.cache_resource(show_spinner=False)
+def ray_backend() -> RayBackend | None:
+    """The process-wide Ray backend, or None when no cluster is configured."""
+    address = address_from_env()
+    return None if address is None else RayBackend(address)

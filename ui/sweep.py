@@ -8,11 +8,12 @@ import streamlit as st
 import charts
 from models.config import FIELDS, ConfigError, RunConfig
 from models.jobs import JobPool
+from models.ray_pool import RayPool
 from models.store import StoreError
 from models.sweep import MAX_SEEDS, Sweep, parse_values, plan
 from ui import config_form as form
 from ui.i18n import chart_labels, field_label, t
-from ui.pool import run_store, session_owner
+from ui.pool import ray_backend, run_store, session_owner
 from ui.text import escape_markdown
 
 POLL_EVERY = 0.5  # seconds between progress redraws while a sweep runs
@@ -26,6 +27,7 @@ def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> No
     fields = [p for p in FIELDS if p not in page.fixed and p != "train.seed"]
     with st.expander(t("sweep.title"), expanded=key in st.session_state):
         st.caption(t("sweep.help"))
+        runner = _ray_ui() or pool
         c1, c2 = st.columns(2)
         c1.selectbox(
             t("sweep.field"), fields, index=fields.index("model.activation"),
@@ -59,7 +61,7 @@ def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> No
             old = state.get(key)
             if old is not None:
                 old.cancel()
-            state[key] = Sweep(the_plan, pool, owner=session_owner(), parallel=pool.max_workers)
+            state[key] = Sweep(the_plan, runner, session_owner(), parallel=runner.max_workers)
             state.pop(f"{key}:saved", None)
 
         def stop() -> None:
@@ -74,6 +76,23 @@ def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> No
             st.error(t("sweep.invalid", error=escape_markdown(error)))
         if key in st.session_state:
             _progress(prefix)
+
+
+def _ray_ui() -> RayPool | None:
+    """Where sweeps run when a Ray cluster is configured, in one line; the pool once connected."""
+    backend = ray_backend()
+    if backend is None:
+        return None
+    where = escape_markdown(backend.address[:200])
+    if backend.pool is not None:
+        st.caption(t("sweep.on_ray", where=where, cpus=backend.pool.max_workers))
+    elif backend.error is not None:
+        st.warning(t("sweep.ray_error", where=where, error=escape_markdown(backend.error[:300])))
+    elif backend.waited > backend.CONNECT_PATIENCE:
+        st.warning(t("sweep.ray_silent", where=where, seconds=round(backend.waited)))
+    else:
+        st.caption(t("sweep.ray_connecting", where=where))
+    return backend.pool
 
 
 def _check_page(page: form.PageSchema, the_plan) -> None:
