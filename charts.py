@@ -1016,20 +1016,35 @@ def sweep_chart(
     if metric not in ("val_loss", "grad_first"):
         raise ValueError(f"metric must be 'val_loss' or 'grad_first', not {metric!r}")
     title = labels[f"{metric}_mean"]
-    df = results.copy()
+    # Config paths ("model.depth") become plain column names: Vega-Lite reads a dot in a field
+    # name as nested access, and every cell would land on one "undefined" column.
+    columns = [f"swept_{i}" for i in range(len(fields))]
+    names = {c: field_titles[f] for c, f in zip(columns, fields, strict=True)}
+    df = results.rename(columns=dict(zip(fields, columns, strict=True)))
+    fields = columns
     for f in fields:
         df[f] = df[f].astype(str)
     value = df[metric].astype(float)
     floor = log_floor(value.dropna())
+    plot_value = value.clip(lower=floor)
+    # Dark text on the light half of the colour scale, white on the dark half (viridis is dark
+    # at the low end), so every cell's label stays readable.
+    logs = np.log10(plot_value)
+    middle = (logs.min() + logs.max()) / 2
     df = df.assign(
-        plot_value=value.clip(lower=floor),
+        plot_value=plot_value,
+        tone=np.where(logs > middle, "dark", "light"),
         text=[
             "" if pd.isna(m) else f"{m:.3g} ± {sd:.2g}"
             for m, sd in zip(df[metric], df[f"{metric}_sd"], strict=True)
         ],
     )
-    names = {f: field_titles[f] for f in fields}
-    x = alt.X(f"{fields[0]}:O", title=names[fields[0]], sort=list(dict.fromkeys(df[fields[0]])))
+    x = alt.X(
+        f"{fields[0]}:O",
+        title=names[fields[0]],
+        sort=list(dict.fromkeys(df[fields[0]])),
+        axis=alt.Axis(labelAngle=0),
+    )
     enc: dict[str, Any] = {"x": x}
     if len(fields) > 1:
         order = list(dict.fromkeys(df[fields[1]]))
@@ -1040,8 +1055,15 @@ def sweep_chart(
     ]
     base = alt.Chart(df).encode(**enc, tooltip=tips)
     log_colour = alt.Scale(type="log", scheme=SEQUENTIAL)
-    rects = base.mark_rect().encode(color=alt.Color("plot_value:Q", title=title, scale=log_colour))
-    text = base.mark_text(color=DARK, fontSize=11).encode(text="text:N")
+    rects = base.mark_rect().encode(
+        color=alt.Color(
+            "plot_value:Q", title=title, scale=log_colour, legend=alt.Legend(format=".3g")
+        )
+    )
+    tones = alt.Scale(domain=["dark", "light"], range=[DARK, "white"])
+    text = base.mark_text(fontSize=11).encode(
+        text="text:N", color=alt.Color("tone:N", scale=tones, legend=None)
+    )
     rows = df[fields[1]].nunique() if len(fields) > 1 else 1
     return alt.layer(rects, text).properties(
         title=labels["title_sweep"],

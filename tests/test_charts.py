@@ -93,11 +93,17 @@ SWEEP = pd.DataFrame(
 def test_sweep_chart_is_a_grid_of_mean_and_spread_on_a_log_colour_scale():
     spec = spec_of(charts.sweep_chart(SWEEP, SWEPT, StrictLabels(), "val_loss", SWEPT_TITLES))
     [(rect, data)] = of_mark(spec, "rect")
-    assert rect["encoding"]["x"]["field"] == "model.activation"
-    assert rect["encoding"]["y"]["field"] == "model.depth"
-    assert len(data) == 4
+    x, y = rect["encoding"]["x"], rect["encoding"]["y"]
+    assert (x["title"], y["title"]) == ("L:model.activation", "L:model.depth")
+    assert data[x["field"]].tolist() == ["relu", "relu", "tanh", "tanh"]
+    assert data[y["field"]].tolist() == ["2", "8", "2", "8"]
     [(_, text)] = of_mark(spec, "text")
     assert text["text"].tolist() == ["0.2 ± 0.01", "0.5 ± 0", "0.1 ± 0.02", ""]
+    # readable: dark text on the light (high, viridis) half of the scale, white on the dark half
+    tone = dict(zip(text["text"], text["tone"], strict=True))
+    assert (tone["0.5 ± 0"], tone["0.1 ± 0.02"]) == ("dark", "light")
+    scale = of_mark(spec, "text")[0][0]["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"], strict=True))["light"] == "white"
     assert rect["encoding"]["color"]["scale"]["type"] == "log"
     assert data["plot_value"].iloc[2] == pytest.approx(0.1)
 
@@ -354,6 +360,21 @@ def test_every_axis_and_legend_field_has_a_title_from_the_labels(gallery):
                 if channel in silent or "field" not in enc or enc.get("legend", 0) is None:
                     continue
                 assert str(enc.get("title", "")).startswith("L:"), (name, channel, enc)
+
+
+def test_every_encoded_field_is_a_column_of_the_rows_drawn(gallery):
+    # Vega-Lite reads "a.b" as nested access and "a\\.b" as the column "a.b"; a field that does
+    # not resolve draws everything at "undefined".
+    specs, _ = gallery
+    for name, spec in specs.items():
+        for unit, data in units(spec):
+            for channel, enc in unit.get("encoding", {}).items():
+                for e in enc if isinstance(enc, list) else [enc]:
+                    if "field" not in e or "aggregate" in e:
+                        continue
+                    column = re.sub(r"\\(.)", r"\1", e["field"])
+                    assert "." not in re.sub(r"\\.", "", e["field"]), (name, channel, e)
+                    assert column in data.columns, (name, channel, e["field"], list(data.columns))
 
 
 def test_legend_entries_for_metrics_and_splits_are_translated(gallery):

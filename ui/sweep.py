@@ -124,7 +124,8 @@ def _progress(prefix: str) -> None:
             left, right = st.columns(2)
             for col, metric in zip((left, right), ("val_loss", "grad_first"), strict=True):
                 with col:
-                    st.altair_chart(charts.sweep_chart(results, fields, labels, metric, titles))
+                    chart = charts.sweep_chart(results, fields, labels, metric, titles)
+                    st.altair_chart(chart, width="content")  # fixed cells: never stretched
             st.caption(t("sweep.compare_help"))
             for i, cell in enumerate(sweep.plan.cells):
                 cell_ids = [rid for run, rid in ids if run.cell == i]
