@@ -13,4 +13,10 @@ pages = [
     st.Page("pages/recurrent.py", title=t("nav.recurrent"), icon=":material/replay:"),
     st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:"),
 ]
-st.navigation(pages).run()
+concepts = [
+    st.Page("pages/activations.py", title=t("nav.activations"), icon=":material/show_chart:"),
+    st.Page("pages/cnn.py", title=t("nav.cnn"), icon=":material/grid_on:"),
+    st.Page("pages/optimizers.py", title=t("nav.optimizers"), icon=":material/route:"),
+    st.Page("pages/backprop.py", title=t("nav.backprop"), icon=":material/account_tree:"),
+]
+st.navigation({t("nav.labs"): pages, t("nav.concepts"): concepts}).run()

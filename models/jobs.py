@@ -229,6 +229,7 @@ class JobPool:
         cancel_grace: float = 1.0,  # seconds a runner gets to honour a stop before its worker dies
         max_per_owner: int | None = None,  # queued + running jobs one owner (session) may have
         worker_env: dict[str, str] | None = None,  # added to WORKER_ENV in each worker
+        parse: Callable[[Any], Any] = parse_config,  # what the runner takes; raises ConfigError
     ):
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1 (got {max_workers})")
@@ -246,6 +247,7 @@ class JobPool:
         self.cancel_grace = cancel_grace
         self.max_per_owner = max_per_owner
         self.worker_env = {**WORKER_ENV, **(worker_env or {})}
+        self.parse = parse
 
         self._cond = threading.Condition()
         self._queue: collections.deque[Job] = collections.deque()  # FIFO of queued jobs
@@ -272,7 +274,7 @@ class JobPool:
 
     def submit(self, cfg: RunConfig | dict[str, Any], owner: str | None = None) -> Job:
         """Queue a run. Raises ConfigError for an invalid config, JobRefused when it cannot wait."""
-        config = parse_config(cfg)
+        config = self.parse(cfg)
         with self._cond:
             if self._closing:
                 raise JobRefused("the job pool is shut down and takes no new runs")
@@ -492,7 +494,7 @@ class JobPool:
                 w.job = job
                 w.jobs_served += 1
             try:
-                w.conn.send(("run", job.id, job.config.model_dump()))
+                w.conn.send(("run", job.id, job.config))  # a validated model, pickled
             except OSError:
                 self._reap(w)  # the worker is gone; the job ends "interrupted"
 
@@ -703,8 +705,8 @@ def _worker_main(conn: Any, runner_path: str, env: dict[str, str]) -> None:
             if message[0] == "exit":
                 return
             if message[0] == "run":
-                _, job_id, cfg_data = message
-                if not _run_job(conn, runner, import_error, job_id, cfg_data):
+                _, job_id, config = message
+                if not _run_job(conn, runner, import_error, job_id, config):
                     return
             # a "stop" for a job that has already ended: nothing to do
     except (EOFError, OSError):
@@ -716,7 +718,7 @@ def _run_job(
     runner: Callable[..., Iterator[dict[str, Any]]] | None,
     import_error: str | None,
     job_id: str,
-    cfg_data: dict[str, Any],
+    config: Any,
 ) -> bool:
     """Run one job, sending its events. Returns False when the worker should exit."""
     flags = {"stop": False, "exit": False}
@@ -736,7 +738,7 @@ def _run_job(
 
     conn.send(("started", job_id))
     try:
-        with contextlib.closing(guarded_events(runner, import_error, cfg_data, should_stop)) as ev:
+        with contextlib.closing(guarded_events(runner, import_error, config, should_stop)) as ev:
             for event in ev:
                 conn.send(("event", job_id, event))
                 if event["type"] == "end":
@@ -749,7 +751,7 @@ def _run_job(
 def guarded_events(
     runner: Callable[..., Iterator[dict[str, Any]]] | None,
     import_error: str | None,
-    cfg_data: dict[str, Any],
+    config: Any,
     should_stop: Callable[[], bool],
 ) -> Iterator[dict[str, Any]]:
     """A runner's events, checked, ending with exactly one end event: a runner that raises (or
@@ -761,8 +763,7 @@ def guarded_events(
     try:
         if runner is None:
             raise RuntimeError(import_error)
-        cfg = RunConfig.model_validate(cfg_data)
-        events = runner(cfg, should_stop)
+        events = runner(config, should_stop)
         for event in events:
             if not isinstance(event, dict) or "type" not in event:
                 raise TypeError(f"the runner yielded {type(event).__name__}, not an event dict")

@@ -53,7 +53,7 @@ def address_from_env() -> str | None:
     return value or None
 
 
-def _run_in_ray(runner_path: str, cfg_data: dict[str, Any], time_limit: float) -> Iterator[dict]:
+def _run_in_ray(runner_path: str, config: Any, time_limit: float) -> Iterator[dict]:
     """The Ray task: one run's events. Runs in a Ray worker process (TensorFlow lives there)."""
     import socket  # noqa: PLC0415 - only in the Ray worker
 
@@ -64,7 +64,7 @@ def _run_in_ray(runner_path: str, cfg_data: dict[str, Any], time_limit: float) -
     def over_time() -> bool:
         return time.monotonic() > deadline
 
-    for event in guarded_events(runner, import_error, cfg_data, over_time):
+    for event in guarded_events(runner, import_error, config, over_time):
         if event["type"] == "end" and event["status"] == "stopped":
             event = {**event, "reason": time_limit_reason(time_limit), "cause": "time_limit"}
         yield event

@@ -18,4 +18,13 @@ st.page_link("pages/recurrent.py", label=t("nav.recurrent"), icon=":material/rep
 st.caption(t("home.recurrent"))
 st.page_link("pages/compare.py", label=t("nav.compare"), icon=":material/compare_arrows:")
 st.caption(t("home.compare"))
+st.subheader(t("home.concepts"), anchor=False)
+for page, icon in (
+    ("activations", "show_chart"),
+    ("cnn", "grid_on"),
+    ("optimizers", "route"),
+    ("backprop", "account_tree"),
+):
+    st.page_link(f"pages/{page}.py", label=t(f"nav.{page}"), icon=f":material/{icon}:")
+    st.caption(t(f"home.{page}"))
 st.info(t("home.howto"))

@@ -10,7 +10,7 @@ from ui.i18n import EN, LANGUAGES, chart_labels, missing_keys
 ROOT = Path(__file__).resolve().parents[1]
 UI_FILES = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
 # st.* calls whose first argument is a page path or a key, not text a user reads.
-NOT_TEXT = {"Page", "page_link", "switch_page", "cache_data", "cache_resource", "fragment"}
+NOT_TEXT = {"Page", "page_link", "switch_page", "cache_data", "cache_resource", "fragment", "latex"}
 
 
 def _calls(path: Path):

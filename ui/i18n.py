@@ -328,6 +328,231 @@ EN: dict[str, str] = {
     **{f"help.{path}": spec.description for path, spec in FIELDS.items()},
     **{f"preset.{name}.title": p.title for name, p in PRESETS.items()},
     **{f"preset.{name}.claim": p.claim for name, p in PRESETS.items()},
+    # -- concept pages ------------------------------------------------------------------------
+    "nav.labs": "Labs",
+    "nav.concepts": "Concepts",
+    "nav.activations": "Activations",
+    "nav.cnn": "Convolution & pooling",
+    "nav.optimizers": "GD vs Newton",
+    "nav.backprop": "Backprop by hand",
+    "home.concepts": "Concepts, computed",
+    "home.activations": (
+        "Each activation and its derivative by autodiff through the real Keras activation; "
+        "why a product of derivatives vanishes with depth."
+    ),
+    "home.cnn": (
+        "How max and mean pooling pass a gradient back, by GradientTape, checked against the rule."
+    ),
+    "home.optimizers": (
+        "Gradient descent, momentum, Adam and Newton's method on 2-D functions: where Newton "
+        "shines and where it fails."
+    ),
+    "home.backprop": (
+        "Backpropagation through a tiny network, every chain-rule product with its numbers, "
+        "matched to GradientTape."
+    ),
+    "concept.computing": "Computing with TensorFlow in a worker process…",
+    "concept.invalid": "These settings cannot be computed: {error}",
+    "concept.failed": "The computation did not finish: {error}",
+    "concept.act.sigmoid": "sigmoid",
+    "concept.act.tanh": "tanh",
+    "concept.act.relu": "ReLU",
+    "concept.act.leaky_relu": "LeakyReLU",
+    "concept.act.prelu": "PReLU",
+    "concept.act.elu": "ELU",
+    "concept.act.gelu": "GELU",
+    "concept.act.swish": "swish",
+    "act.title": "Activations and their derivatives",
+    "act.intro": (
+        "Every curve is computed by TensorFlow: the activation is the real Keras layer, and its "
+        "derivative comes from GradientTape, not from a formula. The dot marks the derivative's "
+        "maximum."
+    ),
+    "act.names": "Activations",
+    "act.slope": "LeakyReLU slope k (PReLU's α)",
+    "act.slope_help": "PReLU learns α; it is drawn here at α = k.",
+    "act.x_max": "x range (±)",
+    "act.depth": "Path length n (layers)",
+    "act.depth_help": "For the second chart: how many derivative factors multiply along a path.",
+    "act.pick_one": "Pick at least one activation.",
+    "act.col.activation": "activation",
+    "act.col.max_df": "max f′(x)",
+    "act.col.argmax": "at x",
+    "act.col.df_positive": "f′(x) for x > 0",
+    "act.col.f0": "f(0)",
+    "act.col.mean_f": "mean f(x), x ~ N(0, 1)",
+    "act.col.centred": "zero-centred",
+    "act.yes": "yes",
+    "act.no": "no",
+    "act.centred": "zero-centred",
+    "act.not_centred": "not zero-centred",
+    "act.measured_note": (
+        "All numbers are measured on the computed curves; an activation counts as zero-centred "
+        "when its mean output over x ~ N(0, 1) is within ±0.05 of 0."
+    ),
+    "act.fact": (
+        "**{name}**: f′ peaks at **{max_df}** at x = {at}; for x > 0, f′ lies in [{lo}, {hi}]; "
+        "mean output over N(0, 1) is {mean}, so it is {centred}."
+    ),
+    "act.product_title": "Why depth vanishes gradients",
+    "act.product_help": (
+        "Backpropagation multiplies one derivative factor per layer along every path. Solid: "
+        "the best case, max f′ to the n-th power; dashed: the typical factor, mean f′(x) over "
+        "x ~ N(0, 1), to the n-th power (weights left out)."
+    ),
+    "act.product_fact": (
+        "After {n} layers, **{name}**'s best case is already **{value}** ({factor} to the "
+        "power {n})."
+    ),
+    "cnn.title": "Convolution and pooling",
+    "cnn.intro": (
+        "Pooling has no weights, but it decides where the gradient goes. Both passes below are "
+        "computed by GradientTape through Keras' MaxPooling2D and AveragePooling2D."
+    ),
+    "cnn.pooling_title": "Pooling: forward and backward",
+    "cnn.pooling_help": (
+        "Edit the input, pick an upstream gradient (∂L/∂output), and compare what each pooling "
+        "sends back to its inputs. Outlined: each window's arg-max."
+    ),
+    "cnn.size": "Input size",
+    "cnn.pool": "Pool (and stride)",
+    "cnn.seed": "Random input (seed)",
+    "cnn.upstream": "Upstream gradient",
+    "cnn.upstream.ones": "ones",
+    "cnn.upstream.random": "random",
+    "cnn.not_divisible": (
+        "An input of {size} × {size} does not split into {pool} × {pool} windows; pick a size "
+        "that is a multiple of {pool}."
+    ),
+    "cnn.edit_help": "Click a cell to edit it; empty cells count as 0.",
+    "cnn.input": "Input",
+    "cnn.max_out": "Max pooling: output",
+    "cnn.mean_out": "Mean pooling: output",
+    "cnn.backward_title": "Backward: the gradient each input receives",
+    "cnn.upstream_grid": "Upstream gradient ∂L/∂output",
+    "cnn.max_grad": "Max pooling: ∂L/∂input",
+    "cnn.mean_grad": "Mean pooling: ∂L/∂input",
+    "cnn.rule_ok.max": (
+        "**Max pooling** routed each window's whole gradient to its arg-max and zero to the "
+        "other {others} inputs: the tape's gradient equals that rule (largest difference {gap})."
+    ),
+    "cnn.rule_broken.max": (
+        "**Max pooling**: the tape's gradient differs from the arg-max rule by up to {gap}."
+    ),
+    "cnn.rule_ok.mean": (
+        "**Mean pooling** split each window's gradient equally, 1/{n} to each input: the tape's "
+        "gradient equals that rule (largest difference {gap})."
+    ),
+    "cnn.rule_broken.mean": (
+        "**Mean pooling**: the tape's gradient differs from the equal-split rule by up to {gap}."
+    ),
+    "cnn.max_count": (
+        "Max pooling: {nonzero} of {total} inputs receive a gradient ({windows} windows)."
+    ),
+    "opt.title": "Gradient descent vs Newton's method",
+    "opt.intro": (
+        "Each method runs from the same start on a 2-D function. Gradients and the Hessian come "
+        "from TensorFlow autodiff; gradient descent, momentum and Adam are Keras optimizers; "
+        "Newton's step is x − (H + λI)⁻¹∇f."
+    ),
+    "opt.function": "Function",
+    "opt.function.quadratic": "Quadratic ½(x² + c·y²)",
+    "opt.function.rosenbrock": "Rosenbrock",
+    "opt.function.saddle": "Saddle x² − y²",
+    "opt.function.nonconvex": "Non-convex (two minima)",
+    "opt.condition": "Conditioning c",
+    "opt.condition_help": "The ratio of the quadratic's two curvatures.",
+    "opt.methods": "Methods",
+    "opt.method.gd": "gradient descent",
+    "opt.method.momentum": "momentum",
+    "opt.method.adam": "Adam",
+    "opt.method.newton": "Newton",
+    "opt.lr": "Learning rate (GD, momentum, Adam)",
+    "opt.momentum": "Momentum",
+    "opt.damping": "Newton damping λ",
+    "opt.damping_help": "Adds λI to the Hessian: λ = 0 is the pure Newton step.",
+    "opt.steps": "Iterations",
+    "opt.start_x": "Start x₁",
+    "opt.start_y": "Start x₂",
+    "opt.pick_one": "Pick at least one method.",
+    "opt.hessian": "Hessian eigenvalues at the start: **{a}** and **{b}**.",
+    "opt.col.method": "method",
+    "opt.col.steps": "iterations",
+    "opt.col.f": "final f",
+    "opt.col.grad": "final ‖∇f‖",
+    "opt.col.x": "final point",
+    "opt.verdict.converged": (
+        "**{method}** reached a minimum (‖∇f‖ < 10⁻⁶) after {steps} steps, f = {f}."
+    ),
+    "opt.verdict.saddle": (
+        "**{method}** stopped at a **saddle** after {steps} steps (f = {f}): the gradient is 0 "
+        "but the Hessian's eigenvalues are {a} and {b}, so it is not a minimum."
+    ),
+    "opt.verdict.diverged": "**{method}** diverged: f reached {f} by step {steps}.",
+    "opt.verdict.going": (
+        "**{method}** has not converged after {steps} steps: f = {f}, ‖∇f‖ = {g}."
+    ),
+    "opt.verdict.one_step": (
+        "**{method}** landed on its stationary point in **one step**: on a quadratic, "
+        "x − H⁻¹∇f is exact."
+    ),
+    "opt.verdict.uphill": (
+        "**{method}** went **uphill** {rises} time(s): where the Hessian is not positive "
+        "definite, the Newton step need not descend."
+    ),
+    "bp.title": "Backpropagation by hand",
+    "bp.intro": (
+        "A tiny dense network (hidden activation, linear output, loss ½Σ(ŷ − y)²). Every value "
+        "below is computed step by step with the chain rule; the table at the end sets each "
+        "gradient next to GradientTape's for the same Keras model and weights."
+    ),
+    "bp.inputs": "Input units",
+    "bp.hidden": "Hidden units",
+    "bp.outputs": "Output units",
+    "bp.activation": "Hidden activation",
+    "bp.seed": "Weights (seed)",
+    "bp.seed_help": "Weights and biases are drawn from this seed and rounded to 2 decimals.",
+    "bp.forward": "Forward pass",
+    "bp.linear": "(linear output)",
+    "bp.backward": "Backward pass: the chain rule, layer by layer",
+    "bp.check": "By hand vs GradientTape",
+    "bp.col.param": "parameter",
+    "bp.col.hand": "by hand",
+    "bp.col.tape": "GradientTape",
+    "bp.col.diff": "|difference|",
+    "bp.match": (
+        "All {n} gradients by hand equal GradientTape's (largest difference {gap}, float32 "
+        "round-off)."
+    ),
+    "bp.mismatch": "The gradients by hand differ from GradientTape's by up to {gap}.",
+    "concept_chart.x": "x",
+    "concept_chart.value": "value",
+    "concept_chart.activation": "Activation",
+    "concept_chart.curve": "Curve",
+    "concept_chart.function": "f(x)",
+    "concept_chart.derivative": "f′(x) (autodiff)",
+    "concept_chart.max_derivative": "max f′ =",
+    "concept_chart.title_activations": "Activation and derivative",
+    "concept_chart.depth": "Path length n",
+    "concept_chart.product": "Product of n derivative factors",
+    "concept_chart.bound": "Factor",
+    "concept_chart.bound_max": "max f′ (best case)",
+    "concept_chart.bound_typical": "mean f′ over N(0, 1)",
+    "concept_chart.title_product": "Product of derivatives along a path vs depth",
+    "concept_chart.row": "row",
+    "concept_chart.column": "column",
+    "concept_chart.method": "Method",
+    "concept_chart.step": "Iteration",
+    "concept_chart.f": "f",
+    "concept_chart.grad_norm": "‖∇f‖",
+    "concept_chart.title_paths": "Paths over the function",
+    "concept_chart.title_loss": "f per iteration",
+    "concept_chart.x1": "x₁",
+    "concept_chart.x2": "x₂",
+    "concept_chart.gd": "gradient descent",
+    "concept_chart.momentum": "momentum",
+    "concept_chart.adam": "Adam",
+    "concept_chart.newton": "Newton",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"en": EN}
@@ -352,6 +577,12 @@ def choice_label(path: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def chart_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """The chart strings, keyed as charts.py reads them."""
     prefix = "chart."
+    return {k[len(prefix) :]: v for k, v in LANGUAGES[lang].items() if k.startswith(prefix)}
+
+
+def concept_chart_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The concept charts' strings, keyed as charts.concepts reads them."""
+    prefix = "concept_chart."
     return {k[len(prefix) :]: v for k, v in LANGUAGES[lang].items() if k.startswith(prefix)}
 
 

@@ -1,0 +1,136 @@
+"""Backpropagation by hand: a tiny network's forward values and every chain-rule product with
+the numbers, set against GradientTape's gradients for the same Keras model."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from models.concepts import BackpropRequest
+from ui.concepts import bounds, compute_ui, default
+from ui.i18n import t
+from ui.router import require_router
+
+require_router()
+st.title(t("bp.title"), anchor=False)
+st.caption(t("bp.intro"))
+
+R = BackpropRequest
+ACTS = list(R.model_fields["activation"].annotation.__args__)
+c1, c2, c3, c4 = st.columns(4)
+n_in = c1.number_input(t("bp.inputs"), 1, 4, 2, key="bp_in", bind="query-params")
+n_hidden = c2.number_input(t("bp.hidden"), 1, 4, 2, key="bp_h", bind="query-params")
+n_out = c3.number_input(t("bp.outputs"), 1, 4, 1, key="bp_out", bind="query-params")
+activation = c4.selectbox(t("bp.activation"), ACTS, key="bp_act", bind="query-params")
+seed = st.number_input(
+    t("bp.seed"),
+    *bounds(R, "seed"),
+    default(R, "seed"),
+    key="bp_seed",
+    bind="query-params",
+    help=t("bp.seed_help"),
+)
+x_default = list(default(R, "inputs")) + [0.0] * 4
+y_default = list(default(R, "targets")) + [0.0] * 4
+cols = st.columns(int(n_in) + int(n_out))
+xs = [
+    cols[i].number_input(f"x{i + 1}", -100.0, 100.0, x_default[i], key=f"bp_x{i}")
+    for i in range(int(n_in))
+]
+ys = [
+    cols[int(n_in) + i].number_input(f"y{i + 1}", -100.0, 100.0, y_default[i], key=f"bp_y{i}")
+    for i in range(int(n_out))
+]
+
+result = compute_ui(
+    {
+        "kind": "backprop",
+        "sizes": [int(n_in), int(n_hidden), int(n_out)],
+        "activation": activation,
+        "inputs": xs,
+        "targets": ys,
+        "seed": int(seed),
+    }
+)
+if result is None:
+    st.stop()
+
+
+def vec(values) -> str:
+    return r"\begin{bmatrix}" + r" & ".join(f"{v:.4g}" for v in values) + r"\end{bmatrix}"
+
+
+def mat(values) -> str:
+    body = r" \\ ".join(" & ".join(f"{v:.4g}" for v in row) for row in values)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+f = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}[activation]
+st.subheader(t("bp.forward"), anchor=False)
+layers, weights, biases = result["layers"], result["weights"], result["biases"]
+st.latex(rf"a^{{(0)}} = x = {vec(layers[0]['a'])}")
+for i in range(1, len(layers)):
+    prev = layers[i - 1]["a"]
+    st.latex(
+        rf"z^{{({i})}} = a^{{({i - 1})}} W^{{({i})}} + b^{{({i})}} = "
+        rf"{vec(prev)} {mat(weights[i - 1])}"
+        rf" + {vec(biases[i - 1])} = {vec(layers[i]['z'])}"
+    )
+    if layers[i]["linear"]:
+        st.latex(rf"\hat y = z^{{({i})}} = {vec(layers[i]['a'])} \quad \text{{{t('bp.linear')}}}")
+    else:
+        st.latex(rf"a^{{({i})}} = {f}(z^{{({i})}}) = {vec(layers[i]['a'])}")
+st.latex(rf"L = \tfrac12 \sum (\hat y - y)^2 = {result['loss']:.6g}")
+
+st.subheader(t("bp.backward"), anchor=False)
+last = len(layers) - 1
+for s in result["steps"]:
+    i, v = s["layer"], s["value"]
+    if s["what"] == "delta_out":
+        st.latex(
+            rf"\delta^{{({i})}} = \frac{{\partial L}}{{\partial z^{{({i})}}}} = "
+            rf"\hat y - y = {vec(v)}"
+        )
+    elif s["what"] == "dW":
+        st.latex(
+            rf"\frac{{\partial L}}{{\partial W^{{({i})}}}} = a^{{({i - 1})\top}} \delta^{{({i})}}"
+            rf" = {mat(v)}, \quad \frac{{\partial L}}{{\partial b^{{({i})}}}} = \delta^{{({i})}}"
+        )
+    elif s["what"] == "dL_da":
+        st.latex(
+            rf"\frac{{\partial L}}{{\partial a^{{({i})}}}} = "
+            rf"\delta^{{({i + 1})}} W^{{({i + 1})\top}}"
+            rf" = {vec(v)}"
+        )
+    elif s["what"] == "fprime":
+        st.latex(rf"{f}'(z^{{({i})}}) = {vec(v)}")
+    elif s["what"] == "delta":
+        st.latex(
+            rf"\delta^{{({i})}} = \frac{{\partial L}}{{\partial a^{{({i})}}}} "
+            rf"\odot {f}'(z^{{({i})}})"
+            rf" = {vec(v)}"
+        )
+
+st.subheader(t("bp.check"), anchor=False)
+rows = []
+for i, (hw, tw, hb, tb) in enumerate(
+    zip(
+        result["hand"]["W"],
+        result["tape"]["W"],
+        result["hand"]["b"],
+        result["tape"]["b"],
+        strict=True,
+    )
+):
+    for name, hand, tape in ((f"W({i + 1})", hw, tw), (f"b({i + 1})", hb, tb)):
+        for idx, (h, g) in enumerate(zip(np.ravel(hand), np.ravel(tape), strict=True)):
+            rows.append(
+                {
+                    t("bp.col.param"): f"{name}[{idx}]",
+                    t("bp.col.hand"): h,
+                    t("bp.col.tape"): g,
+                    t("bp.col.diff"): abs(h - g),
+                }
+            )
+st.dataframe(pd.DataFrame(rows), hide_index=True)
+gap = result["max_difference"]
+st.markdown(t("bp.match" if gap < 1e-5 else "bp.mismatch", gap=f"{gap:.2g}", n=len(rows)))

@@ -1,0 +1,153 @@
+"""The concept pages through AppTest (no exception, the expected charts and measured statements,
+hostile URL params), and their charts' labels and fields (charts/concepts.py)."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from charts import concepts as concept_charts
+from models.concepts import compute
+from tests.test_charts import mark_type, spec_of, units, walk
+from ui.i18n import LANGUAGES, concept_chart_labels
+
+
+def open_page(name, widgets=None):
+    """The page, then each widget (by key) set as a user would. (AppTest does not seed widgets
+    bound to the URL; tests/test_browser.py opens these pages by URL in Chromium.)"""
+    at = AppTest.from_file("../dashboard.py", default_timeout=120)
+    at.run()
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    for (kind, key), value in (widgets or {}).items():
+        getattr(at, kind)(key=key).set_value(value)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at):
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_activations_page_states_the_measured_maxima():
+    at = open_page("activations")
+    assert len(at.get("vega_lite_chart")) == 2 and not at.error
+    body = texts(at)
+    assert "**sigmoid**: f′ peaks at **0.25** at x = 0" in body
+    assert "**tanh**: f′ peaks at **1** at x = 0" in body
+    assert "for x > 0, f′ lies in [1, 1]" in body  # ReLU
+    assert "After 10 layers, **sigmoid**'s best case is already **9.54e-07**" in body
+    table = at.dataframe[0].value
+    assert list(table["zero-centred"]) == ["no", "yes", "no", "no"]
+
+
+def test_activations_page_draws_the_activations_picked():
+    at = open_page("activations", {("multiselect", "act_names"): ["elu", "gelu"]})
+    assert not at.error
+    assert list(at.dataframe[0].value["activation"]) == ["ELU", "GELU"]
+    at.multiselect(key="act_names").set_value([]).run()
+    assert not at.exception and at.info and not at.get("vega_lite_chart")
+
+
+def test_cnn_page_checks_both_pooling_rules():
+    at = open_page(
+        "cnn",
+        {("selectbox", "pool_size"): 6, ("selectbox", "pool_k"): 3, ("radio", "pool_up"): "random"},
+    )
+    assert len(at.get("vega_lite_chart")) == 6 and not at.error
+    body = texts(at)
+    assert "**Max pooling** routed each window's whole gradient to its arg-max" in body
+    assert "1/9 to each input: the tape's gradient equals that rule" in body
+    assert "4 of 36 inputs receive a gradient (4 windows)" in " ".join(c.value for c in at.caption)
+
+
+def test_cnn_page_refuses_a_size_the_pool_does_not_divide():
+    at = open_page("cnn", {("selectbox", "pool_k"): 3})
+    assert "does not split into 3 × 3 windows" in at.error[0].value
+
+
+def test_optimizers_page_shows_newton_in_one_step_and_at_a_saddle():
+    at = open_page("optimizers")
+    assert len(at.get("vega_lite_chart")) == 2
+    assert "landed on its stationary point in **one step**" in texts(at)
+    at = open_page(
+        "optimizers",
+        {("selectbox", "opt_f"): "nonconvex", ("slider", "opt_x"): 0.2, ("slider", "opt_y"): 0.5},
+    )
+    assert "**Newton** stopped at a **saddle**" in texts(at)
+
+
+def test_backprop_page_matches_the_tape_for_a_user_sized_net():
+    at = open_page(
+        "backprop",
+        {
+            ("number_input", "bp_in"): 3,
+            ("number_input", "bp_h"): 4,
+            ("number_input", "bp_out"): 2,
+            ("selectbox", "bp_act"): "relu",
+        },
+    )
+    assert not at.error
+    assert re.search(r"All 26 gradients by hand equal GradientTape's", texts(at))
+    assert len(at.dataframe[0].value) == 26  # 3*4 + 4 + 4*2 + 2
+    assert len(at.latex) > 8
+
+
+class StrictLabels(dict):
+    def __init__(self):
+        super().__init__({k: "L:" + k for k in concept_charts.LABEL_KEYS})
+        self.asked = set()
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.fixture(scope="module")
+def gallery():
+    labels = StrictLabels()
+    names = {a: f"N:{a}" for a in ("sigmoid", "tanh", "relu")}
+    acts = compute({"kind": "activations", "names": list(names), "depth": 5, "points": 41})
+    pooling = compute({"kind": "pooling", "inputs": [[1, 2], [3, 4]]})
+    paths = compute({"kind": "optimizers", "function": "saddle", "steps": 5, "grid": 10})
+    specs = {
+        "activations": spec_of(concept_charts.activation_chart(acts, names, labels)),
+        "product": spec_of(concept_charts.product_chart(acts, names, labels)),
+        "matrix": spec_of(
+            concept_charts.matrix_chart(
+                pooling["max"]["grad"], "L:title", labels, highlight=[[0, 0], [0, 1]]
+            )
+        ),
+        "paths": spec_of(concept_charts.paths_chart(paths, labels)),
+        "path_loss": spec_of(concept_charts.path_loss_chart(paths, labels)),
+    }
+    return specs, labels
+
+
+def test_concept_charts_read_every_listed_label_and_only_those(gallery):
+    _, labels = gallery
+    assert labels.asked == set(concept_charts.LABEL_KEYS)
+    for lang in LANGUAGES:
+        assert set(concept_charts.LABEL_KEYS) <= set(concept_chart_labels(lang))
+
+
+def test_concept_chart_titles_come_from_the_labels_and_fields_resolve(gallery):
+    specs, _ = gallery
+    for name, spec in specs.items():
+        for key, value in walk(spec):
+            if key == "title":
+                text = value["text"] if isinstance(value, dict) else value
+                assert str(text).startswith(("L:", "N:")), (name, value)
+        for unit, data in units(spec):
+            for channel, enc in unit.get("encoding", {}).items():
+                for e in enc if isinstance(enc, list) else [enc]:
+                    if isinstance(e, dict) and "field" in e:
+                        assert e["field"] in data.columns, (name, channel, e["field"])
+
+
+def test_the_activation_chart_marks_each_derivative_maximum(gallery):
+    specs, _ = gallery
+    peaks = [d for u, d in units(specs["activations"]) if mark_type(u) == "point"]
+    assert peaks and all(len(d) == 1 for d in peaks)
+    assert sorted(round(float(d["value"].iloc[0]), 4) for d in peaks) == [0.25, 1.0, 1.0]
