@@ -122,9 +122,9 @@ def activation_chart(
                 hover.transform_filter(keep),
                 points.transform_filter(keep),
                 text.transform_filter(keep),
-            ).properties(title=name, width=220, height=PANEL_HEIGHT - 40)
+            ).properties(title=name, width=230, height=PANEL_HEIGHT - 40)
         )
-    return alt.concat(*panels, columns=4, title=labels["title_activations"]).resolve_scale(
+    return alt.concat(*panels, columns=3, title=labels["title_activations"]).resolve_scale(
         y="shared"
     )
 
@@ -195,6 +195,8 @@ def matrix_chart(
         for j, v in enumerate(line)
     ]
     df = pd.DataFrame(rows)
+    lo, hi = df["value"].min(), df["value"].max()
+    df["tone"] = ["light" if hi > lo and v > (lo + hi) / 2 else "dark" for v in df["value"]]
     size = 44
     base = alt.Chart(df).encode(
         x=alt.X("column:O", title=labels["column"], axis=alt.Axis(labelAngle=0)),
@@ -212,7 +214,11 @@ def matrix_chart(
         strokeWidth=alt.condition(alt.datum.mark, alt.value(3), alt.value(0.5)),
         stroke=alt.condition(alt.datum.mark, alt.value("#d62728"), alt.value("white")),
     )
-    text = base.mark_text(fontSize=12, color=DARK).encode(text="text:N")
+    # white numbers on the dark half of the scale, dark ones on the light half
+    tones = alt.Scale(domain=["dark", "light"], range=[DARK, "white"])
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N", color=alt.Color("tone:N", scale=tones, legend=None)
+    )
     return alt.layer(cells, text).properties(
         title=title,
         width=size * len(values[0]),
@@ -222,10 +228,11 @@ def matrix_chart(
 
 @_sized
 def paths_chart(
-    result: Mapping[str, Any], labels: Mapping[str, str], width: int = 420
+    result: Mapping[str, Any], labels: Mapping[str, str], width: int = 360
 ) -> alt.TopLevelMixin:
     """The function over the plane (colour, symmetric-log scale) with each method's path drawn
-    over it, the start and (when known) the minimum marked."""
+    over it and (when known) the minimum marked. The methods' colours are those of
+    ``path_loss_chart``, whose legend names them."""
     grid = pd.DataFrame(result["grid"])
     step = float(sorted(set(grid["x"]))[1] - sorted(set(grid["x"]))[0])
     grid = grid.assign(x2=grid["x"] + step, y2=grid["y"] + step)
@@ -258,7 +265,10 @@ def paths_chart(
     methods = [labels[p["method"]] for p in result["paths"]]
     colours = [PATH_COLOURS[p["method"]] for p in result["paths"]]
     colour = alt.Color(
-        "method:N", title=labels["method"], scale=alt.Scale(domain=methods, range=colours)
+        "method:N",
+        title=labels["method"],
+        scale=alt.Scale(domain=methods, range=colours),
+        legend=None,
     )
     base = alt.Chart(path_df).encode(x="x:Q", y="y:Q")
     line = base.mark_line(strokeWidth=2).encode(
