@@ -18,5 +18,6 @@ concepts = [
     st.Page("pages/cnn.py", title=t("nav.cnn"), icon=":material/grid_on:"),
     st.Page("pages/optimizers.py", title=t("nav.optimizers"), icon=":material/route:"),
     st.Page("pages/backprop.py", title=t("nav.backprop"), icon=":material/account_tree:"),
+    st.Page("pages/questions.py", title=t("nav.questions"), icon=":material/quiz:"),
 ]
 st.navigation({t("nav.labs"): pages, t("nav.concepts"): concepts}).run()

@@ -85,6 +85,9 @@ LABEL_KEYS: tuple[str, ...] = (
     "grad_first_mean",
     "spread",
     "title_sweep",
+    "val_accuracy_mean",
+    "params",
+    "title_sweep_lines",
 )
 
 CLIP_RULES = ("clipnorm", "global_clipnorm", "clipvalue")
@@ -1070,3 +1073,35 @@ def sweep_chart(
         width=max(PANEL_WIDTH, 90 * df[fields[0]].nunique()),
         height=max(60, 40 * rows),
     )
+
+
+@_sized
+def sweep_lines_chart(
+    results: pd.DataFrame, field: str, labels: Mapping[str, str], field_title: str
+) -> alt.TopLevelMixin:
+    """A one-field sweep's final val accuracy (mean ± spread over seeds is in the table) and the
+    model's parameter count per value, side by side on the same x: what each step up buys."""
+    df = results.rename(columns={field: "swept"}).assign(swept=lambda d: d["swept"].astype(str))[
+        ["swept", "val_accuracy", "params"]
+    ]
+    order = list(dict.fromkeys(df["swept"]))
+    x = alt.X("swept:O", title=field_title, sort=order, axis=alt.Axis(labelAngle=0))
+    panels = []
+    for column, title, scale in (
+        ("val_accuracy", labels["val_accuracy_mean"], alt.Scale(zero=False)),
+        ("params", labels["params"], _log_scale(log_floor(df["params"]))),
+    ):
+        base = alt.Chart(df).encode(
+            x=x,
+            y=alt.Y(f"{column}:Q", title=title, scale=scale),
+            tooltip=[
+                alt.Tooltip("swept:N", title=field_title),
+                alt.Tooltip(f"{column}:Q", title=title, format=".4g"),
+            ],
+        )
+        panels.append(
+            alt.layer(base.mark_line(), base.mark_circle(size=60)).properties(
+                width=PANEL_WIDTH + 60, height=PANEL_HEIGHT - 40
+            )
+        )
+    return alt.hconcat(*panels, title=labels["title_sweep_lines"])

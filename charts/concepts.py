@@ -44,6 +44,11 @@ LABEL_KEYS: tuple[str, ...] = (
     "momentum",
     "adam",
     "newton",
+    "filter",
+    "weight",
+    "kernel_row",
+    "kernel_column",
+    "title_filters",
 )
 PATH_COLOURS = {"gd": "#1f77b4", "momentum": "#2ca02c", "adam": "#9467bd", "newton": "#d62728"}
 
@@ -328,4 +333,48 @@ def path_loss_chart(result: Mapping[str, Any], labels: Mapping[str, str]) -> alt
     )
     return alt.layer(line, hover).properties(
         title=labels["title_loss"], width="container", height=PANEL_HEIGHT + 100
+    )
+
+
+@_sized
+def filters_chart(
+    snapshots: Sequence[Mapping[str, Any]], labels: Mapping[str, str], step_titles: Sequence[str]
+) -> alt.TopLevelMixin:
+    """The first conv layer's filters as images: one row per snapshot (e.g. initial and latest,
+    titled by ``step_titles``), one small k x k panel per filter, on one diverging colour scale
+    centred at 0 (blue negative, orange positive)."""
+    rows = [
+        {"snapshot": title, "filter": f + 1, "i": i, "j": j, "value": float(v)}
+        for snap, title in zip(snapshots, step_titles, strict=True)
+        for f, kernel in enumerate(snap["kernels"])
+        for i, line in enumerate(kernel)
+        for j, v in enumerate(line)
+    ]
+    df = pd.DataFrame(rows)
+    extent = float(df["value"].abs().max()) or 1.0
+    size = 12 * len(snapshots[0]["kernels"][0])
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("j:O", title=labels["kernel_column"], axis=None),
+            y=alt.Y("i:O", title=labels["kernel_row"], axis=None),
+            color=alt.Color(
+                "value:Q",
+                title=labels["weight"],
+                scale=alt.Scale(scheme="blueorange", domain=[-extent, extent], domainMid=0),
+            ),
+            tooltip=[
+                alt.Tooltip("filter:O", title=labels["filter"]),
+                alt.Tooltip("i:O", title=labels["kernel_row"]),
+                alt.Tooltip("j:O", title=labels["kernel_column"]),
+                alt.Tooltip("value:Q", title=labels["weight"], format=".3g"),
+            ],
+        )
+        .properties(width=size, height=size)
+        .facet(
+            row=alt.Row("snapshot:N", title=None, sort=list(step_titles)),
+            column=alt.Column("filter:O", title=labels["filter"]),
+        )
+        .properties(title=labels["title_filters"])
     )

@@ -162,7 +162,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if record is None:
         raise UsageError(f"there is no run {args.id!r}")
     if args.action == "show":
-        summary = {k: v for k, v in record.items() if k not in ("metrics", "snapshots")}
+        summary = {k: v for k, v in record.items() if k not in ("metrics", "snapshots", "filters")}
         summary["metric_rows"] = len(record["metrics"])
         print(json.dumps(summary, indent=2))
         return 0

@@ -1,6 +1,8 @@
 """Config -> Keras model. Layer order is depth order; every layer gets a stable, readable name.
 
 MLP block i (depth i):  dense_i -> [bn_i] -> act_i -> [dropout_i] -> [add_i: skip from block i-1]
+CNN block i (depth i):  conv_i -> [bn_i] -> act_i -> [dropout_i] -> [add_i: skip from block i-1]
+                        -> pool_i (2x2 max or mean); then ``flatten`` before the head
 RNN layer i (depth i):  simple_rnn_i | lstm_i | gru_i -> [dropout_i]
 Output head (depth = model.depth): ``output``, a Dense whose activation and loss follow the task.
 
@@ -28,7 +30,9 @@ _HEAD_ACTIVATION = {
     "regression": "linear",
     "sequence_regression": "linear",
     "sequence_classes": "softmax",
+    "image_classes": "softmax",
 }
+_POOLING = {"max": keras.layers.MaxPooling2D, "mean": keras.layers.AveragePooling2D}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,10 @@ def _activation_layer(cfg: RunConfig, name: str) -> keras.layers.Layer:
     if act == "leaky_relu":
         return keras.layers.LeakyReLU(negative_slope=cfg.model.leaky_k, name=name)
     if act == "prelu":
-        return keras.layers.PReLU(name=name)
+        # A conv layer's PReLU learns one slope per filter, shared over the pixels (He et al.'s
+        # channel-wise PReLU), as its bias is shared; an MLP's, one per unit.
+        shared = [1, 2] if cfg.model.arch == "cnn" else None
+        return keras.layers.PReLU(shared_axes=shared, name=name)
     return keras.layers.Activation(act, name=name)
 
 
@@ -128,13 +135,13 @@ def _cell_activation(cfg: RunConfig):
 def build_network(cfg: RunConfig) -> Network:
     keras.utils.set_random_seed(cfg.train.seed)  # dropout masks and anything else unseeded
     m, task = cfg.model, cfg.task
-    shape = (cfg.data.seq_len, task.input_dim) if task.is_sequence else (task.input_dim,)
-    inputs = keras.Input(shape=shape, name="x")
+    inputs = keras.Input(shape=cfg.input_shape, name="x")
     depths: dict[str, int] = {}
     acts: list[tuple[ActivationInfo, keras.KerasTensor]] = []
     gates: list[tuple[GateInfo, keras.KerasTensor, keras.KerasTensor]] = []
     h = inputs
     for i in range(m.depth):
+        block_in = h
         if m.arch in RECURRENT_ARCHS:
             last = i == m.depth - 1
             # An LSTM always returns its sequence, so the probe can compute its gates at every
@@ -157,25 +164,38 @@ def build_network(cfg: RunConfig) -> Network:
                     h = keras.layers.Cropping1D((cfg.data.seq_len - 1, 0), name="last_step")(h)
                     h = keras.layers.Flatten(name="last_state")(h)
         else:
-            block_in = h
-            dense = keras.layers.Dense(
-                m.width,
-                kernel_initializer=_initializer(cfg, i),
-                kernel_regularizer=_regularizer(cfg),
-                name=f"dense_{i}",
-            )
-            h = dense(h)
-            depths[dense.name] = i
+            if m.arch == "cnn":
+                linear = keras.layers.Conv2D(
+                    m.width,
+                    m.kernel_size,
+                    padding="same",  # the map keeps its size; only the pooling shrinks it
+                    kernel_initializer=_initializer(cfg, i),
+                    kernel_regularizer=_regularizer(cfg),
+                    name=f"conv_{i}",
+                )
+            else:
+                linear = keras.layers.Dense(
+                    m.width,
+                    kernel_initializer=_initializer(cfg, i),
+                    kernel_regularizer=_regularizer(cfg),
+                    name=f"dense_{i}",
+                )
+            h = linear(h)
+            depths[linear.name] = i
             if m.batch_norm:  # between the linear part and the activation
                 h = keras.layers.BatchNormalization(name=f"bn_{i}")(h)
                 depths[f"bn_{i}"] = i
             h = _activation_layer(cfg, f"act_{i}")(h)
             depths[f"act_{i}"] = i
-            acts.append((ActivationInfo(dense.name, i, m.activation), h))
+            acts.append((ActivationInfo(linear.name, i, m.activation), h))
         if m.dropout > 0:
             h = keras.layers.Dropout(m.dropout, seed=cfg.train.seed + i, name=f"dropout_{i}")(h)
         if m.residual and i > 0:  # block 0 changes the width (input -> width), so no identity skip
             h = keras.layers.Add(name=f"add_{i}")([block_in, h])
+        if m.arch == "cnn":  # after the skip, so both of its ends have the same map size
+            h = _POOLING[m.pooling](pool_size=2, name=f"pool_{i}")(h)
+    if m.arch == "cnn":
+        h = keras.layers.Flatten(name="flatten")(h)
     head = keras.layers.Dense(
         task.n_outputs,
         activation=_HEAD_ACTIVATION[task.kind],

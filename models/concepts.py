@@ -123,8 +123,35 @@ class BackpropRequest(_Request):
         return self
 
 
+class BnReluRequest(_Request):
+    """Dense -> BatchNormalization -> ReLU on the circle data: how often each unit is active."""
+
+    kind: Literal["bn_relu"] = "bn_relu"
+    units: int = Field(16, ge=2, le=64)
+    steps: int = Field(200, ge=0, le=2000, description="Adam steps of training on circle.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class HessianCostRequest(_Request):
+    """Full Hessians of small MLPs by autodiff: entries, memory and time vs parameter count."""
+
+    kind: Literal["hessian_cost"] = "hessian_cost"
+    widths: tuple[int, ...] = Field((2, 4, 8, 16), min_length=2, max_length=6)
+
+    @model_validator(mode="after")
+    def _widths(self) -> HessianCostRequest:
+        if any(not 1 <= w <= 32 for w in self.widths):
+            raise ValueError("widths: every width is between 1 and 32")
+        return self
+
+
 Request = Annotated[
-    ActivationRequest | PoolingRequest | OptimizerRequest | BackpropRequest,
+    ActivationRequest
+    | PoolingRequest
+    | OptimizerRequest
+    | BackpropRequest
+    | BnReluRequest
+    | HessianCostRequest,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter = TypeAdapter(Request)
@@ -157,6 +184,8 @@ def iter_events(request: Any, should_stop: Callable[[], bool] = lambda: False) -
         "pooling": pooling_passes,
         "optimizers": optimizer_paths,
         "backprop": backprop_by_hand,
+        "bn_relu": bn_relu_activity,
+        "hessian_cost": hessian_cost,
     }[req.kind]
     yield {"type": "result", "kind": req.kind, "data": compute(req)}
     yield {
@@ -530,3 +559,102 @@ def _numpy_activation(name: str):
     if name == "tanh":
         return np.tanh, lambda z: 1 - np.tanh(z) ** 2
     return (lambda z: np.maximum(z, 0.0)), (lambda z: (z > 0).astype(float))
+
+
+# -- for the Questions notebook ---------------------------------------------------------------
+
+
+def bn_relu_activity(req: BnReluRequest) -> dict[str, Any]:
+    """Per unit, the fraction of a batch on which ReLU(BN(x W + b)) is positive, at
+    initialization and after training, with BN's learned shift (beta) per unit."""
+    import keras  # noqa: PLC0415
+
+    from models.config import DataConfig  # noqa: PLC0415
+    from models.datasets import make_dataset  # noqa: PLC0415
+
+    keras.utils.set_random_seed(req.seed)
+    data = make_dataset(DataConfig(name="circle", n_samples=1000, seed=req.seed))
+    x, y = data.x_train.astype("float32"), data.y_train.astype("float32")
+    inputs = keras.Input((x.shape[1],))
+    z = keras.layers.Dense(req.units)(inputs)
+    normed = keras.layers.BatchNormalization()(z)
+    hidden = keras.layers.ReLU()(normed)
+    out = keras.layers.Dense(1, activation="sigmoid")(hidden)
+    model = keras.Model(inputs, out)
+    probe = keras.Model(inputs, hidden)
+    bn = model.layers[2]
+
+    def active() -> list[float]:
+        # BN in inference mode uses its moving statistics; after training they match the data
+        return (probe(x, training=False).numpy() > 0).mean(axis=0).astype(float).tolist()
+
+    def active_batch() -> list[float]:  # training mode: normalized by the batch's own statistics
+        return (probe(x[:256], training=True).numpy() > 0).mean(axis=0).astype(float).tolist()
+
+    before = active_batch()
+    if req.steps:
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+        epochs = max(1, round(req.steps * 32 / len(x)))
+        model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, shuffle=True)
+    return {
+        "active_init": before,
+        "active_trained": active(),
+        "beta": bn.beta.numpy().astype(float).tolist(),
+        "units": req.units,
+    }
+
+
+def hessian_cost(req: HessianCostRequest) -> dict[str, Any]:
+    """For MLPs 2 -> w -> w -> 1 of growing width w: parameter count P, the Hessian's P x P
+    entries and bytes (float32), and the seconds autodiff took to build it."""
+    import keras  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    x = tf.constant(np.random.default_rng(0).normal(size=(64, 2)), dtype=tf.float32)
+    y = tf.constant(np.random.default_rng(1).normal(size=(64, 1)), dtype=tf.float32)
+    rows = []
+    for w in req.widths:
+        model = keras.Sequential(
+            [keras.Input((2,)), keras.layers.Dense(w, activation="tanh"),
+             keras.layers.Dense(w, activation="tanh"), keras.layers.Dense(1)]
+        )  # fmt: skip
+        flat = tf.Variable(tf.concat([tf.reshape(v, [-1]) for v in model.weights], 0))
+        shapes = [v.shape for v in model.weights]
+
+        def loss_of(theta, shapes=shapes):
+            parts, i = [], 0
+            for shape in shapes:
+                n = int(np.prod(shape))
+                parts.append(tf.reshape(theta[i : i + n], shape))
+                i += n
+            h = tf.tanh(x @ parts[0] + parts[1])
+            h = tf.tanh(h @ parts[2] + parts[3])
+            return tf.reduce_mean((h @ parts[4] + parts[5] - y) ** 2)
+
+        began = time.perf_counter()
+        with tf.GradientTape() as tape:
+            value = loss_of(flat)
+        tape.gradient(value, flat)
+        grad_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                value = loss_of(flat)
+            g = inner.gradient(value, flat)
+        h = outer.jacobian(g, flat)
+        seconds = time.perf_counter() - began
+        p = int(flat.shape[0])
+        rows.append(
+            {
+                "width": w,
+                "params": p,
+                "keras_params": int(model.count_params()),
+                "entries": int(np.prod(h.shape)),
+                "bytes": int(np.prod(h.shape)) * 4,
+                "seconds": seconds,
+                "grad_seconds": grad_seconds,
+                "symmetric": bool(np.allclose(h.numpy(), h.numpy().T, atol=1e-4)),
+            }
+        )
+    return {"rows": rows}

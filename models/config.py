@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 # ---------------------------------------------------------------------------------------------
 # Tasks: what each dataset asks of a model. Read by the validator, the builders and the trainer.
 
-TaskKind = Literal["binary", "regression", "sequence_regression", "sequence_classes"]
+TaskKind = Literal[
+    "binary", "regression", "sequence_regression", "sequence_classes", "image_classes"
+]
 
 
 @dataclass(frozen=True)
@@ -30,21 +32,34 @@ class TaskSpec:
     """What a dataset feeds in and asks back."""
 
     kind: TaskKind
-    input_dim: int  # features per sample (2-D tasks) or per time step (sequence tasks)
+    # features per sample (2-D tasks), per time step (sequence tasks) or channels per pixel (images)
+    input_dim: int
     n_outputs: int  # units of the output head
     loss: Literal["binary_crossentropy", "mse", "sparse_categorical_crossentropy"]
     title: str
+    image_size: int = 0  # side of the square image (image tasks); 0 otherwise
 
     @property
     def is_sequence(self) -> bool:
         return self.kind.startswith("sequence")
 
     @property
+    def is_image(self) -> bool:
+        return self.kind == "image_classes"
+
+    @property
+    def is_2d(self) -> bool:
+        """A point in the plane in, one number out: the tasks with a decision-boundary grid."""
+        return self.kind in ("binary", "regression")
+
+    @property
     def is_classification(self) -> bool:
-        return self.kind in ("binary", "sequence_classes")
+        return self.kind in ("binary", "sequence_classes", "image_classes")
 
 
 RECALL_CLASSES = 4  # vocabulary of the recall task; chance accuracy is 1/4
+SHAPES = ("horizontal bar", "vertical bar", "cross")  # the shapes task's classes, by label id
+IMAGE_SIZE = 16  # the shapes task's images are IMAGE_SIZE x IMAGE_SIZE pixels, one channel
 
 TASKS: dict[str, TaskSpec] = {
     "circle": TaskSpec("binary", 2, 1, "binary_crossentropy", "Circle (inside vs outside)"),
@@ -63,15 +78,26 @@ TASKS: dict[str, TaskSpec] = {
         "sparse_categorical_crossentropy",
         "Recall the first token after a noisy sequence",
     ),
+    "shapes": TaskSpec(
+        "image_classes",
+        1,
+        len(SHAPES),
+        "sparse_categorical_crossentropy",
+        f"Shapes: horizontal bar, vertical bar or cross ({IMAGE_SIZE}x{IMAGE_SIZE} images)",
+        image_size=IMAGE_SIZE,
+    ),
 }
 
-DatasetName = Literal["circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall"]
-Arch = Literal["mlp", "simple_rnn", "lstm", "gru"]
+DatasetName = Literal[
+    "circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall", "shapes"
+]
+Arch = Literal["mlp", "simple_rnn", "lstm", "gru", "cnn"]
 Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "linear"]
 Initializer = Literal[
     "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "random_normal"
 ]
 OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop"]
+Pooling = Literal["max", "mean"]
 
 RECURRENT_ARCHS = ("simple_rnn", "lstm", "gru")
 RELU_FAMILY = ("relu", "leaky_relu", "prelu", "elu", "gelu")  # units that can be "dead"
@@ -108,14 +134,36 @@ class DataConfig(_Section):
 class ModelConfig(_Section):
     arch: Arch = Field("mlp", description="Network type.")
     depth: int = Field(
-        4, ge=1, le=64, description="Hidden layers (MLP) or stacked recurrent layers."
+        4,
+        ge=1,
+        le=64,
+        description="Hidden layers (MLP), stacked recurrent layers, or conv layers (CNN: each "
+        f"followed by 2x2 pooling, so at most {IMAGE_SIZE.bit_length() - 1} on "
+        f"{IMAGE_SIZE}x{IMAGE_SIZE} images).",
     )
-    width: int = Field(16, ge=1, le=512, description="Units per hidden / recurrent layer.")
+    width: int = Field(
+        16,
+        ge=1,
+        le=512,
+        description="Units per hidden / recurrent layer, or filters per conv layer.",
+    )
+    kernel_size: int = Field(
+        3, ge=2, le=7, description="Side k of each conv layer's k x k kernel (CNN only)."
+    )
+    pooling: Pooling = Field(
+        "max", description="The 2x2 pooling after each conv layer: max or mean (CNN only)."
+    )
     activation: Activation = Field("tanh", description="Hidden activation (the cell's, for RNNs).")
     leaky_k: float = Field(0.2, ge=0.0, le=1.0, description="LeakyReLU negative slope k.")
-    batch_norm: bool = Field(False, description="BatchNormalization between Dense and activation.")
+    batch_norm: bool = Field(
+        False, description="BatchNormalization between Dense (or Conv2D) and activation."
+    )
     dropout: float = Field(0.0, ge=0.0, le=0.9, description="Dropout rate after each hidden layer.")
-    residual: bool = Field(False, description="Skip connections around hidden layers 2..depth.")
+    residual: bool = Field(
+        False,
+        description="Skip connections around hidden layers 2..depth (CNN: around conv layers "
+        "2..depth, before their pooling).",
+    )
     initializer: Initializer = Field("glorot_uniform", description="Kernel initializer.")
     init_scale: float = Field(
         0.05, gt=0.0, le=10.0, description="Standard deviation of random_normal initialization."
@@ -156,7 +204,11 @@ class TrainConfig(_Section):
     )
     record_every: int = Field(10, ge=1, le=10000, description="Steps between recorded metrics.")
     snapshot_every: int = Field(
-        100, ge=1, le=100000, description="Steps between decision-boundary snapshots (2-D tasks)."
+        100,
+        ge=1,
+        le=100000,
+        description="Steps between snapshots: the decision boundary (2-D tasks), the first conv "
+        "layer's filters (CNN).",
     )
 
 
@@ -171,6 +223,16 @@ class RunConfig(_Section):
     @property
     def task(self) -> TaskSpec:
         return TASKS[self.data.name]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """One sample's shape, as the model's Input takes it."""
+        task = self.task
+        if task.is_sequence:
+            return (self.data.seq_len, task.input_dim)
+        if task.is_image:
+            return (task.image_size, task.image_size, task.input_dim)
+        return (task.input_dim,)
 
     @property
     def effective_batch_size(self) -> int:
@@ -200,20 +262,29 @@ class RunConfig(_Section):
                 f"model.arch {arch!r} needs a sequence task (data.name adding or recall), "
                 f"not data.name {self.data.name!r}"
             )
-        if arch == "mlp" and task.is_sequence:
+        if arch == "mlp" and not task.is_2d:
+            kind, fix = (
+                ("sequence", "simple_rnn, lstm or gru") if task.is_sequence else ("image", "cnn")
+            )
             raise ValueError(
                 "model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane "
-                f"or multigauss), not the sequence task {self.data.name!r}; "
-                "use simple_rnn, lstm or gru"
+                f"or multigauss), not the {kind} task {self.data.name!r}; use {fix}"
             )
+        if arch == "cnn" and not task.is_image:
+            raise ValueError(
+                f"model.arch 'cnn' needs an image task (data.name shapes), not data.name "
+                f"{self.data.name!r}"
+            )
+        if arch == "cnn":
+            self._check_cnn()
         if arch in RECURRENT_ARCHS:
             if self.model.batch_norm:
                 raise ValueError(
-                    "model.batch_norm applies to the mlp arch only; turn it off for RNNs"
+                    "model.batch_norm applies to the mlp and cnn archs only; turn it off for RNNs"
                 )
             if self.model.residual:
                 raise ValueError(
-                    "model.residual applies to the mlp arch only; turn it off for RNNs"
+                    "model.residual applies to the mlp and cnn archs only; turn it off for RNNs"
                 )
             if self.model.activation == "prelu":
                 raise ValueError(
@@ -246,6 +317,25 @@ class RunConfig(_Section):
             )
         return self
 
+    def _check_cnn(self) -> None:
+        m, size = self.model, self.task.image_size
+        max_depth = int(math.log2(size))
+        if m.depth > max_depth:
+            halvings = " -> ".join(str(s) for s in conv_sizes(size, max_depth + 1))
+            raise ValueError(
+                f"model.depth must be at most {max_depth} for the cnn arch (got {m.depth}): each "
+                f"conv layer is followed by 2x2 pooling, which halves the {size}x{size} image "
+                f"({halvings})"
+            )
+        smallest = conv_sizes(size, m.depth)[-1]
+        if m.kernel_size > smallest:
+            raise ValueError(
+                f"model.kernel_size {m.kernel_size} is larger than the {smallest}x{smallest} "
+                f"image the conv layer at depth {m.depth - 1} sees after pooling; with "
+                f"model.depth {m.depth} it must be at most {smallest}, so lower "
+                "model.kernel_size or model.depth"
+            )
+
     @property
     def record_rows_estimate(self) -> int:
         records = self.total_steps // self.train.record_every + 1
@@ -274,6 +364,12 @@ def recurrent_params(arch: str, units: int, input_dim: int) -> int:
     raise ValueError(f"unknown recurrent arch {arch!r}")
 
 
+def conv_sizes(image_size: int, depth: int) -> list[int]:
+    """The side of the square feature map each of `depth` conv layers sees: 2x2 pooling (stride
+    2, no padding) after each one halves it, rounding down (16 -> 8 -> 4 -> 2 -> 1)."""
+    return [image_size // 2**i for i in range(depth)]
+
+
 def count_params(cfg: RunConfig) -> int:
     """Total parameters (trainable and not) of the model that models.builders builds."""
     m, task = cfg.model, TASKS[cfg.data.name]
@@ -281,13 +377,18 @@ def count_params(cfg: RunConfig) -> int:
     for _ in range(m.depth):
         if m.arch == "mlp":
             total += fan_in * m.width + m.width  # Dense kernel + bias
+        elif m.arch == "cnn":
+            total += m.kernel_size**2 * fan_in * m.width + m.width  # Conv2D kernel + bias
+        else:
+            total += recurrent_params(m.arch, m.width, fan_in)
+        if m.arch in ("mlp", "cnn"):
             if m.batch_norm:
                 total += 4 * m.width  # gamma, beta (trainable) + moving mean, variance
             if m.activation == "prelu":
-                total += m.width  # one learned slope per unit
-        else:
-            total += recurrent_params(m.arch, m.width, fan_in)
+                total += m.width  # one learned slope per unit (per filter, shared over pixels)
         fan_in = m.width
+    if m.arch == "cnn":  # the head sees the last pooled map, flattened
+        fan_in *= (task.image_size // 2**m.depth) ** 2
     return total + fan_in * task.n_outputs + task.n_outputs  # output head
 
 

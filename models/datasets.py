@@ -6,7 +6,9 @@ deterministically (same config => bit-identical arrays) and without downloads:
 * 2-D sets after TensorFlow Playground's ``dataset.ts``: ``circle``, ``xor``, ``gauss``, ``spiral``
   (binary, labels 0/1) and ``plane``, ``multigauss`` (regression, targets about [-1, 1]);
 * sequence tasks: ``adding`` (Hochreiter & Schmidhuber's adding problem) and ``recall`` (name the
-  first token of a noisy sequence).
+  first token of a noisy sequence);
+* an image task: ``shapes`` (16x16 grayscale images of a horizontal bar, a vertical bar or a
+  cross, anywhere in the frame, in Gaussian pixel noise).
 
 :func:`load_csv` reads a user's CSV file (features + one target column) and turns every way the
 file can be bad into a :class:`DataError` whose message is one sentence for the user.
@@ -29,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from models.config import RECALL_CLASSES, TASKS, DataConfig, TaskSpec
+from models.config import RECALL_CLASSES, SHAPES, TASKS, DataConfig, TaskSpec
 
 __all__ = [
     "CsvData",
@@ -52,8 +54,9 @@ class Dataset:
 
     name: str
     task: TaskSpec
-    x_train: np.ndarray  # float32 (n, 2), or (n, seq_len, task.input_dim) for sequence tasks
-    y_train: np.ndarray  # float32 (n, 1); int32 (n,) class ids for 'recall'
+    # float32 (n, 2); (n, seq_len, task.input_dim) for sequence tasks; (n, size, size, 1) images
+    x_train: np.ndarray
+    y_train: np.ndarray  # float32 (n, 1); int32 (n,) class ids for 'recall' and 'shapes'
     x_test: np.ndarray
     y_test: np.ndarray
 
@@ -66,7 +69,7 @@ PLAYGROUND_SCALE = 5.0  # Playground's points reach radius 5-6; /5 puts features
 # What it then does is Playground's: in circle, xor, plane and multigauss it perturbs the position
 # the label is computed from (points stay put, labels near the boundary flip); in gauss it widens
 # the clusters (variance 0.5 -> 4); in spiral it jitters the points by up to ±noise.
-# For the sequence tasks data.noise is the std of Gaussian noise added to the inputs.
+# For the sequence tasks and the images data.noise is the std of Gaussian noise added to the inputs.
 PLAYGROUND_NOISE_MAX = 0.5
 
 
@@ -83,11 +86,13 @@ def make_dataset(data: DataConfig) -> Dataset:
         x, y = _adding(rng, n, data.seq_len, data.noise)
     elif data.name == "recall":
         x, y = _recall(rng, n, data.seq_len, data.noise)
+    elif data.name == "shapes":
+        x, y = _shapes(rng, n, task.image_size, data.noise)
     else:
         points, y = _PLAYGROUND[data.name](rng, n, PLAYGROUND_NOISE_MAX * data.noise)
         x = (points / PLAYGROUND_SCALE).astype(np.float32)
         y = y.astype(np.float32).reshape(-1, 1)
-    # The 2-D generators emit samples grouped by class, so the split must shuffle.
+    # The 2-D and image generators emit samples grouped by class, so the split must shuffle.
     order = rng.permutation(n)
     train, test = order[: data.n_train], order[data.n_train :]
     return Dataset(data.name, task, x[train], y[train], x[test], y[test])
@@ -198,6 +203,37 @@ def _recall(
     return x, label.astype(np.int32)
 
 
+SHAPE_HALF_LENGTHS = (2, 6)  # a stroke reaches 2..6 pixels either side of its centre (5..13 long)
+
+
+def _shapes(
+    rng: np.random.Generator, n: int, size: int, noise: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images of one shape each: a horizontal bar (label 0), a vertical bar (1) or a cross (2),
+    strokes one pixel wide of value 1 on 0, anywhere in the frame, plus N(0, noise^2) per pixel.
+
+    Every sample draws the same numbers whatever its class (both half-lengths, the centre), so
+    the draws do not depend on the labels. A cross is a horizontal and a vertical bar through
+    one centre: telling it from a bar takes finding both strokes, wherever they are.
+    """
+    label = np.arange(n) % len(SHAPES)  # balanced classes, grouped; make_dataset shuffles
+    low, high = SHAPE_HALF_LENGTHS
+    half_h = rng.integers(low, high + 1, n)  # horizontal stroke: columns col - half_h..col + half_h
+    half_v = rng.integers(low, high + 1, n)  # vertical stroke: rows row - half_v..row + half_v
+    row = rng.integers(half_v, size - half_v)  # the centre, so that both strokes fit
+    col = rng.integers(half_h, size - half_h)
+    r = np.arange(size)[None, :, None]
+    c = np.arange(size)[None, None, :]
+    row, col, half_h, half_v = (a[:, None, None] for a in (row, col, half_h, half_v))
+    horizontal = (r == row) & (np.abs(c - col) <= half_h) & (label != 1)[:, None, None]
+    vertical = (c == col) & (np.abs(r - row) <= half_v) & (label != 0)[:, None, None]
+    # float32 draws, scaled in place: n * size^2 can reach 5 * 10^6.
+    x = rng.standard_normal((n, size, size), dtype=np.float32)
+    x *= noise
+    x += horizontal | vertical
+    return x[..., None], label.astype(np.int32)
+
+
 def trivial_baseline(dataset: Dataset) -> dict[str, float]:
     """What a model that ignores its input scores on the test set: the line to beat.
 
@@ -237,8 +273,9 @@ def grid_for(dataset: Dataset, resolution: int = 40) -> tuple[np.ndarray, np.nda
     ``(resolution**2, 2)`` float32 in row-major order, ``points[i * resolution + j] == (xs[j],
     ys[i])``, so ``model(points).reshape(resolution, resolution)`` has rows along y.
     """
-    if dataset.task.is_sequence:
-        raise ValueError(f"{dataset.name!r} is a sequence task; a 2-D grid needs a 2-D task")
+    if not dataset.task.is_2d:
+        kind = "a sequence" if dataset.task.is_sequence else "an image"
+        raise ValueError(f"{dataset.name!r} is {kind} task; a 2-D grid needs a 2-D task")
     if resolution < 2:
         raise ValueError(f"resolution must be at least 2 (got {resolution})")
     both = np.concatenate([dataset.x_train, dataset.x_test]).astype(np.float64)

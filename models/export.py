@@ -16,7 +16,9 @@ _HEAD_ACTIVATION = {
     "regression": "linear",
     "sequence_regression": "linear",
     "sequence_classes": "softmax",
+    "image_classes": "softmax",
 }
+_POOLING_CLASS = {"max": "MaxPooling2D", "mean": "AveragePooling2D"}
 _LOSS = {
     "binary_crossentropy": "keras.losses.BinaryCrossentropy()",
     "mse": "keras.losses.MeanSquaredError()",
@@ -27,13 +29,14 @@ _METRICS = {
     "sequence_classes": '["accuracy"]',
     "regression": "[]",
     "sequence_regression": "[]",
+    "image_classes": '["accuracy"]',
 }
 
 
 def keras_script(cfg: RunConfig) -> str:
     """Python source that builds and compiles the config's model with Keras alone."""
     m, o, task = cfg.model, cfg.optimizer, cfg.task
-    shape = (cfg.data.seq_len, task.input_dim) if task.is_sequence else (task.input_dim,)
+    shape = cfg.input_shape
     lines = [
         '"""A Gradient Lab config as a standalone Keras model."""',
         "",
@@ -85,17 +88,25 @@ def keras_script(cfg: RunConfig) -> str:
                 lines.append("h = keras.layers.Flatten(name='last_state')(h)")
             continue
         lines.append("block_in = h")
-        lines.append(
-            f"h = keras.layers.Dense({m.width}, kernel_initializer=initializer({i}), "
-            f"kernel_regularizer={reg}, name='dense_{i}')(h)"
-        )
+        if m.arch == "cnn":
+            lines.append(
+                f"h = keras.layers.Conv2D({m.width}, {m.kernel_size}, padding='same', "
+                f"kernel_initializer=initializer({i}), kernel_regularizer={reg}, "
+                f"name='conv_{i}')(h)"
+            )
+        else:
+            lines.append(
+                f"h = keras.layers.Dense({m.width}, kernel_initializer=initializer({i}), "
+                f"kernel_regularizer={reg}, name='dense_{i}')(h)"
+            )
         if m.batch_norm:
             lines.append(f"h = keras.layers.BatchNormalization(name='bn_{i}')(h)")
         if m.activation == "leaky_relu":
             k = m.leaky_k
             lines.append(f"h = keras.layers.LeakyReLU(negative_slope={k!r}, name='act_{i}')(h)")
         elif m.activation == "prelu":
-            lines.append(f"h = keras.layers.PReLU(name='act_{i}')(h)")
+            shared = "shared_axes=[1, 2], " if m.arch == "cnn" else ""  # one slope per filter
+            lines.append(f"h = keras.layers.PReLU({shared}name='act_{i}')(h)")
         else:
             lines.append(f"h = keras.layers.Activation({m.activation!r}, name='act_{i}')(h)")
         if m.dropout > 0:
@@ -105,6 +116,11 @@ def keras_script(cfg: RunConfig) -> str:
             )
         if m.residual and i > 0:
             lines.append(f"h = keras.layers.Add(name='add_{i}')([block_in, h])")
+        if m.arch == "cnn":
+            pool = _POOLING_CLASS[m.pooling]
+            lines.append(f"h = keras.layers.{pool}(pool_size=2, name='pool_{i}')(h)")
+    if m.arch == "cnn":
+        lines.append("h = keras.layers.Flatten(name='flatten')(h)")
     lines.append(
         f"outputs = keras.layers.Dense({task.n_outputs}, "
         f"activation={_HEAD_ACTIVATION[task.kind]!r}, kernel_initializer=initializer({m.depth}), "

@@ -93,6 +93,25 @@ _RNN_EXPLODING = {
     "train.record_every": 1,
 }
 
+# A small CNN on the shapes task (16x16 images of a horizontal bar, a vertical bar or a cross in
+# pixel noise): two conv layers of 8 3x3 filters, each followed by 2x2 pooling, about 1,000
+# parameters; 125 Adam steps, a few seconds on one CPU core (most of it XLA compiling). Only the
+# pooling differs, so both start from the same weights (pooling has none).
+_CNN_SHAPES = {
+    "data.name": "shapes",
+    "data.noise": 0.3,
+    "model.arch": "cnn",
+    "model.depth": 2,
+    "model.width": 8,
+    "model.kernel_size": 3,
+    "model.activation": "relu",
+    "optimizer.name": "adam",
+    "optimizer.learning_rate": 0.01,
+    "train.epochs": 5,
+    "train.record_every": 5,
+    "train.snapshot_every": 25,  # the first layer's filters, five times over the run
+}
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -192,6 +211,23 @@ PRESETS: dict[str, Preset] = {
             "without diverging and its loss stays near the 0.167 baseline.",
             {**_RNN_EXPLODING, "optimizer.clipnorm": 0.02},
         ),
+        Preset(
+            "cnn_shapes_max",
+            "A small CNN with max pooling on bars and crosses",
+            "Two conv layers of 8 3x3 filters, each followed by 2x2 max pooling, learn to tell "
+            "horizontal bars, vertical bars and crosses apart in noisy 16x16 images: val accuracy "
+            "far above the 1/3 of chance within 5 epochs.",
+            {**_CNN_SHAPES, "model.pooling": "max"},
+        ),
+        Preset(
+            "cnn_shapes_mean",
+            "The same CNN with mean pooling",
+            "Mean pooling splits each 2x2 window's gradient into four quarters, where max pooling "
+            "passes all of it to the window's largest input: from the same initial weights the "
+            "first conv layer's gradient is several times smaller than with max pooling, and the "
+            "net still learns the shapes.",
+            {**_CNN_SHAPES, "model.pooling": "mean"},
+        ),
     ]
 }
 
@@ -203,6 +239,7 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "dying_relu_fix": ("dying_relu", "dying_relu_leaky"),
     "rnn_cells_adding": ("rnn_adding_simple", "rnn_adding_lstm", "rnn_adding_gru"),
     "rnn_exploding_clip": ("rnn_relu_exploding", "rnn_relu_clipnorm"),
+    "cnn_pooling": ("cnn_shapes_max", "cnn_shapes_mean"),
 }
 
 

@@ -32,6 +32,9 @@ class RunResult:
     layers: list[dict] = field(default_factory=list)
     metrics: list[Record] = field(default_factory=list)
     snapshots: list[dict] = field(default_factory=list)
+    # CNN: the first conv layer's kernels over training, {"step", "layer", "kernels"} each, where
+    # kernels[f][i][j] is filter f's weight at kernel row i, column j (step 0 = initial weights).
+    filters: list[dict] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -49,6 +52,8 @@ class RunResult:
             self.steps = max(self.steps, event.get("done", 0))
         elif kind == "snapshot":
             self.snapshots.append({k: v for k, v in event.items() if k != "type"})
+        elif kind == "filters":
+            self.filters.append({k: v for k, v in event.items() if k != "type"})
         elif kind == "end":
             self.status = event["status"]
             self.diverged_at = event.get("diverged_at")
@@ -68,6 +73,7 @@ class RunResult:
             "layers": self.layers,
             "metrics": self.metrics,
             "snapshots": self.snapshots,
+            "filters": self.filters,
         }
 
 

@@ -143,12 +143,14 @@ class Sweep:
 
     def results(self) -> list[dict[str, Any]]:
         """Per cell: the swept values, mean and spread (sample std) over seeds of the final
-        val loss and of the first layer's final gradient norm, and the runs' statuses."""
+        val loss, of the first layer's final gradient norm and (classification) of the final
+        val accuracy, the model's parameter count, and the runs' statuses."""
         out = []
         for i, cell in enumerate(self.plan.cells):
             runs = [r for r in self.runs if r.cell == i]
             losses = [v for r in runs if (v := _final(r.result, "val_loss")) is not None]
             grads = [v for r in runs if (v := _final(r.result, "grad_norm", depth=0)) is not None]
+            accs = [v for r in runs if (v := _final(r.result, "val_accuracy")) is not None]
             out.append(
                 {
                     **dict(zip(self.plan.fields, cell.values, strict=True)),
@@ -156,6 +158,8 @@ class Sweep:
                     "val_loss_sd": statistics.stdev(losses) if len(losses) > 1 else 0.0,
                     "grad_first": statistics.mean(grads) if grads else None,
                     "grad_first_sd": statistics.stdev(grads) if len(grads) > 1 else 0.0,
+                    "val_accuracy": statistics.mean(accs) if accs else None,
+                    "params": cell.configs[0].param_count,
                     "ended": sum(r.result.finished for r in runs),
                     "runs": len(runs),
                     "diverged": sum(r.result.status == "diverged" for r in runs),

@@ -7,9 +7,14 @@ the gradient of the loss with respect to every input time step. The rest of the 
 single ``tf.function`` loop, so recording costs almost nothing on the steps in between.
 
 Records are LONG rows ``{"step", "name", "layer", "depth", "t", "value"}`` (None where a key does
-not apply). Divergence is an outcome: a non-finite loss or gradient stops the run with status
-``diverged``; the update that would have poisoned the weights is not applied and the records so
-far are kept. Same config + seed = same records.
+not apply). Pictures come as events of their own, at step 0, every ``train.snapshot_every`` steps
+and at the end: ``snapshot`` (the output over a grid, 2-D tasks) and ``filters`` (the first conv
+layer's kernels, CNN: ``{"type": "filters", "step", "layer", "kernels"}``, ``kernels[f][i][j]``
+the weight of filter f at kernel row i, column j).
+
+Divergence is an outcome: a non-finite loss or gradient stops the run with status ``diverged``;
+the update that would have poisoned the weights is not applied and the records so far are kept.
+Same config + seed = same records.
 """
 
 from __future__ import annotations
@@ -135,9 +140,12 @@ class Trainer:
         )
         self.predict = tf.function(lambda x: self.model(x, training=False))
         self.grid = None
-        if not self.task.is_sequence:
+        if self.task.is_2d:
             xs, ys, points = grid_for(self.data, GRID_RESOLUTION)
             self.grid = (xs, ys, tf.constant(points))
+        # The first conv layer looks at the pixels themselves, so its filters can be drawn.
+        convs = [info.name for info in self.net.weight_layers if info.kind == "Conv2D"]
+        self.first_conv = convs[0] if convs else None
 
     # -- batches ---------------------------------------------------------------------------------
 
@@ -291,7 +299,9 @@ class Trainer:
         # Inactive on the whole batch (pre-activation <= 0 for every sample): for ReLU such a
         # unit passes no gradient at all. For LeakyReLU / PReLU / ELU / GELU the output is then
         # <= 0 too, so the same test reads "inactive", although those units still pass a little.
-        return tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), tf.float32))
+        # A conv layer's unit is a filter: dead if inactive at every pixel of every sample.
+        batch_and_pixels = list(range(len(a.shape) - 1))
+        return tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=batch_and_pixels), tf.float32))
 
     def _saturated(self, a):
         if self.cfg.model.activation == "tanh":
@@ -303,7 +313,7 @@ class Trainer:
     def _metric(self, y, pred):
         if self.task.kind == "binary":
             return tf.reduce_mean(tf.cast((pred > 0.5) == (y > 0.5), tf.float32))
-        if self.task.kind == "sequence_classes":
+        if self.task.kind in ("sequence_classes", "image_classes"):
             hit = tf.cast(tf.argmax(pred, axis=-1), tf.int32) == tf.cast(y, tf.int32)
             return tf.reduce_mean(tf.cast(hit, tf.float32))
         return tf.constant(float("nan"))  # regression: the loss (MSE) is the metric
@@ -368,6 +378,24 @@ class Trainer:
             ).tolist(),
         }
 
+    def _filters(self, step: int) -> dict:
+        """The first conv layer's kernels as one k x k image per filter (its input is the one
+        grayscale channel): ``kernels[f][i][j]`` = kernel[i, j, 0, f]."""
+        kernel = self.model.get_layer(self.first_conv).kernel.numpy()  # (k, k, 1, filters)
+        kernels = np.moveaxis(kernel[:, :, 0, :], -1, 0).astype(np.float64)
+        return {
+            "type": "filters",
+            "step": step,
+            "layer": self.first_conv,
+            # Updates that would make a weight non-finite are never applied; clip as snapshots do.
+            "kernels": np.round(np.clip(np.nan_to_num(kernels), -1e6, 1e6), 6).tolist(),
+        }
+
+    def _pictures(self, step: int, eager: bool = False) -> list[dict]:
+        """The snapshot (2-D tasks) and filters (CNN) events for the state at `step`."""
+        events = [self._snapshot(step, eager)] if self.grid is not None else []
+        return events + ([self._filters(step)] if self.first_conv is not None else [])
+
     def _model_event(self) -> dict:
         """The trained model as a .keras file (bytes), for the dashboard's download; or why it
         cannot be saved (a LeakyReLU recurrent cell is a Python function Keras cannot save)."""
@@ -407,10 +435,10 @@ class Trainer:
         # Step 0 is measured eagerly before anything compiles, so the first charts appear in a
         # fraction of a second while XLA compiles the training function (seconds for deep nets).
         yield {"type": "records", "step": 0, "done": 0, "records": self._measure_eager(0)}
-        if self.grid is not None:
-            yield self._snapshot(0, eager=True)
+        yield from self._pictures(0, eager=True)
         step, status, diverged_at, reason = 0, "completed", None, None
         next_snapshot, records_per_call = cfg.train.snapshot_every, 1  # first call: small
+        pictured = 0  # the step of the last snapshot / filters events
         while step < total:
             if should_stop():
                 status, reason = "stopped", "stopped by the user"
@@ -437,9 +465,9 @@ class Trainer:
                 diverged_at, reason, step = done, _divergence_reason(out), done
                 break
             step = stop
-            if self.grid is not None and step >= next_snapshot:
-                yield self._snapshot(step)
-                next_snapshot = step + cfg.train.snapshot_every
+            if step >= next_snapshot:
+                yield from self._pictures(step)
+                next_snapshot, pictured = step + cfg.train.snapshot_every, step
             # Size the next call to take about CALL_SECONDS: few calls, yet live charts and a
             # prompt stop. Grow at most 4x per call (the first call includes tracing).
             wanted = records_per_call * CALL_SECONDS / max(elapsed, 1e-6)
@@ -449,8 +477,8 @@ class Trainer:
         elif status == "completed":
             rows, _ = self._measure(step)  # the final state, at the trained weights
             yield {"type": "records", "step": step, "done": step, "records": rows}
-        if self.grid is not None and step > 0:
-            yield self._snapshot(step)
+        if step > pictured:  # the end state, unless the last pictures already show it
+            yield from self._pictures(step)
         if keep_model:
             yield self._model_event()
         yield {

@@ -21,7 +21,7 @@ require_router()
 PAGE = form.PageSchema(
     prefix="dn",
     fixed={"model.arch": "mlp"},
-    choices={"data.name": tuple(n for n, task in TASKS.items() if not task.is_sequence)},
+    choices={"data.name": tuple(n for n, task in TASKS.items() if task.is_2d)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
 DN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(DN_PRESETS)]

@@ -24,6 +24,7 @@ for page, icon in (
     ("cnn", "grid_on"),
     ("optimizers", "route"),
     ("backprop", "account_tree"),
+    ("questions", "quiz"),
 ):
     st.page_link(f"pages/{page}.py", label=t(f"nav.{page}"), icon=f":material/{icon}:")
     st.caption(t(f"home.{page}"))

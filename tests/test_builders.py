@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from models.builders import build_network, layer_summary
-from models.config import ConfigError, count_params, parse_config, recurrent_params
+from models.config import ConfigError, conv_sizes, count_params, parse_config, recurrent_params
 
 
 def test_mlp_block_order_bn_between_dense_and_activation():
@@ -60,24 +60,126 @@ def test_initializer_and_scale_are_applied():
 
 
 def _random_config(rng: random.Random):
-    arch = rng.choice(["mlp", "simple_rnn", "lstm", "gru"])
-    data = rng.choice(["circle", "plane"]) if arch == "mlp" else rng.choice(["adding", "recall"])
+    arch = rng.choice(["mlp", "simple_rnn", "lstm", "gru", "cnn"])
+    data = {"mlp": rng.choice(["circle", "plane"]), "cnn": "shapes"}.get(
+        arch, rng.choice(["adding", "recall"])
+    )
     model = {"arch": arch, "depth": rng.randint(1, 4), "width": rng.randint(1, 40)}
-    if arch == "mlp":
+    if arch in ("mlp", "cnn"):
         model |= {
             "batch_norm": rng.random() < 0.5,
             "residual": rng.random() < 0.5,
             "activation": rng.choice(["relu", "prelu", "tanh"]),
         }
+    if arch == "cnn":  # any kernel that fits the last conv layer's map
+        largest = min(7, conv_sizes(16, model["depth"])[-1])
+        model |= {"kernel_size": rng.randint(2, largest), "pooling": rng.choice(["max", "mean"])}
     return parse_config({"data": {"name": data, "seq_len": rng.randint(2, 20)}, "model": model})
 
 
 def test_closed_form_parameter_counts_equal_keras_count_params():
     rng = random.Random(7)
-    for _ in range(40):
+    archs = set()
+    for _ in range(50):
         cfg = _random_config(rng)
         model = build_network(cfg).model
         assert count_params(cfg) == model.count_params(), cfg.model
+        archs.add(cfg.model.arch)
+    assert archs == {"mlp", "simple_rnn", "lstm", "gru", "cnn"}
+
+
+def test_cnn_formula_term_by_term():
+    """k·k·c_in·f + f per conv layer, 4f per batch norm, f per PReLU (one slope per filter),
+    then the head on the flattened last map: (16 / 2^depth)^2 · f · 3 + 3."""
+    cfg = parse_config(
+        {
+            "data": {"name": "shapes"},
+            "model": {
+                "arch": "cnn",
+                "depth": 2,
+                "width": 6,
+                "kernel_size": 5,
+                "batch_norm": True,
+                "activation": "prelu",
+            },
+        }
+    )
+    conv = (5 * 5 * 1 * 6 + 6) + (5 * 5 * 6 * 6 + 6)
+    want = conv + 2 * 4 * 6 + 2 * 6 + (4 * 4 * 6) * 3 + 3
+    model = build_network(cfg).model
+    assert count_params(cfg) == want == model.count_params()
+    assert model.get_layer("act_0").count_params() == 6
+
+
+def test_cnn_block_order_and_layers():
+    cfg = parse_config(
+        {
+            "data": {"name": "shapes"},
+            "model": {
+                "arch": "cnn",
+                "depth": 2,
+                "width": 5,
+                "kernel_size": 4,
+                "batch_norm": True,
+                "dropout": 0.1,
+                "residual": True,
+                "activation": "leaky_relu",
+                "leaky_k": 0.3,
+                "pooling": "mean",
+            },
+        }
+    )
+    net = build_network(cfg)
+    model = net.model
+    kinds = [(layer.name, type(layer).__name__) for layer in model.layers]
+    assert kinds == [
+        ("x", "InputLayer"),
+        ("conv_0", "Conv2D"),
+        ("bn_0", "BatchNormalization"),
+        ("act_0", "LeakyReLU"),
+        ("dropout_0", "Dropout"),
+        ("pool_0", "AveragePooling2D"),
+        ("conv_1", "Conv2D"),
+        ("bn_1", "BatchNormalization"),
+        ("act_1", "LeakyReLU"),
+        ("dropout_1", "Dropout"),
+        ("add_1", "Add"),
+        ("pool_1", "AveragePooling2D"),
+        ("flatten", "Flatten"),
+        ("output", "Dense"),
+    ]
+    conv = model.get_layer("conv_1")
+    assert conv.kernel.shape == (4, 4, 5, 5) and conv.filters == 5 and conv.padding == "same"
+    assert model.get_layer("act_0").negative_slope == pytest.approx(0.3)
+    assert model.get_layer("pool_0").pool_size == (2, 2)
+    assert model.get_layer("output").activation.__name__ == "softmax"
+    assert model.output.shape == (None, 3)
+    assert [(i.name, i.depth) for i in net.activations] == [("conv_0", 0), ("conv_1", 1)]
+    weights = [(i.name, i.depth, i.kind) for i in net.weight_layers]
+    assert weights == [
+        ("conv_0", 0, "Conv2D"),
+        ("bn_0", 0, "BatchNormalization"),
+        ("conv_1", 1, "Conv2D"),
+        ("bn_1", 1, "BatchNormalization"),
+        ("output", 2, "Dense"),
+    ]
+    max_pool = parse_config({"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 1}})
+    assert isinstance(build_network(max_pool).model.get_layer("pool_0"), keras.layers.MaxPooling2D)
+
+
+def test_cnn_weights_follow_the_seed():
+    def first_kernel(seed):
+        cfg = parse_config(
+            {
+                "data": {"name": "shapes"},
+                "model": {"arch": "cnn", "depth": 2},
+                "train": {"seed": seed},
+            }
+        )
+        return build_network(cfg).model.get_layer("conv_0").kernel.numpy()
+
+    a, again, other = first_kernel(3), first_kernel(3), first_kernel(4)
+    assert a.tobytes() == again.tobytes() and not (a == other).all()
 
 
 @pytest.mark.parametrize(

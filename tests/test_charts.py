@@ -242,6 +242,12 @@ def all_charts(runs=("A",)):
         "compare": charts.compare_chart(m, labels, depth=0),  # depth 0: the dead layer
         "sweep": charts.sweep_chart(SWEEP, SWEPT, labels, "val_loss", SWEPT_TITLES),
         "sweep_grad": charts.sweep_chart(SWEEP, SWEPT[:1], labels, "grad_first", SWEPT_TITLES),
+        "sweep_lines": charts.sweep_lines_chart(
+            SWEEP.assign(val_accuracy=[0.5, 0.7, 0.9, 0.91], params=[10, 40, 160, 640]),
+            "model.depth",
+            labels,
+            "L:model.depth",
+        ),
     }
     return {name: spec_of(chart) for name, chart in made.items()}, labels
 

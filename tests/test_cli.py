@@ -180,3 +180,50 @@ def test_a_saved_run_exports_to_tensorboard_and_as_a_keras_script(tmp_path):
             assert seen["grad_norm/dense_0"][m["step"]] == pytest.approx(m["value"], rel=1e-6)
     script = cli("runs", "export", run["id"], "--format", "script", "--db", db).stdout
     assert "keras.layers.Dense(4" in script and "name='dense_1'" in script
+
+
+def test_train_runs_a_cnn_and_records_its_filters(tmp_path):
+    out_file = tmp_path / "run.json"
+    sets = {
+        "data.name": "shapes",
+        "data.n_samples": 96,
+        "model.arch": "cnn",
+        "model.depth": 2,
+        "model.width": 3,
+        "model.kernel_size": 5,
+        "model.pooling": "mean",
+        "train.epochs": 2,
+    }
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    out = cli("train", *args, "--out", str(out_file))
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out_file.read_text())
+    assert run["status"] == "completed" and run["config"]["model"]["pooling"] == "mean"
+    assert [(layer["layer"], layer["depth"]) for layer in run["layers"]] == [
+        ("conv_0", 0),
+        ("conv_1", 1),
+        ("output", 2),
+    ]
+    assert {"conv_0", "conv_1", "output"} == {
+        m["layer"] for m in run["metrics"] if m["name"] == "grad_norm" and m["step"] == 0
+    }
+    assert "val_accuracy" in {m["name"] for m in run["metrics"]}
+    first, last = run["filters"][0], run["filters"][-1]
+    assert (first["step"], last["step"]) == (0, run["steps"])
+    assert first["layer"] == "conv_0" and len(first["kernels"]) == 3  # one per filter
+    assert all(len(k) == 5 and all(len(row) == 5 for row in k) for k in first["kernels"])
+
+
+def test_a_cnn_preset_summary_and_a_kernel_too_large_exits_2():
+    out = cli("summary", "--preset", "cnn_shapes_max")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["closed_form_params"] == summary["total_params"]
+    assert [layer["type"] for layer in summary["layers"]] == ["Conv2D", "Conv2D", "Dense"]
+    out = cli("train", "--preset", "cnn_shapes_max", "--set", "model.depth=4")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == (
+        "error: model.kernel_size 3 is larger than the 2x2 image the conv layer at depth 3 sees "
+        "after pooling; with model.depth 4 it must be at most 2, so lower model.kernel_size or "
+        "model.depth"
+    )

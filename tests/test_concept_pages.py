@@ -2,6 +2,7 @@
 hostile URL params), and their charts' labels and fields (charts/concepts.py)."""
 
 import re
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -62,6 +63,26 @@ def test_cnn_page_checks_both_pooling_rules():
     assert "4 of 36 inputs receive a gradient (4 windows)" in " ".join(c.value for c in at.caption)
 
 
+def test_cnn_page_trains_a_cnn_live_and_draws_its_filters():
+    at = open_page("cnn")
+    assert "1051 parameters" in " ".join(c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Train").click().run()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = [p.proto.text for p in at.get("progress")]
+        if status and "completed" in status[0]:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception and "completed 125 steps" in status[0]
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    filters = [s for s in specs if "The first conv layer's filters" in s]
+    assert len(filters) == 1 and '"initial"' in filters[0] and '"step 125"' in filters[0]
+    assert any("Gradient norm" in s for s in specs)
+    sweep = at.text_input(key="cnn:sweep:v1").value
+    assert (at.selectbox(key="cnn:sweep:f1").value, sweep) == ("model.width", "1, 2, 4, 8, 16")
+
+
 def test_cnn_page_refuses_a_size_the_pool_does_not_divide():
     at = open_page("cnn", {("selectbox", "pool_k"): 3})
     assert "does not split into 3 × 3 windows" in at.error[0].value
@@ -94,6 +115,20 @@ def test_backprop_page_matches_the_tape_for_a_user_sized_net():
     assert len(at.latex) > 8
 
 
+FILTERS = [[[0.1, -0.2], [0.3, 0.0]], [[-0.5, 0.5], [0.2, 0.1]], [[1.0, 0.0], [0.0, -1.0]]]
+
+
+def test_the_filters_chart_draws_every_weight_of_every_filter_on_a_zero_centred_scale(gallery):
+    specs, _ = gallery
+    spec = specs["filters"]
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == 2 * 3 * 2 * 2  # snapshots x filters x k x k
+    cell = next(r for r in data if r["snapshot"] == "L:latest" and r["filter"] == 1)
+    assert cell["value"] in (1.0, 0.0, -1.0)  # the last filter, first in the reversed list
+    scale = spec["spec"]["encoding"]["color"]["scale"]
+    assert scale["domainMid"] == 0 and scale["domain"] == [-1.0, 1.0]
+
+
 class StrictLabels(dict):
     def __init__(self):
         super().__init__({k: "L:" + k for k in concept_charts.LABEL_KEYS})
@@ -121,6 +156,13 @@ def gallery():
         ),
         "paths": spec_of(concept_charts.paths_chart(paths, labels)),
         "path_loss": spec_of(concept_charts.path_loss_chart(paths, labels)),
+        "filters": spec_of(
+            concept_charts.filters_chart(
+                [{"step": 0, "kernels": FILTERS}, {"step": 9, "kernels": FILTERS[::-1]}],
+                labels,
+                ["L:initial", "L:latest"],
+            )
+        ),
     }
     return specs, labels
 
@@ -136,7 +178,7 @@ def test_concept_chart_titles_come_from_the_labels_and_fields_resolve(gallery):
     specs, _ = gallery
     for name, spec in specs.items():
         for key, value in walk(spec):
-            if key == "title":
+            if key == "title" and value is not None:  # None: a facet row without a title
                 text = value["text"] if isinstance(value, dict) else value
                 assert str(text).startswith(("L:", "N:")), (name, value)
         for unit, data in units(spec):

@@ -72,6 +72,10 @@ def test_bounds_are_the_documented_ones():
     assert (FIELDS["optimizer.learning_rate"].gt, FIELDS["optimizer.learning_rate"].le) == (0, 100)
     assert (FIELDS["data.n_samples"].ge, FIELDS["data.n_samples"].le) == (16, 20000)
     assert (FIELDS["data.seq_len"].ge, FIELDS["data.seq_len"].le) == (2, 500)
+    assert (FIELDS["model.kernel_size"].ge, FIELDS["model.kernel_size"].le) == (2, 7)
+    assert FIELDS["model.kernel_size"].default == 3
+    assert FIELDS["model.pooling"].choices == ("max", "mean")
+    assert FIELDS["model.pooling"].default == "max"
     assert FIELDS["model.depth"].allowed() == "an integer from 1 to 64"
 
 
@@ -109,6 +113,32 @@ def test_wrong_types_are_rejected():
             ["only one of", "optimizer.clipnorm", "optimizer.global_clipnorm"],
         ),
         ({"model": {"depth": 64, "width": 512}}, ["parameters", "1,000,000", "model.width"]),
+        ({"model": {"arch": "cnn"}}, ["model.arch 'cnn'", "image task", "shapes", "'circle'"]),
+        (
+            {"data": {"name": "adding"}, "model": {"arch": "cnn"}},
+            ["model.arch 'cnn'", "image task", "'adding'"],
+        ),
+        ({"data": {"name": "shapes"}}, ["model.arch 'mlp'", "image task 'shapes'", "use cnn"]),
+        (
+            {"data": {"name": "shapes"}, "model": {"arch": "lstm"}},
+            ["model.arch 'lstm'", "sequence task"],
+        ),
+        (
+            {"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 5, "kernel_size": 2}},
+            ["model.depth must be at most 4 for the cnn arch (got 5)", "16 -> 8 -> 4 -> 2 -> 1"],
+        ),
+        (
+            {"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 4, "kernel_size": 3}},
+            ["model.kernel_size 3", "2x2 image", "depth 3", "at most 2", "model.depth"],
+        ),
+        (
+            {"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 3, "kernel_size": 5}},
+            ["model.kernel_size 5", "4x4 image", "depth 2", "at most 4"],
+        ),
+        (
+            {"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 2, "width": 512}},
+            ["parameters", "1,000,000"],
+        ),
         (
             {"data": {"n_samples": 20000}, "train": {"batch_size": 1, "epochs": 2000}},
             ["steps", "train.epochs"],
@@ -119,6 +149,53 @@ def test_impossible_combinations_are_explained(data, words):
     message = error_of(data)
     for word in words:
         assert word in message
+
+
+@pytest.mark.parametrize("depth, largest_kernel", [(1, 7), (2, 7), (3, 4), (4, 2)])
+def test_a_cnn_kernel_fits_the_smallest_map_it_sees(depth, largest_kernel):
+    """16x16 images, 2x2 pooling after each conv layer: the last conv layer sees 16 / 2^(depth-1)
+    pixels a side, and a kernel may be at most that large."""
+    base = {"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": depth, "width": 4}}
+    for k in range(2, 8):
+        cfg = {**base, "model": {**base["model"], "kernel_size": k}}
+        if k <= largest_kernel:
+            assert parse_config(cfg).model.kernel_size == k
+        else:
+            assert error_of(cfg).startswith(f"model.kernel_size {k} is larger than")
+
+
+def test_cnn_takes_the_mlp_options_it_can_honour():
+    cfg = parse_config(
+        {
+            "data": {"name": "shapes"},
+            "model": {
+                "arch": "cnn",
+                "depth": 3,
+                "batch_norm": True,
+                "residual": True,
+                "activation": "prelu",
+                "dropout": 0.2,
+                "pooling": "mean",
+            },
+        }
+    )
+    assert cfg.task.is_image and cfg.task.is_classification and cfg.input_shape == (16, 16, 1)
+    # kernel_size and pooling are CNN fields; other archs keep (and ignore) their values
+    mlp = parse_config({"model": {"kernel_size": 7, "pooling": "mean"}})
+    assert mlp.model.arch == "mlp" and mlp.param_count == parse_config({}).param_count
+
+
+def test_cnn_fields_from_query_params():
+    # As for the RNN archs, a page whose model is a CNN starts from a CNN base config: each
+    # param is checked alone against it, so arch and dataset cannot switch one at a time.
+    base = parse_config({"data": {"name": "shapes"}, "model": {"arch": "cnn", "depth": 2}})
+    cfg, notices = from_flat({"model.kernel_size": "5", "model.pooling": "mean"}, base)
+    assert notices == []
+    assert (cfg.model.arch, cfg.model.kernel_size, cfg.model.pooling) == ("cnn", 5, "mean")
+    cfg, notices = from_flat({"model.pooling": "avg", "model.depth": "4"}, base)
+    assert cfg == base and len(notices) == 2
+    assert "model.pooling must be one of max, mean (got 'avg')" in notices[0]
+    assert "model.kernel_size 3 is larger than the 2x2 image" in notices[1]
 
 
 def test_several_problems_are_counted_in_one_sentence():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import models.datasets as datasets_module
-from models.config import RECALL_CLASSES, TASKS, DataConfig
+from models.config import IMAGE_SIZE, RECALL_CLASSES, SHAPES, TASKS, DataConfig
 from models.datasets import (
     DataError,
     Dataset,
@@ -18,7 +18,7 @@ from models.datasets import (
     trivial_baseline,
 )
 
-TWO_D = [name for name, task in TASKS.items() if not task.is_sequence]
+TWO_D = [name for name, task in TASKS.items() if task.is_2d]
 BINARY = [name for name, task in TASKS.items() if task.kind == "binary"]
 
 
@@ -41,12 +41,14 @@ def test_shapes_dtypes_and_split_sizes_follow_the_config(name):
     assert len(ds.x_test) == len(ds.y_test) == cfg.n_test
     if task.is_sequence:
         assert ds.x_train.shape[1:] == (7, task.input_dim)
+    elif task.is_image:
+        assert ds.x_train.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, 1)
     else:
         assert ds.x_train.shape[1:] == (2,)
     assert ds.x_train.dtype == ds.x_test.dtype == np.float32
-    if name == "recall":
+    if task.loss == "sparse_categorical_crossentropy":
         assert ds.y_train.shape == (cfg.n_train,) and ds.y_train.dtype == np.int32
-        assert set(np.unique(ds.y_train)) <= set(range(RECALL_CLASSES))
+        assert set(np.unique(ds.y_train)) <= set(range(task.n_outputs))
     else:
         assert ds.y_train.shape == (cfg.n_train, 1) and ds.y_train.dtype == np.float32
     if task.kind == "binary":
@@ -161,6 +163,56 @@ def test_recall_label_is_the_first_token():
     noisy = make_dataset(DataConfig(name="recall", n_samples=400, noise=0.5, seq_len=5))
     assert np.array_equal(noisy.y_train, ds.y_train)  # the label comes from the clean token
     assert (noisy.x_train - x).std() == pytest.approx(0.5, rel=0.1)
+
+
+def shape_pixels(image: np.ndarray) -> set[tuple[int, int]]:
+    return {(int(r), int(c)) for r, c in zip(*np.nonzero(image[:, :, 0]), strict=True)}
+
+
+def test_shapes_are_a_horizontal_bar_a_vertical_bar_or_a_cross():
+    """Noise-free images, read back by hand: the lit pixels are one row segment (label 0), one
+    column segment (label 1), or both through one centre (label 2)."""
+    ds = make_dataset(DataConfig(name="shapes", n_samples=600, noise=0.0, seed=5))
+    assert set(np.unique(ds.x_train)) == {0.0, 1.0}
+    assert SHAPES == ("horizontal bar", "vertical bar", "cross")
+    for image, label in zip(ds.x_train, ds.y_train, strict=True):
+        lit = shape_pixels(image)
+        rows = {r for r, _ in lit}
+        cols = {c for _, c in lit}
+        if label == 0:
+            assert len(rows) == 1 and 5 <= len(lit) <= 13
+            assert sorted(cols) == list(range(min(cols), max(cols) + 1))  # one unbroken stroke
+        elif label == 1:
+            assert len(cols) == 1 and 5 <= len(lit) <= 13
+            assert sorted(rows) == list(range(min(rows), max(rows) + 1))
+        else:
+            (row,) = [r for r in rows if sum(p[0] == r for p in lit) > 1]
+            (col,) = [c for c in cols if sum(p[1] == c for p in lit) > 1]
+            assert all(r == row or c == col for r, c in lit) and (row, col) in lit
+    all_labels = np.concatenate([ds.y_train, ds.y_test])
+    assert np.bincount(all_labels).tolist() == [200, 200, 200]  # balanced
+    centres = {shape_pixels(image).pop() for image in ds.x_train[:100]}
+    assert len(centres) > 20  # the shapes move around the frame
+
+
+def test_shapes_noise_is_gaussian_on_the_same_images():
+    clean = make_dataset(DataConfig(name="shapes", n_samples=300, noise=0.0, seed=2))
+    noisy = make_dataset(DataConfig(name="shapes", n_samples=300, noise=0.4, seed=2))
+    assert np.array_equal(clean.y_train, noisy.y_train)
+    residual = noisy.x_train - clean.x_train
+    assert residual.mean() == pytest.approx(0.0, abs=0.01)
+    assert residual.std() == pytest.approx(0.4, rel=0.02)
+
+
+def test_shapes_baseline_is_chance_among_three_classes():
+    base = trivial_baseline(make_dataset(DataConfig(name="shapes", n_samples=3000, seed=1)))
+    assert base["accuracy"] == pytest.approx(1 / 3, abs=0.05)
+    assert base["loss"] == pytest.approx(math.log(3), abs=0.01)
+
+
+def test_grid_refuses_image_tasks():
+    with pytest.raises(ValueError, match="image"):
+        grid_for(make_dataset(DataConfig(name="shapes", n_samples=20)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,28 @@ CONFIGS = {
         "model": {"arch": "gru", "depth": 1, "width": 5, "activation": "relu"},
         "optimizer": {"name": "sgd", "clipvalue": 0.5},
     },
+    "cnn_max": {
+        "data": {"name": "shapes"},
+        "model": {"arch": "cnn", "depth": 2, "width": 6, "activation": "relu"},
+    },
+    "cnn_everything": {
+        "data": {"name": "shapes"},
+        "model": {
+            "arch": "cnn",
+            "depth": 3,
+            "width": 4,
+            "kernel_size": 4,
+            "pooling": "mean",
+            "activation": "prelu",
+            "batch_norm": True,
+            "dropout": 0.1,
+            "residual": True,
+            "initializer": "random_normal",
+            "init_scale": 0.2,
+            "l2": 0.001,
+        },
+        "optimizer": {"name": "sgd", "global_clipnorm": 1.0},
+    },
     "simple_rnn_leaky": {
         "data": {"name": "adding", "seq_len": 7},
         "model": {"arch": "simple_rnn", "depth": 2, "width": 4, "activation": "leaky_relu"},

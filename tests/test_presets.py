@@ -85,3 +85,24 @@ def test_relu_rnn_explodes_and_clipnorm_tames_it():
     clipped = [r["value"] for r in tamed.metrics if r["name"] == "grad_norm_clipped"]
     # clipnorm clips each variable alone: a SimpleRNN layer has 3 (kernel, recurrent, bias)
     assert max(clipped) <= 0.02 * 3**0.5 + 1e-6
+
+
+def test_cnn_learns_the_shapes_and_mean_pooling_shrinks_the_first_layers_gradient():
+    results = {p: train(get_preset(p).config()) for p in ("cnn_shapes_max", "cnn_shapes_mean")}
+
+    def at(result, name, step):
+        return {
+            r["layer"]: r["value"]
+            for r in result.metrics
+            if r["name"] == name and r["step"] == step
+        }
+
+    for name, result in results.items():
+        assert result.status == "completed", name
+        assert at(result, "val_accuracy", result.steps)[None] > 0.8, f"{name}: chance is 1/3"
+        steps = [f["step"] for f in result.filters]
+        assert steps[0] == 0 and steps[-1] == result.steps  # the filters, initial and trained
+    wide, narrow = (at(results[p], "grad_norm", 0) for p in ("cnn_shapes_max", "cnn_shapes_mean"))
+    # The same initial weights (pooling has none), so only the pooling rule differs.
+    assert results["cnn_shapes_max"].filters[0] == results["cnn_shapes_mean"].filters[0]
+    assert wide["conv_0"] / narrow["conv_0"] > 2, "several times smaller with mean pooling"

@@ -70,6 +70,9 @@ def test_a_sweep_of_four_cells_runs_end_to_end_through_the_pool():
         assert row["ended"] == row["runs"] == 1 and row["diverged"] == 0
         assert math.isfinite(row["val_loss"]) and row["grad_first"] >= 0  # 0: a dead layer
     assert any(row["grad_first"] > 0 for row in results)
+    for row, cell in zip(results, p.cells, strict=True):
+        assert row["params"] == cell.configs[0].param_count
+        assert 0 <= row["val_accuracy"] <= 1  # circle is a classification task
     # each cell's number is its own run's final val loss
     run = sweep.runs[3]
     last = max(m["step"] for m in run.result.metrics)

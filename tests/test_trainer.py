@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from models.builders import loss_for, make_optimizer
 from models.config import parse_config
+from models.datasets import make_dataset
 from models.trainer import SIGMOID_TAIL, TANH_TAIL, Trainer, collect, train
 
 # One optimizer step per run: the whole training set is one batch, one epoch.
@@ -306,6 +307,7 @@ def test_records_are_long_rows_with_depth_order():
     assert [s["step"] for s in result.snapshots][-1] == cfg.total_steps
     assert len(result.snapshots) >= 2
     assert np.asarray(result.snapshots[-1]["values"]).shape == (40, 40)
+    assert result.filters == []  # an MLP has no conv filters to draw
 
 
 def test_same_config_and_seed_give_the_same_records():
@@ -390,3 +392,147 @@ def test_a_recurrent_model_also_loads_from_its_keras_file(tmp_path):
     x = trainer.x_train[:8]
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded(x).numpy(), trainer.model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CNN arch on the shapes images
+
+SHAPES = {"name": "shapes", "n_samples": 80, "test_fraction": 0.2}
+
+
+def cnn_config(optimizer=None, train=None, **model):
+    return config(
+        data=SHAPES, model={"arch": "cnn", **model}, optimizer=optimizer or {}, train=train or {}
+    )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"depth": 2, "width": 4, "activation": "relu"},
+        {
+            "depth": 3,
+            "width": 4,
+            "kernel_size": 2,
+            "activation": "prelu",
+            "batch_norm": True,
+            "residual": True,
+            "pooling": "mean",
+        },
+        {"depth": 1, "width": 3, "kernel_size": 5, "activation": "tanh", "l2": 0.01},
+    ],
+)
+def test_cnn_gradient_norms_per_conv_layer_match_a_hand_written_tape(model):
+    trainer = Trainer(cnn_config(optimizer={"name": "sgd"}, **model))
+    x, y = first_batch(trainer)
+    keras_model = trainer.model
+    # The oracle: forward -> data loss + penalties -> tape, grouped by layer object by hand.
+    with tf.GradientTape() as tape:
+        data_loss = loss_for(trainer.cfg.task)(y, keras_model(x, training=True))
+        total = data_loss + sum(keras_model.losses)
+    grads = tape.gradient(total, keras_model.trainable_variables)
+    want = {}
+    for layer in keras_model.layers:
+        ids = {id(w) for w in layer.trainable_weights}
+        mine = [
+            g for g, v in zip(grads, keras_model.trainable_variables, strict=True) if id(v) in ids
+        ]
+        if mine:
+            want[layer.name] = norm(mine)
+    result = run(trainer)
+    recorded = rows(result, "grad_norm")
+    convs = {f"conv_{i}" for i in range(model["depth"])}
+    assert convs <= set(recorded) and set(recorded) == set(want)
+    for layer, value in want.items():
+        assert recorded[layer] == pytest.approx(value, rel=1e-4, abs=1e-7), layer
+    assert rows(result, "loss")[None] == pytest.approx(float(data_loss), rel=1e-5)
+    depth = {row["layer"]: row["depth"] for row in result.layers}
+    assert [depth[c] for c in sorted(convs)] == list(range(model["depth"]))
+    assert depth["output"] == model["depth"]
+    assert {"accuracy", "val_accuracy", "weight_norm", "grad_norm_clipped"} <= {
+        r["name"] for r in result.metrics
+    }
+
+
+def test_cnn_dead_filters_match_numpy():
+    """A conv layer's unit is a filter: dead when inactive at every pixel of every sample.
+    Filter 0 of conv_1 is made dead by hand (its input is ReLU output, so >= 0); filter 1 is
+    made inactive at about half its pixels, so a per-pixel count would differ."""
+    trainer = Trainer(cnn_config(depth=2, width=6, activation="relu"))
+    x, _ = first_batch(trainer)
+    conv = trainer.model.get_layer("conv_1")
+    kernel, bias = conv.kernel.numpy(), conv.bias.numpy()
+    kernel[..., :2] = -np.abs(kernel[..., :2])
+    conv.kernel.assign(kernel)
+    below = keras.Model(trainer.model.inputs, conv.output)(x, training=True).numpy()[..., 1]
+    bias[0], bias[1] = -1.0, -np.median(below)  # filter 1: positive at half of its pixels
+    conv.bias.assign(bias)
+    acts = [trainer.model.get_layer(f"act_{i}").output for i in range(2)]
+    values = [np.asarray(v) for v in keras.Model(trainer.model.inputs, acts)(x, training=True)]
+    assert 0.3 < np.mean(values[1][..., 1] <= 0) < 0.7
+    result = run(trainer)
+    recorded = rows(result, "dead_fraction")
+    for i, a in enumerate(values):
+        want = np.mean(np.all(a <= 0, axis=(0, 1, 2)))
+        assert recorded[f"conv_{i}"] == pytest.approx(want, abs=1e-6)
+    assert recorded["conv_1"] == pytest.approx(1 / 6)  # filter 0 only
+
+
+def test_cnn_filters_are_recorded_at_the_start_and_the_end(tmp_path):
+    cfg = cnn_config(
+        depth=2,
+        width=5,
+        kernel_size=4,
+        activation="prelu",
+        dropout=0.2,
+        pooling="mean",
+        train={"epochs": 6, "record_every": 1, "snapshot_every": 2},
+    )
+    trainer = Trainer(cfg)
+    initial = trainer.model.get_layer("conv_0").kernel.numpy()  # (4, 4, 1, 5)
+    events = list(trainer.events(keep_model=True))
+    filters = [e for e in events if e["type"] == "filters"]
+    assert [e["type"] for e in events[:3]] == ["start", "records", "filters"]  # the initial ones
+    steps = [e["step"] for e in filters]
+    assert steps[0] == 0 and steps[-1] == cfg.total_steps == 6 and steps == sorted(set(steps))
+    assert len(steps) >= 3  # and every snapshot_every steps between
+    trained = trainer.model.get_layer("conv_0").kernel.numpy()
+    for event, kernel in ((filters[0], initial), (filters[-1], trained)):
+        assert event["layer"] == "conv_0"
+        got = np.array(event["kernels"])
+        assert got.shape == (5, 4, 4)  # one 4x4 image per filter
+        for f in range(5):
+            np.testing.assert_allclose(got[f], kernel[:, :, 0, f], atol=1e-6)
+    assert not np.allclose(filters[0]["kernels"], filters[-1]["kernels"])  # training moved them
+    # ... folded into the run record, as plain JSON
+    result = collect(cfg, iter(events))
+    assert result.filters == [{k: v for k, v in e.items() if k != "type"} for e in filters]
+    record = json.loads(json.dumps(result.to_json_dict(), allow_nan=False))
+    assert record["filters"][-1]["step"] == 6 and record["snapshots"] == []
+    assert all(isinstance(v, float) for row in record["filters"][0]["kernels"][0] for v in row)
+    # the trained model's .keras file (a channel-wise PReLU) loads and predicts the same
+    [model_event] = [e for e in events if e["type"] == "model"]
+    path = tmp_path / "cnn.keras"
+    path.write_bytes(model_event["keras"])
+    x = trainer.x_train[:8]
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded(x).numpy(), trainer.model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_cnn_divergence_is_an_outcome_with_finite_filters():
+    """One training image holds an infinite pixel: the step whose batch draws it ends the run as
+    diverged, its update is not applied, and the filters recorded there are the finite weights."""
+    cfg = cnn_config(depth=2, width=4, train={"epochs": 3, "batch_size": 16, "record_every": 1})
+    data = make_dataset(cfg.data)
+    data.x_train[37, 5, 5, 0] = np.inf
+    trainer = Trainer(cfg, dataset=data)
+    first_epoch = trainer.batch_indices(0, cfg.steps_per_epoch)  # draws every sample once
+    poisoned = next(step for step, idx in enumerate(first_epoch) if 37 in idx)
+    result = run(trainer)
+    assert result.status == "diverged" and result.diverged_at == poisoned
+    assert result.reason.startswith(("loss became", "the gradient became non-finite"))
+    assert result.filters[-1]["step"] == poisoned
+    kernel = trainer.model.get_layer("conv_0").kernel.numpy()[:, :, 0, :]
+    np.testing.assert_allclose(result.filters[-1]["kernels"], np.moveaxis(kernel, -1, 0), atol=1e-6)
+    assert np.isfinite(kernel).all()
+    json.dumps(result.to_json_dict(), allow_nan=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from models.config import FIELDS
 from models.presets import COMPARISONS, PRESETS
+from models.questions import QUESTIONS
 
 EN: dict[str, str] = {
     # -- app and home ---------------------------------------------------------------------------
@@ -110,6 +111,8 @@ EN: dict[str, str] = {
     "field.data.seed": "Data seed",
     "field.model.arch": "Architecture",
     "field.model.depth": "Hidden layers",
+    "field.model.kernel_size": "Kernel size",
+    "field.model.pooling": "Pooling",
     "field.model.width": "Units per layer",
     "field.model.activation": "Activation",
     "field.model.leaky_k": "LeakyReLU slope k",
@@ -140,11 +143,15 @@ EN: dict[str, str] = {
     "choice.data.name.multigauss": "Multi-Gaussian (regression)",
     "choice.data.name.adding": "Adding problem",
     "choice.data.name.recall": "Recall",
+    "choice.data.name.shapes": "Shapes (bars and crosses, 16×16)",
     "choice.optimizer.name.sgd": "SGD",
     "choice.optimizer.name.momentum": "SGD + momentum",
     "choice.optimizer.name.adam": "Adam",
     "choice.optimizer.name.rmsprop": "RMSprop",
     # -- charts (keys of charts.LABEL_KEYS, prefixed "chart.") ----------------------------------
+    "chart.val_accuracy_mean": "final val accuracy (mean over seeds)",
+    "chart.params": "parameters",
+    "chart.title_sweep_lines": "Accuracy and model size per value",
     "chart.run": "Config",
     "chart.step": "Step",
     "chart.value": "Value",
@@ -188,6 +195,7 @@ EN: dict[str, str] = {
     "chart.title_time_heatmap": "Gradient through time in training: log10 ‖∂loss/∂xₜ‖, t × step",
     "chart.title_forget_gate": "LSTM forget gate over training (1 = keep the cell state)",
     # -- comparisons (models.presets.COMPARISONS) ---------------------------------------------
+    "comparison.cnn_pooling": "Max vs mean pooling in a small CNN",
     "comparison.vanishing_fixes": "Vanishing gradients and three fixes (ReLU + He, BN, residual)",
     "comparison.exploding_clip": "Exploding gradients, without and with clipnorm",
     "comparison.dying_relu_fix": "Dying ReLUs, and LeakyReLU",
@@ -272,6 +280,8 @@ EN: dict[str, str] = {
     "sweep.col.val_loss_sd": "val loss spread",
     "sweep.col.grad_first": "first-layer grad norm (mean)",
     "sweep.col.grad_first_sd": "grad norm spread",
+    "sweep.col.val_accuracy": "final val accuracy (mean)",
+    "sweep.col.params": "parameters",
     "sweep.col.ended": "ended",
     "sweep.col.runs": "runs",
     "sweep.col.diverged": "diverged",
@@ -446,6 +456,20 @@ EN: dict[str, str] = {
     "cnn.rule_broken.mean": (
         "**Mean pooling**: the tape's gradient differs from the equal-split rule by up to {gap}."
     ),
+    "cnn.lab_title": "Train a small CNN",
+    "cnn.lab_intro": (
+        "Convolution layers (filters per layer, kernel size), each followed by 2×2 max or mean "
+        "pooling, on generated 16×16 images of horizontal bars, vertical bars and crosses with "
+        "noise. The sidebar sets the config; the URL carries it."
+    ),
+    "cnn.summary": "{params} parameters · {steps} steps ({epochs} epochs)",
+    "cnn.filters_of": "Config {label}",
+    "cnn.filters_initial": "initial",
+    "cnn.filters_step": "step {step}",
+    "cnn.sweep_help": (
+        "How many filters? The sweep below opens on the number of filters per layer: it trains "
+        "each and shows validation accuracy and parameters side by side."
+    ),
     "cnn.max_count": (
         "Max pooling: {nonzero} of {total} inputs receive a gradient ({windows} windows)."
     ),
@@ -525,6 +549,171 @@ EN: dict[str, str] = {
         "round-off)."
     ),
     "bp.mismatch": "The gradients by hand differ from GradientTape's by up to {gap}.",
+    "nav.questions": "Questions",
+    "home.questions": (
+        "The questions learners ask, each answered by a one-click experiment and a verdict "
+        "computed from its numbers."
+    ),
+    "q.title": "Questions notebook",
+    "q.intro": (
+        "Each card runs a small experiment through the engine (training runs in the worker "
+        "pool, computations in TensorFlow) and states what its numbers show. The verdicts are "
+        "computed from that run, not written in advance: change nothing and run again, and you "
+        "get the same numbers (fixed seeds)."
+    ),
+    "q.run": "Run the experiment",
+    "q.progress": "{ended} of {total} runs ended · {running} running · {waiting} waiting",
+    "q.failed": "A run of this experiment did not finish: {reason}",
+    "q.tanh_vs_sigmoid.question": (
+        "Does tanh converge faster than sigmoid because it is zero-centred?"
+    ),
+    "q.tanh_vs_sigmoid.how": (
+        "Two 3-layer MLPs on circle, identical but for the activation (SGD, lr 0.5); steps to "
+        "reach loss 0.45; each activation's mean output and derivative peak, by autodiff."
+    ),
+    "q.tanh_vs_sigmoid.tanh_faster": (
+        "**tanh was faster here**: loss < {threshold} after {tanh_steps} steps, sigmoid after "
+        "{sigmoid_steps}. tanh's mean output over N(0, 1) is {tanh_mean} (sigmoid's "
+        "{sigmoid_mean}), but its derivative also peaks **{ratio}×** higher, so zero-centring "
+        "is not the only difference: larger gradients alone speed it up."
+    ),
+    "q.tanh_vs_sigmoid.not_faster": (
+        "**tanh was not faster here**: loss < {threshold} after {tanh_steps} steps, sigmoid "
+        "after {sigmoid_steps}, even though tanh is zero-centred (mean output {tanh_mean} vs "
+        "{sigmoid_mean}) and its derivative peaks {ratio}× higher."
+    ),
+    "q.relu_exploding.question": "Does ReLU fix exploding gradients too?",
+    "q.relu_exploding.how": (
+        "A 12-layer ReLU MLP with a too-large initialization (random normal, σ = 0.5), SGD."
+    ),
+    "q.relu_exploding.no_explodes": (
+        "**No.** The ReLU net's run ended **{status}** (at step {step}); at the first step the "
+        "input layer's gradient norm was {growth}× the output layer's over {layers} layers. ReLU "
+        "keeps the derivative at 1, so nothing damps weights that are too large."
+    ),
+    "q.relu_exploding.yes_tame": (
+        "**Here it stayed tame**: the run {status}, and the input layer's gradient norm was only "
+        "{growth}× the output layer's over {layers} layers."
+    ),
+    "q.dying_relu.question": "Does a lower learning rate prevent dying ReLUs, and does LeakyReLU?",
+    "q.dying_relu.how": (
+        "A 4-layer ReLU MLP at lr 1.5 and at lr 0.05, and the same net with LeakyReLU at lr 1.5; "
+        "the final fraction of dead units (zero on the whole batch), mean over layers."
+    ),
+    "q.dying_relu.both_help": (
+        "**Both help.** Dead units: {dead_high} at lr 1.5, **{dead_low}** at lr 0.05. LeakyReLU "
+        "at lr 1.5 reaches val loss **{loss_leaky}** (ReLU: {loss_high}; its units are never "
+        "dead in the gradient sense, fraction at zero output {dead_leaky}). The lower rate also "
+        "learns slower: val loss {loss_low}."
+    ),
+    "q.dying_relu.only_lower_lr": (
+        "**The lower rate helps, LeakyReLU did not here.** Dead units {dead_high} at lr 1.5, "
+        "{dead_low} at lr 0.05; val loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+    ),
+    "q.dying_relu.only_leaky": (
+        "**LeakyReLU helps, the lower rate did not here.** Dead units {dead_high} at lr 1.5, "
+        "{dead_low} at lr 0.05; val loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+    ),
+    "q.dying_relu.neither": (
+        "**Neither helped here.** Dead units {dead_high} at lr 1.5, {dead_low} at lr 0.05; val "
+        "loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+    ),
+    "q.bn_relu.question": "BN before ReLU centres inputs at 0 — are half the units dead?",
+    "q.bn_relu.how": (
+        "Dense(16) → BatchNormalization → ReLU on circle: the fraction of the batch on which "
+        "each unit is active, at initialization and after training, and BN's learned shift β."
+    ),
+    "q.bn_relu.not_dead": (
+        "**No.** At initialization every unit is active on **{lo_init}–{hi_init}** of the batch "
+        "(mean {mean_init}); **{dead} of {units}** units are dead. Each unit is off for about "
+        "half the *inputs*, not half the *units* off for all inputs. After training BN's β ranges "
+        "over {beta_lo}…{beta_hi}, and units are active on {lo_trained}–{hi_trained} of the data: "
+        "the learned shift moves each unit's threshold."
+    ),
+    "q.bn_relu.half_dead": (
+        "**Yes, here:** {dead} of {units} units were never active at initialization "
+        "(active fractions {lo_init}–{hi_init})."
+    ),
+    "q.lstm_tanh.question": "Why does the LSTM use tanh and not ReLU?",
+    "q.lstm_tanh.how": (
+        "The same LSTM on the 50-step adding problem with its cell activation tanh, then ReLU "
+        "(Adam, lr 0.02)."
+    ),
+    "q.lstm_tanh.tanh_better": (
+        "**tanh did better**: val MSE {tanh_loss} vs {relu_loss} with ReLU (ReLU run "
+        "{relu_status}). tanh keeps the candidate and the output in [−1, 1], so the cell state "
+        "grows at most by 1 per step; with ReLU nothing bounds it, and the largest gradient norm "
+        "was {relu_grad} (tanh: {tanh_grad})."
+    ),
+    "q.lstm_tanh.relu_fine": (
+        "**ReLU did not fail here**: val MSE {relu_loss} vs {tanh_loss} with tanh (largest "
+        "gradient norms {relu_grad} vs {tanh_grad}). tanh's bound matters on longer sequences "
+        "and larger rates; this run was not one."
+    ),
+    "q.residual.question": "How do residual connections let a 30-layer net train?",
+    "q.residual.how": "A 30-layer tanh MLP on circle without and with residual connections (SGD).",
+    "q.residual.residual_trains": (
+        "**The residual net trains**: val loss **{residual_loss}** vs {plain_loss} without. At "
+        "the first step the input layer's gradient norm was **{residual_grad}** with residual "
+        "connections and {plain_grad} without: x + f(x) passes the gradient through the "
+        "identity, so it reaches layer 0 undiminished by {depth} products of derivatives."
+    ),
+    "q.residual.no_difference": (
+        "**No improvement here**: val loss {residual_loss} with residual connections vs "
+        "{plain_loss} without (input-layer gradient {residual_grad} vs {plain_grad})."
+    ),
+    "q.clipnorm.question": "What does clipnorm do to an exploding net?",
+    "q.clipnorm.how": (
+        "A ReLU SimpleRNN at lr 2.0 on the adding problem, without and with clipnorm = 0.02."
+    ),
+    "q.clipnorm.tamed": (
+        "**It tames it.** Without clipping the run **diverged at step {raw_step}** (gradient "
+        "norms up to {raw_grad}); with clipnorm the same net **completed**, val MSE "
+        "{clip_loss}. Clipping rescales each update, not the gradient the tape computes."
+    ),
+    "q.clipnorm.no_change": (
+        "**No difference here**: without clipping the run {raw_status}, with clipnorm "
+        "{clip_status}."
+    ),
+    "q.lstm_params.question": "How many parameters does an LSTM have?",
+    "q.lstm_params.how": "An LSTM with 32 units on the adding problem (2 inputs per step).",
+    "q.lstm_params.equal": (
+        "**4·(u·d + u·u + u)** for u units and d inputs: four gates, each with a kernel, a "
+        "recurrent kernel and a bias = {per_gate} per gate, **{lstm}** for the layer (u = "
+        "{units}, d = {inputs}); with the output layer **{formula}**, exactly what Keras' "
+        "count_params() says: {keras}."
+    ),
+    "q.lstm_params.differs": (
+        "The formula gives {formula} but Keras counts {keras}: the model is not the plain LSTM "
+        "the formula describes."
+    ),
+    "q.cnn_filters.question": "How should I choose the number of CNN filters?",
+    "q.cnn_filters.how": (
+        "The same small CNN on the shapes images with 1, 2, 4, 8 and 16 filters per layer: "
+        "validation accuracy and parameters."
+    ),
+    "q.cnn_filters.plateau": (
+        "**Stop where accuracy plateaus.** Val accuracy by filters: {table}. {enough} filters "
+        "already reach within 0.02 of the best ({best}) with {params} parameters; {most} "
+        "filters need {most_params}. Start small and double until accuracy stops improving."
+    ),
+    "q.cnn_filters.more_helps": (
+        "**More filters still helped here**: {table}. The best is the largest ({most} filters, "
+        "{most_params} parameters); try more until accuracy stops improving."
+    ),
+    "q.cnn_filters.no_result": "No run of this experiment recorded a validation accuracy.",
+    "q.newton_deep.question": "Why is Newton's method not used for deep nets?",
+    "q.newton_deep.how": (
+        "Full Hessians of small MLPs by autodiff: entries vs parameters P, and the time vs one "
+        "gradient."
+    ),
+    "q.newton_deep.quadratic_cost": (
+        "**The Hessian has P² entries**: {table}. At P = {largest} autodiff took {seconds} s for "
+        "it vs {grad_seconds} s for one gradient, and a Newton step must also solve a P × P "
+        "system (∝ P³). A 1-million-parameter net's Hessian alone is **{tb} TB** in float32; "
+        "and in non-convex regions the Newton step heads for saddles (see GD vs Newton)."
+    ),
+    "q.newton_deep.unexpected": "The Hessians measured do not have P² entries: {table}.",
     "concept_chart.x": "x",
     "concept_chart.value": "value",
     "concept_chart.activation": "Activation",
@@ -553,6 +742,11 @@ EN: dict[str, str] = {
     "concept_chart.momentum": "momentum",
     "concept_chart.adam": "Adam",
     "concept_chart.newton": "Newton",
+    "concept_chart.filter": "Filter",
+    "concept_chart.weight": "Weight",
+    "concept_chart.kernel_row": "Kernel row",
+    "concept_chart.kernel_column": "Kernel column",
+    "concept_chart.title_filters": "The first conv layer's filters",
 }
 
 LANGUAGES: dict[str, dict[str, str]] = {"en": EN}
@@ -592,4 +786,6 @@ def missing_keys(lang: str) -> list[str]:
     keys = set(EN) | {f"field.{p}" for p in FIELDS} | {f"help.{p}" for p in FIELDS}
     keys |= {f"preset.{n}.{part}" for n in PRESETS for part in ("title", "claim")}
     keys |= {f"comparison.{n}" for n in COMPARISONS}
+    keys |= {f"q.{q.id}.{part}" for q in QUESTIONS.values() for part in ("question", "how")}
+    keys |= {f"q.{q.id}.{key}" for q in QUESTIONS.values() for key in q.outcomes}
     return sorted(k for k in keys if k not in table)

@@ -20,8 +20,15 @@ POLL_EVERY = 0.5  # seconds between progress redraws while a sweep runs
 NONE = ""
 
 
-def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> None:
-    """The sweep form in an expander, and the running or finished sweep below it."""
+def sweep_ui(
+    page: form.PageSchema,
+    pool: JobPool,
+    base: RunConfig | None,
+    first: tuple[str, str] = ("model.activation", "relu, tanh"),
+    second: tuple[str, str] = ("model.depth", "2, 6"),
+) -> None:
+    """The sweep form in an expander, and the running or finished sweep below it. ``first`` and
+    ``second``: the fields and values it opens with (second field NONE: a one-field sweep)."""
     prefix = page.prefix
     key = f"{prefix}:sweep"
     fields = [p for p in FIELDS if p not in page.fixed and p != "train.seed"]
@@ -30,17 +37,17 @@ def sweep_ui(page: form.PageSchema, pool: JobPool, base: RunConfig | None) -> No
         runner = _ray_ui() or pool
         c1, c2 = st.columns(2)
         c1.selectbox(
-            t("sweep.field"), fields, index=fields.index("model.activation"),
+            t("sweep.field"), fields, index=fields.index(first[0]),
             format_func=field_label, key=f"{key}:f1",
         )  # fmt: skip
-        c2.text_input(t("sweep.values"), "relu, tanh", key=f"{key}:v1", max_chars=300)
+        c2.text_input(t("sweep.values"), first[1], key=f"{key}:v1", max_chars=300)
         c3, c4 = st.columns(2)
         c3.selectbox(
-            t("sweep.field2"), [NONE, *fields], index=1 + fields.index("model.depth"),
+            t("sweep.field2"), [NONE, *fields], index=[NONE, *fields].index(second[0]),
             format_func=lambda p: t("sweep.none") if p == NONE else field_label(p),
             key=f"{key}:f2",
         )  # fmt: skip
-        c4.text_input(t("sweep.values"), "2, 6", key=f"{key}:v2", max_chars=300)
+        c4.text_input(t("sweep.values"), second[1], key=f"{key}:v2", max_chars=300)
         st.number_input(t("sweep.seeds"), 1, MAX_SEEDS, 1, key=f"{key}:seeds")
         running = key in st.session_state and not st.session_state[key].done
 
@@ -126,6 +133,10 @@ def _progress(prefix: str) -> None:
                 with col:
                     chart = charts.sweep_chart(results, fields, labels, metric, titles)
                     st.altair_chart(chart, width="content")  # fixed cells: never stretched
+            if len(fields) == 1 and results["val_accuracy"].notna().any():
+                # one numeric-ish field (e.g. filters): accuracy and size side by side
+                chart = charts.sweep_lines_chart(results, fields[0], labels, titles[fields[0]])
+                st.altair_chart(chart, width="content")
             st.caption(t("sweep.compare_help"))
             for i, cell in enumerate(sweep.plan.cells):
                 cell_ids = [rid for run, rid in ids if run.cell == i]
@@ -145,7 +156,10 @@ def _progress(prefix: str) -> None:
     view()
 
 
-_COLUMNS = ("val_loss", "val_loss_sd", "grad_first", "grad_first_sd", "ended", "runs", "diverged")
+_COLUMNS = (
+    "val_loss", "val_loss_sd", "grad_first", "grad_first_sd", "val_accuracy", "params", "ended",
+    "runs", "diverged",
+)  # fmt: skip
 
 
 def _save(key: str, sweep: Sweep) -> list[tuple[object, str]]:
