@@ -190,3 +190,41 @@ def test_saved_runs_compare_in_the_session_and_open_elsewhere_only_by_link(brows
     assert ids[1][:6] not in other.content()  # the other run of the first session stays private
     mine.close()
     theirs.close()
+
+
+def test_concept_pages_follow_their_links_and_compute_in_the_worker(page, app_url):
+    SHOTS.mkdir(exist_ok=True)
+    # Widgets bound to the URL take their values from it (select boxes by their shown text);
+    # a value out of range is dropped and the default used.
+    page.goto(f"{app_url}/activations?act_n=7&act_x=99")
+    expect(page.get_by_text(re.compile(r"After 7 layers, sigmoid's best case"))).to_be_visible(
+        timeout=90_000
+    )
+    expect(page.get_by_text(re.compile(r"^sigmoid: f′ peaks at 0\.25 at x = 0"))).to_be_visible()
+    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    page.screenshot(path=SHOTS / "activations.png", full_page=True)
+    page.goto(f"{app_url}/optimizers?{urlencode({'opt_f': 'Saddle x² − y²', 'opt_x': '0.5'})}")
+    expect(page.get_by_text(re.compile(r"^Newton stopped at a saddle"))).to_be_visible(
+        timeout=60_000
+    )
+    page.screenshot(path=SHOTS / "optimizers.png", full_page=True)
+    page.goto(f"{app_url}/backprop?bp_h=3")
+    expect(
+        page.get_by_text(re.compile(r"^All 13 gradients by hand equal GradientTape's"))
+    ).to_be_visible(timeout=60_000)
+    assert not page.errors
+
+
+def test_the_cnn_page_checks_pooling_and_trains_a_cnn(page, app_url):
+    page.goto(f"{app_url}/cnn?train.epochs=2")
+    expect(page.get_by_text(re.compile(r"^Max pooling routed each window's whole"))).to_be_visible(
+        timeout=90_000
+    )
+    expect(page.get_by_role("button", name="Train")).to_be_enabled(timeout=60_000)
+    page.get_by_role("button", name="Train").click()
+    wait_until_ended(page, 1)
+    expect(page.get_by_text("A: completed")).to_be_visible()
+    # 6 pooling matrices; loss, gradient norms, heatmap and the filters of the CNN
+    expect(page.locator(".vega-embed")).to_have_count(10, timeout=15_000)
+    page.screenshot(path=SHOTS / "cnn.png", full_page=True)
+    assert "train.epochs=2" in page.url and not page.errors
