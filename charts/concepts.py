@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from charts import DARK, DASHED, PANEL_HEIGHT, SEQUENTIAL, SOLID, _hover, _sized
@@ -249,8 +250,11 @@ def paths_chart(
             y=alt.Y("y:Q", title=labels["x2"], scale=alt.Scale(domain=_extent(grid["y"], step))),
             x2="x2:Q",
             y2="y2:Q",
+            # filled contours: f in bands whose edges are evenly spaced in symlog(f)
             color=alt.Color(
-                "f:Q", title=labels["f"], scale=alt.Scale(type="symlog", scheme=SEQUENTIAL)
+                "f:Q",
+                title=labels["f"],
+                scale=alt.Scale(type="threshold", domain=_levels(grid["f"]), scheme=SEQUENTIAL),
             ),
             tooltip=[
                 alt.Tooltip("x:Q", title=labels["x1"], format=".2f"),
@@ -301,6 +305,15 @@ def paths_chart(
         .resolve_scale(color="independent")
         .properties(title=labels["title_paths"], width=width, height=width)
     )
+
+
+def _levels(values: pd.Series, bands: int = 12) -> list[float]:
+    """The inner edges of `bands` contour bands, evenly spaced in sign(f) log10(1 + |f|) (so
+    a function spanning decades gets bands near its minimum too), rounded to 2 digits."""
+    sym = np.sign(values) * np.log10(1 + np.abs(values))
+    edges = np.linspace(float(sym.min()), float(sym.max()), bands + 1)[1:-1]
+    raw = np.sign(edges) * (10 ** np.abs(edges) - 1)
+    return sorted({float(f"{v:.2g}") for v in raw})
 
 
 def _extent(values: pd.Series, step: float) -> list[float]:

@@ -193,3 +193,32 @@ def test_the_activation_chart_marks_each_derivative_maximum(gallery):
     peaks = [d for u, d in units(specs["activations"]) if mark_type(u) == "point"]
     assert peaks and all(len(d) == 1 for d in peaks)
     assert sorted(round(float(d["value"].iloc[0]), 4) for d in peaks) == [0.25, 1.0, 1.0]
+
+
+def test_the_paths_chart_draws_filled_contour_bands_inside_the_functions_range(gallery):
+    specs, _ = gallery
+    rect = next(u for u, _ in units(specs["paths"]) if mark_type(u) == "rect")
+    _, grid = next((u, d) for u, d in units(specs["paths"]) if mark_type(u) == "rect")
+    scale = rect["encoding"]["color"]["scale"]
+    assert scale["type"] == "threshold"
+    edges = scale["domain"]
+    assert edges == sorted(edges) and len(edges) >= 8
+    assert grid["f"].min() < edges[0] and edges[-1] < grid["f"].max()
+
+
+def test_the_cnn_filters_sweep_shows_accuracy_and_parameters_per_value():
+    at = open_page("cnn", {("text_input", "cnn:sweep:v1"): "1, 4"})
+    at.number_input(key="cnn:train.epochs").set_value(1).run()
+    next(b for b in at.button if b.label == "Run sweep").click().run()
+    sweep = at.session_state["cnn:sweep"]
+    deadline = time.monotonic() + 180
+    while not sweep.done and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    at.run()
+    assert not at.exception and sweep.done
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any("Accuracy and model size per value" in s for s in specs)
+    table = at.dataframe[-1].value
+    assert list(table["parameters"]) == [r.config.param_count for r in sweep.runs]
+    assert table["parameters"].iloc[0] < table["parameters"].iloc[1]
