@@ -573,9 +573,10 @@ EN: dict[str, str] = {
     ),
     "q.tanh_vs_sigmoid.tanh_faster": (
         "**tanh was faster here**: loss < {threshold} after {tanh_steps} steps, sigmoid after "
-        "{sigmoid_steps}. tanh's mean output over N(0, 1) is {tanh_mean} (sigmoid's "
-        "{sigmoid_mean}), but its derivative also peaks **{ratio}×** higher, so zero-centring "
-        "is not the only difference: larger gradients alone speed it up."
+        "{sigmoid_steps} (— means not within the run). tanh's mean output over N(0, 1) is "
+        "{tanh_mean} (sigmoid's {sigmoid_mean}), but its derivative also peaks **{ratio}×** "
+        "higher, so zero-centring is not the only difference: larger gradients alone speed it "
+        "up."
     ),
     "q.tanh_vs_sigmoid.not_faster": (
         "**tanh was not faster here**: loss < {threshold} after {tanh_steps} steps, sigmoid "
