@@ -44,6 +44,7 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -51,7 +52,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from models.record import CSV_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.filters (a CNN's first-layer filters over training)
 MAX_NAME = 100  # characters of a run name
 COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
 ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
@@ -80,6 +81,7 @@ runs_table = Table(
     Column("config", Text, nullable=False),  # the normalized config, JSON
     Column("layers", Text, nullable=False),  # JSON
     Column("snapshots", Text, nullable=False),  # JSON
+    Column("filters", Text),  # JSON; NULL for runs saved before schema 2 (no filters then)
     Column("metrics", LargeBinary, nullable=False),  # Arrow IPC stream, zstd
 )
 SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
@@ -185,8 +187,9 @@ class RunStore:
                     select(meta_table.c.value).where(meta_table.c.key == "schema_version")
                 ).first()
                 if row is None:
-                    conn.execute(insert(meta_table).values(key="schema_version", value="1"))
-                    version = 1
+                    value = str(SCHEMA_VERSION)  # a new database has every column already
+                    conn.execute(insert(meta_table).values(key="schema_version", value=value))
+                    version = SCHEMA_VERSION
                 else:
                     version = int(row[0])
                 if version > SCHEMA_VERSION:
@@ -220,6 +223,7 @@ class RunStore:
             "config": json.dumps(config, allow_nan=False),
             "layers": json.dumps(record.get("layers", []), allow_nan=False),
             "snapshots": json.dumps(record.get("snapshots", []), allow_nan=False),
+            "filters": json.dumps(record.get("filters", []), allow_nan=False),
             "metrics": metrics_to_arrow(record.get("metrics", [])),
         }
         self._write(insert(runs_table).values(**values))
@@ -263,6 +267,7 @@ class RunStore:
             "layers": json.loads(m["layers"]),
             "metrics": metrics_from_arrow(m["metrics"]),
             "snapshots": json.loads(m["snapshots"]),
+            "filters": json.loads(m["filters"]) if m["filters"] else [],
         }
 
     def rename(self, run_id: str, owner: str, name: str) -> bool:
@@ -295,8 +300,17 @@ class RunStore:
 
 
 def _migrate(conn, version: int) -> None:
-    """Upgrade a database written by an older schema to SCHEMA_VERSION (none yet: v1)."""
+    """Upgrade a database written by an older schema to SCHEMA_VERSION, one step at a time, in
+    the caller's transaction (a failed step leaves the database as it was)."""
     assert version <= SCHEMA_VERSION
+    if version < 2:  # v1 -> v2: the runs table gains its filters column
+        conn.execute(text("ALTER TABLE runs ADD COLUMN filters TEXT"))
+    if version < SCHEMA_VERSION:
+        conn.execute(
+            update(meta_table)
+            .where(meta_table.c.key == "schema_version")
+            .values(value=str(SCHEMA_VERSION))
+        )
 
 
 def _short(exc: Exception) -> str:

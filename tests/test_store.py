@@ -121,6 +121,39 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path, record):
         RunStore(str(path))
 
 
+def test_a_cnn_runs_filters_are_kept(store):
+    cfg = parse_config(
+        {
+            "data": {"name": "shapes", "n_samples": 200},
+            "model": {"arch": "cnn", "depth": 1, "width": 2},
+            "train": {"epochs": 1},
+        }
+    )
+    record = json.loads(json.dumps(train(cfg).to_json_dict()))
+    assert record["filters"] and len(record["filters"][0]["kernels"]) == 2
+    got = store.get(store.save(record, owner="o"))
+    assert got["filters"] == record["filters"]
+    assert json.loads(record_json(got))["filters"] == record["filters"]
+
+
+def test_a_schema_1_database_is_migrated_and_keeps_its_runs(tmp_path, record):
+    path = tmp_path / "runs.db"
+    old_id = RunStore(str(path)).save(record, owner="o", name="from v1")
+    with sqlite3.connect(path) as conn:  # what schema 1 wrote: no filters column
+        conn.execute("ALTER TABLE runs DROP COLUMN filters")
+        conn.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
+    store = RunStore(str(path))
+    with sqlite3.connect(path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(runs)")]
+        version = conn.execute("SELECT value FROM store_meta").fetchone()[0]
+    assert "filters" in columns and version == "2"
+    old = store.get(old_id)
+    assert old["name"] == "from v1" and old["filters"] == [] and len(old["metrics"])
+    new = store.get(store.save({**record, "filters": [{"step": 0, "kernels": [[[1.0]]]}]}, "o"))
+    assert new["filters"] == [{"step": 0, "kernels": [[[1.0]]]}]
+    assert {r.id for r in store.list_runs("o")} == {old_id, new["id"]}
+
+
 def test_the_setting_is_a_url_or_a_path(tmp_path, monkeypatch):
     assert database_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
