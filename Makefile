@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/recurrent.py
 	$(PY) bench/store.py
 	$(PY) bench/sweep.py
+	$(PY) bench/memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
