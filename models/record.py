@@ -58,7 +58,11 @@ class RunResult:
             self.status = event["status"]
             self.diverged_at = event.get("diverged_at")
             self.reason = event.get("reason")
-            self.steps = event.get("step", self.steps)
+            step = event.get("step", self.steps)
+            # An end the pool made (worker died, cancelled or killed) knows only the last
+            # recorded step, which can lag the steps the records say were trained.
+            pool_made = event["status"] == "interrupted" or "cause" in event
+            self.steps = max(self.steps, step) if pool_made else step
             self.wall_time = event.get("wall_time", 0.0)
 
     def to_json_dict(self) -> dict:
