@@ -25,13 +25,6 @@ _RNN_LAYERS = {
     "lstm": keras.layers.LSTM,
     "gru": keras.layers.GRU,
 }
-_HEAD_ACTIVATION = {
-    "binary": "sigmoid",
-    "regression": "linear",
-    "sequence_regression": "linear",
-    "sequence_classes": "softmax",
-    "image_classes": "softmax",
-}
 _POOLING = {"max": keras.layers.MaxPooling2D, "mean": keras.layers.AveragePooling2D}
 
 
@@ -198,7 +191,7 @@ def build_network(cfg: RunConfig) -> Network:
         h = keras.layers.Flatten(name="flatten")(h)
     head = keras.layers.Dense(
         task.n_outputs,
-        activation=_HEAD_ACTIVATION[task.kind],
+        activation=task.head_activation,
         kernel_initializer=_initializer(cfg, m.depth),
         kernel_regularizer=_regularizer(cfg),
         name="output",

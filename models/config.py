@@ -56,6 +56,17 @@ class TaskSpec:
     def is_classification(self) -> bool:
         return self.kind in ("binary", "sequence_classes", "image_classes")
 
+    @property
+    def head_activation(self) -> str:
+        """The output layer's activation, matched to the loss."""
+        return {
+            "binary": "sigmoid",
+            "regression": "linear",
+            "sequence_regression": "linear",
+            "sequence_classes": "softmax",
+            "image_classes": "softmax",
+        }[self.kind]
+
 
 RECALL_CLASSES = 4  # vocabulary of the recall task; chance accuracy is 1/4
 SHAPES = ("horizontal bar", "vertical bar", "cross")  # the shapes task's classes, by label id

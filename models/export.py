@@ -11,13 +11,6 @@ from __future__ import annotations
 from models.config import RECURRENT_ARCHS, RunConfig
 
 _RNN_CLASS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
-_HEAD_ACTIVATION = {
-    "binary": "sigmoid",
-    "regression": "linear",
-    "sequence_regression": "linear",
-    "sequence_classes": "softmax",
-    "image_classes": "softmax",
-}
 _POOLING_CLASS = {"max": "MaxPooling2D", "mean": "AveragePooling2D"}
 _LOSS = {
     "binary_crossentropy": "keras.losses.BinaryCrossentropy()",
@@ -123,7 +116,7 @@ def keras_script(cfg: RunConfig) -> str:
         lines.append("h = keras.layers.Flatten(name='flatten')(h)")
     lines.append(
         f"outputs = keras.layers.Dense({task.n_outputs}, "
-        f"activation={_HEAD_ACTIVATION[task.kind]!r}, kernel_initializer=initializer({m.depth}), "
+        f"activation={task.head_activation!r}, kernel_initializer=initializer({m.depth}), "
         f"kernel_regularizer={reg}, name='output')(h)"
     )
     name = f"{m.arch}_{m.depth}x{m.width}_{m.activation}"
