@@ -154,9 +154,17 @@ def filters_ui(group: RunGroup) -> None:
         if len(group.runs) > 1:
             st.caption(t("cnn.filters_of", label=run.label))
         titles = [t("cnn.filters_initial"), t("cnn.filters_step", step=snaps[-1]["step"])]
-        st.altair_chart(
-            concept_charts.filters_chart([snaps[0], snaps[-1]], labels, titles), width="content"
+        # The live view redraws several times a second; the filters change only when a new
+        # snapshot arrives, so the spec is built once per snapshot.
+        spec = live._spec(
+            group,
+            f"filters:{run.label}",
+            (len(snaps),),
+            lambda s=snaps, n=titles: concept_charts.filters_chart(
+                [s[0], s[-1]], labels, n
+            ).to_dict(),
         )
+        st.vega_lite_chart(spec, width="content")
 
 
 def cnn_charts_ui(group: RunGroup) -> None:
