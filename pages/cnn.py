@@ -225,13 +225,10 @@ else:
         )
     )
     variants = form.variant_changes(PAGE)
-    configs = [("A", config)]
-    for label, changes in variants.items():
-        why = form.variant_error(PAGE, config, changes)
-        if why:
-            st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
-        else:
-            configs.append((label, with_changes(config, changes)))
+    configs = [("A", config)] + [
+        (label, with_changes(config, changes))
+        for label, changes in lab.valid_variants(PAGE, config, variants).items()
+    ]
     form.sync_url(PAGE, config, variants)
     if len(configs) > 1:
         st.dataframe(diff_table(configs, off=t("dn.clip.off")))

@@ -97,14 +97,8 @@ def variants_ui(base) -> list[tuple[str, object]]:
         if changes:
             variants[label] = changes
     st.session_state["dn:variants_live"] = variants
-    configs = []
-    for label, changes in variants.items():
-        why = form.variant_error(PAGE, base, changes)
-        if why:
-            st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
-        else:
-            configs.append((label, with_changes(base, changes)))
-    return configs
+    valid = lab.valid_variants(PAGE, base, variants)
+    return [(label, with_changes(base, changes)) for label, changes in valid.items()]
 
 
 configs = []

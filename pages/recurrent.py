@@ -87,14 +87,7 @@ if error:
     st.error(t("dn.invalid_config", error=escape_markdown(error)))
 else:
     variants = form.variant_changes(PAGE)
-    valid = {}
-    for label, changes in variants.items():
-        why = form.variant_error(PAGE, config, changes)
-        if why:
-            st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
-        else:
-            valid[label] = changes
-    configs = rn.cell_configs(config, valid)
+    configs = rn.cell_configs(config, lab.valid_variants(PAGE, config, variants))
     form.sync_url(PAGE, config, variants)
     if not configs:
         st.warning(t("rn.no_cells"))

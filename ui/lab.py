@@ -7,6 +7,7 @@ chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -25,6 +26,21 @@ STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraw
 
 def group_of(page: form.PageSchema) -> RunGroup | None:
     return st.session_state.get(f"{page.prefix}:group")
+
+
+def valid_variants(
+    page: form.PageSchema, base: RunConfig, variants: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The side-by-side configs' changes that make a valid config; each invalid one is one
+    sentence on the page."""
+    valid = {}
+    for label, changes in variants.items():
+        why = form.variant_error(page, base, changes)
+        if why:
+            st.error(t("dn.invalid_variant", label=label, error=escape_markdown(why)))
+        else:
+            valid[label] = changes
+    return valid
 
 
 def url_notices(page: form.PageSchema) -> None:
