@@ -6,6 +6,7 @@ The oracle for a sweep on Ray is the same configs trained in this process by the
 import math
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -145,9 +146,20 @@ def fresh_backend():
 def test_the_lab_page_runs_its_sweep_on_ray_when_a_cluster_is_configured(
     ray_pool, fresh_backend, monkeypatch
 ):
+    # The connection is held until the page has been drawn once, so the test sees the page
+    # while it connects (to this process's Ray instance, the connection is otherwise instant).
+    release = threading.Event()
+
+    def held_connection(*args, **kwargs):
+        assert release.wait(60)
+        return RayPool(*args, **kwargs)
+
+    monkeypatch.setattr("ui.pool.RayPool", held_connection)
     at = open_lab("auto", monkeypatch)  # "auto": this module's Ray instance
     captions = " ".join(c.value for c in at.caption)
     assert "Connecting to the Ray cluster at auto" in captions  # in the background
+    assert "Sweeps run on the Ray cluster" not in captions
+    release.set()
     backend = fresh_backend()
     deadline = time.monotonic() + 60
     while backend.pool is None and backend.error is None and time.monotonic() < deadline:
