@@ -48,9 +48,14 @@ class TaskSpec:
         return self.kind == "image_classes"
 
     @property
+    def is_tabular(self) -> bool:
+        """A vector of features in, one number out: the tasks an MLP takes."""
+        return self.kind in ("binary", "regression")
+
+    @property
     def is_2d(self) -> bool:
         """A point in the plane in, one number out: the tasks with a decision-boundary grid."""
-        return self.kind in ("binary", "regression")
+        return self.is_tabular and self.input_dim == 2
 
     @property
     def is_classification(self) -> bool:
@@ -100,8 +105,11 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 DatasetName = Literal[
-    "circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall", "shapes"
+    "circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall", "shapes", "csv"
 ]
+CSV_DATASET = "csv"  # data.name of a user's uploaded table; the table itself is data.csv
+MAX_CSV_CHARS = 1_000_000  # an uploaded table travels inside the config: at most ~1 MB of text
+UPLOAD_FIELDS = ("data.csv", "data.target")  # text fields: no widget, no URL param, no sweep
 Arch = Literal["mlp", "simple_rnn", "lstm", "gru", "cnn"]
 Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "linear"]
 Initializer = Literal[
@@ -132,14 +140,67 @@ class DataConfig(_Section):
     test_fraction: float = Field(0.2, ge=0.05, le=0.5, description="Share held out for validation.")
     seq_len: int = Field(30, ge=2, le=500, description="Time steps per sequence (sequence tasks).")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the data generator.")
+    # An uploaded table (data.name 'csv') rides inside the config, so a run, its record, a sweep
+    # and a saved run all carry their data; it is never a widget or a URL param (UPLOAD_FIELDS).
+    csv: str | None = Field(
+        None,
+        max_length=MAX_CSV_CHARS,
+        description="The uploaded CSV table's text (data.name 'csv' only): numeric feature "
+        "columns and one target column.",
+    )
+    target: str | None = Field(
+        None, max_length=200, description="The CSV's target column (null: the last column)."
+    )
+
+    @model_validator(mode="after")
+    def _check_table(self) -> DataConfig:
+        if self.name != CSV_DATASET:
+            if self.csv is not None or self.target is not None:
+                raise ValueError("data.csv and data.target apply to data.name 'csv' only")
+            return self
+        if self.csv is None:
+            raise ValueError("data.name 'csv' needs a table in data.csv: upload a CSV file")
+        from models.datasets import DataError  # noqa: PLC0415 - datasets imports this module
+
+        try:
+            self.table  # noqa: B018 - parses (cached)
+        except DataError as exc:
+            raise ValueError(f"data.csv: {exc}") from None
+        return self
+
+    @property
+    def table(self):  # -> models.datasets.CsvData (imported late: datasets imports this module)
+        """The parsed upload (data.name 'csv'), cached per text and target."""
+        from models.datasets import uploaded_table  # noqa: PLC0415
+
+        return uploaded_table(self.csv, self.target)
+
+    @property
+    def task(self) -> TaskSpec:
+        if self.name != CSV_DATASET:
+            return TASKS[self.name]
+        table = self.table
+        binary = table.task_kind == "binary"
+        return TaskSpec(
+            table.task_kind,
+            len(table.feature_names),
+            1,
+            "binary_crossentropy" if binary else "mse",
+            "Your CSV table",
+        )
+
+    @property
+    def rows(self) -> int:
+        """Samples in all: the generated count, or the uploaded table's rows."""
+        return len(self.table.y) if self.name == CSV_DATASET else self.n_samples
 
     @property
     def n_test(self) -> int:
-        return max(1, round(self.n_samples * self.test_fraction))
+        return max(1, round(self.rows * self.test_fraction))
 
     @property
     def n_train(self) -> int:
-        return self.n_samples - self.n_test
+        return self.rows - self.n_test
 
 
 class ModelConfig(_Section):
@@ -233,7 +294,7 @@ class RunConfig(_Section):
 
     @property
     def task(self) -> TaskSpec:
-        return TASKS[self.data.name]
+        return self.data.task
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -273,13 +334,14 @@ class RunConfig(_Section):
                 f"model.arch {arch!r} needs a sequence task (data.name adding or recall), "
                 f"not data.name {self.data.name!r}"
             )
-        if arch == "mlp" and not task.is_2d:
+        if arch == "mlp" and not task.is_tabular:
             kind, fix = (
                 ("sequence", "simple_rnn, lstm or gru") if task.is_sequence else ("image", "cnn")
             )
             raise ValueError(
                 "model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane "
-                f"or multigauss), not the {kind} task {self.data.name!r}; use {fix}"
+                f"or multigauss) or an uploaded table (csv), not the {kind} task "
+                f"{self.data.name!r}; use {fix}"
             )
         if arch == "cnn" and not task.is_image:
             raise ValueError(
@@ -383,7 +445,7 @@ def conv_sizes(image_size: int, depth: int) -> list[int]:
 
 def count_params(cfg: RunConfig) -> int:
     """Total parameters (trainable and not) of the model that models.builders builds."""
-    m, task = cfg.model, TASKS[cfg.data.name]
+    m, task = cfg.model, cfg.task
     total, fan_in = 0, task.input_dim
     for _ in range(m.depth):
         if m.arch == "mlp":
@@ -492,10 +554,10 @@ def _field_spec(section: str, name: str, info: Any) -> FieldSpec:
 
 
 FIELDS: dict[str, FieldSpec] = {
-    spec.path: spec
+    f"{section}.{name}": _field_spec(section, name, info)
     for section, cls in SECTIONS.items()
     for name, info in cls.model_fields.items()
-    for spec in [_field_spec(section, name, info)]
+    if f"{section}.{name}" not in UPLOAD_FIELDS
 }
 
 
@@ -513,6 +575,11 @@ def _sentence(err: dict[str, Any]) -> str:
         return f"unknown field {path!r}; {section} has {known}"
     if path in FIELDS:
         return f"{path} must be {FIELDS[path].allowed()} (got {got_text})"
+    if path in UPLOAD_FIELDS:
+        limit = DataConfig.model_fields[loc[1]].metadata[0].max_length
+        return f"{path} must be text of at most {limit:,} characters or null (got {got_text})"
+    if etype == "value_error" and len(loc) == 1:  # a section's own rule (data.csv)
+        return err.get("msg", "invalid value").removeprefix("Value error, ")
     if not loc:  # a whole-config rule from the model validator
         msg = err.get("msg", "invalid config")
         return msg.removeprefix("Value error, ")
@@ -571,7 +638,7 @@ def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:
 
 def to_flat(cfg: RunConfig, only_changed: bool = False) -> dict[str, Any]:
     """Dotted-path view, e.g. {'model.depth': 4, ...}; only_changed: fields off their default."""
-    dumped = cfg.model_dump()
+    dumped = cfg.model_dump(exclude={"data": {"csv", "target"}})  # UPLOAD_FIELDS
     flat = {f"{s}.{k}": v for s, section in dumped.items() for k, v in section.items()}
     if only_changed:
         flat = {k: v for k, v in flat.items() if v != FIELDS[k].default}
@@ -627,7 +694,7 @@ def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunC
             notices.append(f"ignored {key}: the value is too long ({len(raw):,} characters)")
             continue
         section, name = key.split(".", 1)
-        candidate = {**nested, section: {**nested[section], name: _coerce(spec, raw)}}
+        candidate = _changed(nested, section, name, _coerce(spec, raw))
         try:
             RunConfig.model_validate(candidate)
         except ValidationError as exc:
@@ -652,5 +719,13 @@ def with_changes(cfg: RunConfig, changes: dict[str, Any]) -> RunConfig:
         if key not in FIELDS:
             raise ConfigError([f"unknown field {key!r}"])
         section, name = key.split(".", 1)
-        nested[section][name] = _coerce(FIELDS[key], value)
+        nested = _changed(nested, section, name, _coerce(FIELDS[key], value))
     return parse_config(nested)
+
+
+def _changed(nested: dict[str, Any], section: str, name: str, value: Any) -> dict[str, Any]:
+    """A dumped config with one field changed; a dataset other than 'csv' drops the table."""
+    fields = {**nested[section], name: value}
+    if (section, name) == ("data", "name") and value != CSV_DATASET:
+        fields.update(csv=None, target=None)
+    return {**nested, section: fields}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import io
 import math
 import os
@@ -31,14 +32,23 @@ from typing import Literal
 
 import numpy as np
 
-from models.config import RECALL_CLASSES, SHAPES, TASKS, DataConfig, TaskSpec
+from models.config import (
+    CSV_DATASET,
+    MAX_CSV_CHARS,
+    RECALL_CLASSES,
+    SHAPES,
+    DataConfig,
+    TaskSpec,
+)
 
 __all__ = [
     "CsvData",
     "DataError",
     "Dataset",
     "grid_for",
+    "csv_text",
     "load_csv",
+    "uploaded_table",
     "make_dataset",
     "trivial_baseline",
 ]
@@ -79,10 +89,12 @@ def make_dataset(data: DataConfig) -> Dataset:
     Every draw comes from ``np.random.default_rng(data.seed)`` in a fixed order that does not
     depend on the noise level, so changing only ``data.noise`` keeps the same underlying samples.
     """
-    task = TASKS[data.name]
+    task = data.task
     rng = np.random.default_rng(data.seed)
-    n = data.n_samples
-    if data.name == "adding":
+    n = data.rows
+    if data.name == CSV_DATASET:
+        x, y = _standardized(data.table)
+    elif data.name == "adding":
         x, y = _adding(rng, n, data.seq_len, data.noise)
     elif data.name == "recall":
         x, y = _recall(rng, n, data.seq_len, data.noise)
@@ -96,6 +108,14 @@ def make_dataset(data: DataConfig) -> Dataset:
     order = rng.permutation(n)
     train, test = order[: data.n_train], order[data.n_train :]
     return Dataset(data.name, task, x[train], y[train], x[test], y[test])
+
+
+def _standardized(table: CsvData) -> tuple[np.ndarray, np.ndarray]:
+    # Features on their own scales (metres next to millimetres) would make the first layer's
+    # gradients a study of units; each column is centred and scaled to unit variance instead.
+    mean, std = table.x.mean(axis=0), table.x.std(axis=0)
+    x = (table.x - mean) / np.where(std > 0, std, 1.0)
+    return x.astype(np.float32), table.y
 
 
 def _polar(r: np.ndarray, angle: np.ndarray) -> np.ndarray:
@@ -360,6 +380,19 @@ def load_csv(
     except Exception as exc:  # the promise: a user sees a sentence, never a traceback
         detail = _clip(f"{type(exc).__name__}: {exc}", 80)
         raise DataError(f"the file could not be read as CSV ({detail})") from exc
+
+
+def csv_text(raw: bytes, max_bytes: int = MAX_CSV_CHARS) -> str:
+    """An uploaded file as the text a config carries in data.csv: checked by :func:`load_csv`
+    (one-sentence DataError otherwise) and decoded as it decodes it (UTF-8, UTF-16 or Latin-1)."""
+    load_csv(raw, max_bytes=max_bytes)
+    return _decode(raw)[0]
+
+
+@functools.lru_cache(maxsize=16)
+def uploaded_table(text: str, target: str | None = None) -> CsvData:
+    """data.csv parsed (cached: every validation of a config on the page reads it)."""
+    return load_csv(text.encode("utf-8"), target, max_bytes=4 * MAX_CSV_CHARS)  # UTF-8: 1-4 B/char
 
 
 def _load_csv(

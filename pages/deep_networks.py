@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from models.config import TASKS, with_changes
+from models.config import CSV_DATASET, TASKS, with_changes
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
-from ui import lab, live
+from ui import lab, live, upload
 from ui.i18n import t
 from ui.pool import job_pool
 from ui.router import require_router
@@ -21,7 +21,7 @@ require_router()
 PAGE = form.PageSchema(
     prefix="dn",
     fixed={"model.arch": "mlp"},
-    choices={"data.name": tuple(n for n, task in TASKS.items() if task.is_2d)},
+    choices={"data.name": (*(n for n, task in TASKS.items() if task.is_2d), CSV_DATASET)},
 )
 DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
 DN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(DN_PRESETS)]
@@ -38,8 +38,13 @@ with st.sidebar:
     lab.pickers_ui(PAGE, DN_PRESETS, DN_COMPARISONS)
     lab.import_ui(PAGE)
     with st.expander(t("dn.section.data"), expanded=True):
-        for path in ("data.name", "data.noise", "data.n_samples", "data.test_fraction"):
+        table = upload.table_ui(PAGE)
+        generated = form.field_ui(PAGE, "data.name") != CSV_DATASET
+        for path in ("data.noise", "data.n_samples") if generated else ():
             form.field_ui(PAGE, path)
+        form.field_ui(PAGE, "data.test_fraction")
+        if not generated:
+            st.caption(t("upload.not_in_link"))
     with st.expander(t("dn.section.model"), expanded=True):
         form.field_ui(PAGE, "model.depth")
         form.field_ui(PAGE, "model.width")
@@ -55,7 +60,7 @@ with st.sidebar:
         form.field_ui(PAGE, "model.l2")
     lab.optimizer_and_training_ui(PAGE)
 
-config, error = form.current_config(PAGE)
+config, error = upload.current_config(PAGE, table)
 lab.loaded_notice(PAGE)
 
 

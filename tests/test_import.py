@@ -67,5 +67,5 @@ def test_the_lab_page_offers_the_import():
     at.run()
     at.switch_page("pages/deep_networks.py").run()
     assert not at.exception
-    uploaders = at.get("file_uploader")
-    assert len(uploaders) == 1 and "Import a config" in uploaders[0].proto.label
+    labels = [u.proto.label for u in at.get("file_uploader")]
+    assert labels == ["Import a config (JSON)", "Train on your own table (CSV)"]

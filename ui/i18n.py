@@ -220,6 +220,9 @@ EN: dict[str, str] = {
         "every chart to a step range; click a legend entry to highlight a run."
     ),
     "cmp.store_unavailable": "The run database is unavailable, so there are no saved runs.",
+    "cmp.store_failed": (
+        "The saved runs cannot be shown ({error}); training on the lab pages still works."
+    ),
     "cmp.bad_ids": "These are not run ids and were ignored: {items}.",
     "cmp.missing": "{count} linked run(s) could not be found (deleted, or a wrong link).",
     "cmp.none": "No saved runs yet: train on a lab page, or open a share link.",
@@ -238,6 +241,20 @@ EN: dict[str, str] = {
     "cmp.share": "Share links",
     "cmp.share_help": "Anyone with a link can open that run; nobody else can list your runs.",
     "cmp.share_line": "{label}:  /compare?runs={id}",
+    "cmp.rename.title": "Rename a run",
+    "cmp.rename.none": (
+        "Only runs saved in this browser session can be renamed; runs opened from a share link "
+        "keep their names."
+    ),
+    "cmp.rename.run": "Run (one of yours)",
+    "cmp.rename.name": "New name",
+    "cmp.rename.help": (
+        "Up to {limit} characters of plain text, no control characters; press Enter to rename. "
+        "Runs opened from someone else's link cannot be renamed."
+    ),
+    "cmp.rename.button": "Rename",
+    "cmp.rename.done": "Renamed: the lists, tables and charts show the new name.",
+    "cmp.rename.not_yours": "Only a run saved in this browser session can be renamed.",
     "lab.import": "Import a config (JSON)",
     "lab.import_help": (
         "A config file (python -m models schema describes it) or a downloaded run record; "
@@ -247,6 +264,29 @@ EN: dict[str, str] = {
     "lab.import_too_big": "The file is {size:,} bytes; a config may be at most {limit:,}.",
     "lab.import_not_text": "The file is not UTF-8 text, so it cannot be a JSON config.",
     "lab.import_invalid": "The config was not imported: {error}",
+    "upload.label": "Train on your own table (CSV)",
+    "upload.help": (
+        "A CSV file of numeric feature columns and one target column (two classes, or numbers "
+        "for regression), with a header row: up to {rows:,} rows, {columns} features and 1 MB. "
+        "Features are centred and scaled per column. The table is kept with your runs but is "
+        "not part of the page's link."
+    ),
+    "upload.target": "Target column",
+    "upload.refused": "{file} was not loaded: {error}.",
+    "upload.bad_target": "This target cannot be trained on: {error}.",
+    "upload.summary": (
+        "Training on {file}: {rows:,} rows, {n} features ({features}), target {target} ({kind})."
+    ),
+    "upload.binary": "two classes: {zero} is 0, {one} is 1",
+    "upload.regression": "regression",
+    "upload.remove": "Use the generated data again",
+    "upload.imported": "the imported table",
+    "upload.needed": "data.name 'csv' needs a table: upload a CSV file above.",
+    "choice.data.name.csv": "Your CSV table (upload below)",
+    "upload.not_in_link": (
+        "The link to this page carries the config but not your table: it is saved with your "
+        "runs (Compare)."
+    ),
     "sweep.title": "Sweep: a grid over one or two fields",
     "sweep.help": (
         "Every combination of the values runs through the same workers (on the same data), "
@@ -289,6 +329,8 @@ EN: dict[str, str] = {
     "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
     "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",
     "lab.store_unavailable": "the run database is unavailable",
+    "lab.store_locked": "the run database is locked by another process",
+    "lab.store_read_only": "the run database is read-only",
     # -- the Recurrent page --------------------------------------------------------------------
     "nav.recurrent": "Recurrent",
     "home.recurrent": (

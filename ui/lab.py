@@ -15,7 +15,7 @@ from models.config import ConfigError, RunConfig, diff, json_data, parse_config,
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
-from ui import live
+from ui import live, upload
 from ui.i18n import t
 from ui.pool import run_store, session_owner
 from ui.runs import RUN_LABELS, RunGroup
@@ -140,7 +140,7 @@ def _import(page: form.PageSchema, data: bytes) -> tuple[str, str]:
     if len(data) > MAX_IMPORT_BYTES:
         return "error", t("lab.import_too_big", size=len(data), limit=MAX_IMPORT_BYTES)
     try:
-        parsed = json_data(data.decode("utf-8"))
+        parsed = json_data(data.decode("utf-8-sig"))  # -sig: a BOM (Windows editors) is not JSON
         if isinstance(parsed, dict) and "config" in parsed and "metrics" in parsed:
             parsed = parsed["config"]  # a downloaded run record: its config
         cfg = parse_config(parsed)
@@ -152,6 +152,7 @@ def _import(page: form.PageSchema, data: bytes) -> tuple[str, str]:
         why = page.check(path, value)
         if why:
             return "error", t("lab.import_invalid", error=why)
+    upload.use_table(page.prefix, cfg)  # a config trained on an uploaded table brings it along
     form.load(page, cfg)
     return "ok", t("lab.imported")
 
