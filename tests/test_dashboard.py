@@ -156,21 +156,26 @@ def test_side_by_side_configs_train_together_and_the_table_shows_only_difference
     assert at.query_params["b.model.activation"] == "relu"
 
 
-def test_stop_ends_a_long_run_within_a_second_or_two():
+def test_stop_ends_a_long_run_and_the_stopped_run_is_saved():
     at = open_lab({"train.epochs": "2000", "model.depth": "2"})
     button(at, "Train").click().run()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a guard: workers start while the machine is busy
     while not any("step" in s and "of" in s for s in statuses(at)):
         assert time.monotonic() < deadline, statuses(at)
         time.sleep(0.2)
         at.run()
     button(at, "Stop").click().run()
-    stopped_at = time.monotonic()
+    deadline = time.monotonic() + 60  # a guard against a hang; bench/dashboard.py times Stop
     while "stopped" not in statuses(at)[0]:
-        assert time.monotonic() - stopped_at < 5, statuses(at)
+        assert time.monotonic() < deadline, statuses(at)
         time.sleep(0.1)
         at.run()
+    at.run()
     assert not at.exception
+    run = at.session_state["dn:group"].runs[0]
+    saved = RunStore().get(run.saved_id)  # a stopped run is kept like any other
+    assert saved["status"] == "stopped" and saved["steps"] == run.result.steps
+    assert "Saved to your runs" in " ".join(c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("bad", [-1.0, 0.0])

@@ -222,8 +222,13 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
         live.status_ui(group)
         live.banners_ui(group)
         charts_ui(group)
-        if was_active and not group.active:
+        saved_key = f"{page.prefix}:saved_group"
+        if not group.active and st.session_state.get(saved_key) is not group:
+            # Once per group, however it ended: on its own, or by Stop (whose click already
+            # polled the runs to their end, so this run never saw the group active).
+            st.session_state[saved_key] = group
             _save(page, group)
+        if was_active and not group.active:
             st.rerun()  # the whole page: stop the timer, enable Train, show the downloads
 
     live_view()
