@@ -77,6 +77,7 @@ EN: dict[str, str] = {
     "dn.status.stopped": "{label}: stopped at step {step:,}",
     "dn.status.failed": "{label}: failed: {reason}",
     "dn.status.interrupted": "{label}: {reason}",
+    "dn.stopped_banner": "{label} was stopped at step {step:,}: {reason}.",
     "dn.diverged_banner": (
         "{label} diverged at step {step:,}: {reason} — try clipnorm or a lower learning rate."
     ),

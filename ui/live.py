@@ -22,6 +22,7 @@ import charts
 from models.config import DataConfig
 from models.datasets import make_dataset
 from models.export import keras_script
+from models.jobs import CANCELLED_REASON
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
 from ui.text import escape_markdown
@@ -70,6 +71,10 @@ def banners_ui(group: RunGroup) -> None:
             st.warning(t("dn.diverged_banner", label=run.label, step=step, reason=r.reason))
         elif r.status in ("failed", "interrupted"):
             st.error(status_text(run))
+        elif r.status == "stopped" and r.reason and r.reason != CANCELLED_REASON:
+            # A limit ended it (the time limit, a server shutting down): say which one.
+            reason = r.reason.removeprefix("stopped: ")
+            st.warning(t("dn.stopped_banner", label=run.label, step=r.steps, reason=reason))
 
 
 def charts_ui(group: RunGroup) -> None:

@@ -1,0 +1,117 @@
+"""Limits a hosted demo enforces, each reaching the page as one clear sentence (issue 7): the
+queue and a user's place in it, a full queue, the per-session cap on runs in flight, the
+per-run time limit, the parameter budget, the step limit and the config upload size."""
+
+import re
+import time
+
+import pytest
+
+from models.config import MAX_PARAMS, MAX_STEPS, parse_config
+from tests.test_dashboard import button, open_lab, statuses
+from ui.pool import job_pool
+
+LONG = {"data": {"n_samples": 4000}, "model": {"depth": 2, "width": 8}, "train": {"epochs": 500}}
+
+
+def shown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def one_sentence(elements) -> str:
+    [element] = elements
+    text = shown(element.value)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+def wait_for(at, condition, what: str, timeout: float = 180):
+    deadline = time.monotonic() + timeout  # a guard against a hang, not a speed check
+    while not condition():
+        assert time.monotonic() < deadline, (what, statuses(at))
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, at.exception
+
+
+@pytest.fixture
+def pool():
+    pool = job_pool()
+    yield pool
+    for job in pool.jobs():
+        job.cancel()
+
+
+def test_a_user_sees_their_place_in_the_queue_and_then_trains(pool):
+    others = [pool.submit(parse_config(LONG), owner="another-session") for _ in range(2)]
+    at = open_lab({"train.epochs": "2"})
+    wait_for(at, lambda: all(j.status == "running" for j in others), "the others start")
+    button(at, "Train").click().run()
+    wait_for(at, lambda: "position" in " ".join(statuses(at)), "a queue position")
+    assert statuses(at) == ["A: waiting for a free worker (position 1 in the queue)"]
+    for job in others:
+        job.cancel()
+    wait_for(at, lambda: "completed" in " ".join(statuses(at)), "the run completes")
+
+
+def test_a_full_queue_refuses_with_one_sentence(pool, monkeypatch):
+    monkeypatch.setattr(pool, "max_queue", 0)  # as if 100 runs were already waiting
+    at = open_lab({"train.epochs": "2"})
+    button(at, "Train").click().run()
+    text = one_sentence(at.error)
+    assert text.startswith("The run could not start: the queue is full (")
+    assert not at.exception and pool.jobs() == []
+
+
+def test_the_per_session_cap_refuses_a_group_over_it_with_one_sentence(pool, monkeypatch):
+    monkeypatch.setattr(pool, "max_per_owner", 1)
+    at = open_lab({"train.epochs": "2", "b.model.depth": "3"})  # A and B: two runs
+    button(at, "Train").click().run()
+    text = one_sentence(at.error)
+    assert text.startswith("The run could not start: you already have 1 run queued or running")
+    assert "(the limit is 1)" in text
+    wait_for(at, lambda: pool.jobs() == [], "the part of the group that was taken is cancelled")
+
+
+def test_a_run_over_the_time_limit_is_stopped_and_the_page_says_why(pool, monkeypatch):
+    monkeypatch.setattr(pool, "time_limit", 3.0)
+    at = open_lab({"data.n_samples": "4000", "train.epochs": "500"})
+    button(at, "Train").click().run()
+    wait_for(at, lambda: "stopped" in " ".join(statuses(at)), "the time limit")
+    at.run()
+    text = one_sentence(at.warning)
+    assert re.fullmatch(
+        r"A was stopped at step [\d,]+: the run reached the time limit of 3 s\.", text
+    ), text
+
+
+def test_a_model_over_the_parameter_budget_is_refused_before_it_is_built():
+    at = open_lab()
+    at.sidebar.number_input(key="dn:model.width").set_value(512).run()
+    at.sidebar.slider(key="dn:model.depth").set_value(8).run()
+    text = one_sentence(at.error)
+    params = 2 * 512 + 512 + 7 * (512 * 512 + 512) + 512 + 1  # 7 hidden-to-hidden layers
+    assert text == (
+        f"This config cannot be trained: the model would have {params:,} parameters, over the "
+        f"budget of {MAX_PARAMS:,}; lower model.depth or model.width."
+    )
+    assert button(at, "Train").disabled and not at.exception
+
+
+def test_a_run_over_the_step_limit_is_refused_with_one_sentence():
+    at = open_lab()
+    at.sidebar.number_input(key="dn:data.n_samples").set_value(20000).run()
+    at.sidebar.number_input(key="dn:train.epochs").set_value(2000).run()
+    text = one_sentence(at.error)
+    assert f"over the limit of {MAX_STEPS:,}; lower train.epochs" in text
+    assert button(at, "Train").disabled
+
+
+def test_a_config_upload_over_the_size_limit_is_one_sentence_and_changes_nothing():
+    at = open_lab({"model.depth": "3"})
+    uploader = next(u for u in at.sidebar.file_uploader if u.proto.label.startswith("Import"))
+    big = b'{"model": {"depth": 5}, "pad": "' + b"x" * 120_000 + b'"}'
+    uploader.set_value(("big.json", big, "application/json")).run()
+    text = one_sentence(at.error)
+    assert text == f"The file is {len(big):,} bytes; a config may be at most 100,000."
+    assert at.sidebar.slider(key="dn:model.depth").value == 3
