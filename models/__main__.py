@@ -107,6 +107,12 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     cfg = _load_config(args)
+    store = None
+    if args.save:  # a bad name or an unusable store is said before the run, not after it
+        from models.store import RunStore, check_name
+
+        name = check_name(args.name) if args.name is not None else None
+        store = RunStore(args.db)
     _configure_tensorflow()
     from models.trainer import Trainer, collect
 
@@ -120,15 +126,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = collect(cfg, Trainer(cfg).events(lambda: stop["requested"]), progress)
     record = result.to_json_dict()
     text = json.dumps(record, allow_nan=False)
-    if args.save:
-        from models.store import RunStore
-
-        run_id = RunStore(args.db).save(record, owner=CLI_OWNER, name=args.name)
-        print(f"saved as run {run_id}", file=sys.stderr)
-    if args.out:
+    if args.out:  # written first: a store that fails now still leaves the record
         Path(args.out).write_text(text)
     else:
         sys.stdout.write(text + "\n")
+    if store is not None:
+        run_id = store.save(record, owner=CLI_OWNER, name=name)
+        print(f"saved as run {run_id}", file=sys.stderr)
     return 0 if result.status in ("completed", "diverged") else 1
 
 

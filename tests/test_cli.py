@@ -156,6 +156,27 @@ def test_a_headless_run_is_saved_listed_exported_and_deleted(tmp_path):
     assert missing.returncode == 2 and "there is no run" in missing.stderr
 
 
+def test_a_bad_run_name_is_refused_before_training_and_nothing_is_saved(tmp_path):
+    db, record = tmp_path / "runs.db", tmp_path / "run.json"
+    out = cli("train", "--save", "--name", "x" * 101, "--db", str(db), "--out", str(record))
+    assert out.returncode == 2
+    assert out.stderr.strip().endswith("The run name must be at most 100 characters, not 101.")
+    assert "step" not in out.stderr and not record.exists()  # it never trained
+    assert json.loads(cli("runs", "list", "--json", "--db", str(db)).stdout) == []
+
+
+def test_a_csv_table_trains_headless_from_a_config_file(tmp_path):
+    rows = "\n".join(f"{i / 10},{(i * 7) % 5},{i % 2}" for i in range(40))
+    config = {"data": {"name": "csv", "csv": "a,b,y\n" + rows}, "train": {"epochs": 2}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    out = cli("train", str(path), "--quiet")
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert record["status"] == "completed" and record["config"]["data"]["csv"].startswith("a,b,y")
+    assert record["layers"][0]["kind"] == "Dense" and record["steps"] == 2
+
+
 def test_a_saved_run_exports_to_tensorboard_and_as_a_keras_script(tmp_path):
     import tensorflow as tf
 
