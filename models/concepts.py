@@ -606,7 +606,8 @@ def bn_relu_activity(req: BnReluRequest) -> dict[str, Any]:
 
 def hessian_cost(req: HessianCostRequest) -> dict[str, Any]:
     """For MLPs 2 -> w -> w -> 1 of growing width w: parameter count P, the Hessian's P x P
-    entries and bytes (float32), and the seconds autodiff took to build it."""
+    entries and bytes (float32), the seconds autodiff took to build it, and its eigenvalues'
+    signs at the initial weights (negative ones: the Newton step is not a descent direction)."""
     import keras  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
     import tensorflow as tf  # noqa: PLC0415
@@ -645,6 +646,9 @@ def hessian_cost(req: HessianCostRequest) -> dict[str, Any]:
         h = outer.jacobian(g, flat)
         seconds = time.perf_counter() - began
         p = int(flat.shape[0])
+        hessian = h.numpy().astype(np.float64)
+        eigenvalues = np.linalg.eigvalsh((hessian + hessian.T) / 2)
+        floor = 1e-6 * float(np.abs(eigenvalues).max())  # below this an eigenvalue counts as 0
         rows.append(
             {
                 "width": w,
@@ -655,6 +659,10 @@ def hessian_cost(req: HessianCostRequest) -> dict[str, Any]:
                 "seconds": seconds,
                 "grad_seconds": grad_seconds,
                 "symmetric": bool(np.allclose(h.numpy(), h.numpy().T, atol=1e-4)),
+                # Newton's step -H^-1 g descends only where H is positive definite.
+                "negative_eigenvalues": int(np.sum(eigenvalues < -floor)),
+                "min_eigenvalue": float(eigenvalues[0]),
+                "max_eigenvalue": float(eigenvalues[-1]),
             }
         )
     return {"rows": rows}

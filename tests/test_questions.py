@@ -147,11 +147,19 @@ def test_cnn_filters_both_ways():
 
 
 def test_newton_deep_both_ways():
-    rows = [{"params": p, "entries": p * p, "seconds": 0.1, "grad_seconds": 0.01} for p in (3, 9)]
+    rows = [
+        {"params": p, "entries": p * p, "seconds": 0.1, "grad_seconds": 0.01,
+         "negative_eigenvalues": 2}
+        for p in (3, 9)
+    ]  # fmt: skip
     v = judge("newton_deep", {"hessian": {"rows": rows}})
-    assert (v.key, v.values["tb"]) == ("quadratic_cost", "4")
-    rows[1]["entries"] = 80
-    assert judge("newton_deep", {"hessian": {"rows": rows}}).key == "unexpected"
+    assert (v.key, v.values["tb"], v.values["negatives"]) == (
+        "quadratic_cost",
+        "4",
+        "2 of 3, 2 of 9",
+    )
+    rows[1]["negative_eigenvalues"] = 0  # positive semi-definite at one width
+    assert judge("newton_deep", {"hessian": {"rows": rows}}).key == "definite_here"
 
 
 def test_every_experiment_runs_headless_through_the_engine():

@@ -754,10 +754,17 @@ EN: dict[str, str] = {
     "q.newton_deep.quadratic_cost": (
         "**The Hessian has P² entries**: {table}. At P = {largest} autodiff took {seconds} s for "
         "it vs {grad_seconds} s for one gradient, and a Newton step must also solve a P × P "
-        "system (∝ P³). A 1-million-parameter net's Hessian alone is **{tb} TB** in float32; "
-        "and in non-convex regions the Newton step heads for saddles (see GD vs Newton)."
+        "system (∝ P³); a 1-million-parameter net's Hessian alone is **{tb} TB** in float32. "
+        "**And it points the wrong way**: at every width the Hessian had negative eigenvalues "
+        "({negatives}), so x − H⁻¹∇f is not a descent direction there: it heads for a saddle "
+        "(see GD vs Newton)."
     ),
-    "q.newton_deep.unexpected": "The Hessians measured do not have P² entries: {table}.",
+    "q.newton_deep.definite_here": (
+        "**The Hessian has P² entries**: {table}, and solving with it costs ∝ P³ (at P = "
+        "{largest}: {seconds} s vs {grad_seconds} s for one gradient; {tb} TB for a "
+        "1-million-parameter net). At these weights it was not indefinite at every width "
+        "(negative eigenvalues: {negatives}), so the cost, not the direction, is the reason here."
+    ),
     "concept_chart.x": "x",
     "concept_chart.value": "value",
     "concept_chart.activation": "Activation",
