@@ -6,6 +6,11 @@ embedded SQLite default (``~/.gradient-lab/runs.db`` when unset). The schema is 
 use; its version is kept in the ``store_meta`` table, and a database written by a newer version
 is refused with one sentence rather than misread (an upgrade adds a step in ``_migrate``).
 
+Faults say what they are: a database locked by another process or read-only raises a
+``StoreError`` whose ``problem`` is ``LOCKED`` or ``READ_ONLY`` (the pages word it themselves),
+after waiting at most ``BUSY_TIMEOUT`` for a lock. A store opened during such a fault opens
+anyway and tries to prepare its schema again at each call, so it recovers once the fault is gone.
+
 A run's metric records are stored as one Arrow IPC stream (zstd-compressed) in a binary column:
 a 20,000-step x 64-layer run is millions of rows, which load as one column read and one decode
 instead of millions of ORM rows. Everything else is a plain column, written with bound
@@ -22,7 +27,10 @@ import io
 import json
 import os
 import secrets
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,8 +55,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models.record import CSV_COLUMNS
 
@@ -57,6 +65,9 @@ MAX_NAME = 100  # characters of a run name
 COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
 ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
 DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
+BUSY_TIMEOUT = 2.0  # seconds SQLite waits for another process's lock (its default is 5): a
+# save or a Compare page blocked by a lock says so this soon; a normal write holds it for ms
+LOCKED, READ_ONLY = "locked", "read_only"  # StoreError.problem: faults the pages word
 
 metadata = MetaData()
 meta_table = Table(
@@ -88,7 +99,12 @@ SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at",
 
 
 class StoreError(Exception):
-    """The store cannot do what was asked; ``str(err)`` is one sentence for the user."""
+    """The store cannot do what was asked; ``str(err)`` is one sentence for the user, and
+    ``problem`` is LOCKED or READ_ONLY when the database is (None for anything else)."""
+
+    def __init__(self, message: str, problem: str | None = None):
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -175,9 +191,29 @@ class RunStore:
                 database.startswith("file:")  # a SQLite URI names an existing file
             )
         ):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url)
-        self._prepare()
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # e.g. a part of the path is a file, or not writable
+                message = f"The run database cannot be opened: {exc.strerror or exc}."
+                raise StoreError(message) from exc
+        connect_args = {"timeout": BUSY_TIMEOUT} if parsed.get_backend_name() == "sqlite" else {}
+        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+        try:
+            self._ensure_prepared()
+        except StoreError as exc:
+            if exc.problem is None:
+                raise  # not a database, or one from a newer version: refused now
+            # Locked or read-only right now: every call prepares again until it works.
+
+    def _ensure_prepared(self) -> None:
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if not self._prepared:
+                self._prepare()
+                self._prepared = True
 
     def _prepare(self) -> None:
         try:
@@ -198,8 +234,8 @@ class RunStore:
                         f"{version}, this one reads up to {SCHEMA_VERSION})."
                     )
                 _migrate(conn, version)
-        except OperationalError as exc:
-            raise StoreError(f"The run database cannot be opened: {_short(exc)}.") from exc
+        except SQLAlchemyError as exc:
+            raise self._error("The run database cannot be opened", exc) from exc
 
     def save(self, record: dict[str, Any], owner: str, name: str | None = None) -> str:
         """Store a run record (the CLI's JSON, metrics included); returns its new id."""
@@ -233,14 +269,14 @@ class RunStore:
         """The owner's runs, newest first (never anyone else's)."""
         cols = [runs_table.c[c] for c in SUMMARY_COLUMNS]
         query = select(*cols).where(runs_table.c.owner == owner)
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(query.order_by(runs_table.c.created_at.desc())).all()
         return [RunSummary(*row) for row in rows]
 
     def list_all(self) -> list[tuple[str, RunSummary]]:
         """Every run with its owner: for the operator's CLI, never for a browser session."""
         cols = [runs_table.c.owner] + [runs_table.c[c] for c in SUMMARY_COLUMNS]
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(*cols).order_by(runs_table.c.created_at.desc())).all()
         return [(row[0], RunSummary(*row[1:])) for row in rows]
 
@@ -248,7 +284,7 @@ class RunStore:
         """The run record (the CLI's JSON shape, plus id and name) for an id, or None."""
         if not isinstance(run_id, str) or len(run_id) != 2 * ID_BYTES:
             return None
-        with self._read() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
         if row is None:
             return None
@@ -285,18 +321,46 @@ class RunStore:
             query = query.where(runs_table.c.owner == owner)
         return self._write(query) > 0
 
-    def _read(self):
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        self._ensure_prepared()
         try:
-            return self.engine.connect()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"The run database cannot be read: {_short(exc)}.") from exc
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:  # raised by the queries too, not only by connecting
+            raise self._error("The run database cannot be read", exc) from exc
 
     def _write(self, statement) -> int:
+        self._ensure_prepared()
         try:
-            with self.engine.begin() as conn:
-                return conn.execute(statement).rowcount
+            return self._execute(statement)
         except SQLAlchemyError as exc:
-            raise StoreError(f"The run could not be saved: {_short(exc)}.") from exc
+            if _problem(exc) != READ_ONLY:
+                raise self._error("The run could not be saved", exc) from exc
+        # Nothing was written. The pooled connection may be one a read opened while the file was
+        # read-only, which stays so after the file is made writable: once more, on a fresh one.
+        self.engine.dispose()
+        try:
+            return self._execute(statement)
+        except SQLAlchemyError as exc:
+            raise self._error("The run could not be saved", exc) from exc
+
+    def _execute(self, statement) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(statement).rowcount
+
+    def _error(self, what: str, exc: SQLAlchemyError) -> StoreError:
+        """One sentence for a failed call, with the fault it names, if any."""
+        problem = _problem(exc)
+        if problem == READ_ONLY:
+            # An SQLite connection opened on a read-only file stays read-only after the file is
+            # made writable again: drop the pooled ones, so the next call opens fresh ones.
+            self.engine.dispose()
+        detail = {
+            LOCKED: f"the database is locked by another process (waited {BUSY_TIMEOUT:g} s)",
+            READ_ONLY: "the database is read-only",
+        }.get(problem, _short(exc))
+        return StoreError(f"{what}: {detail}.", problem)
 
 
 def _migrate(conn, version: int) -> None:
@@ -311,6 +375,21 @@ def _migrate(conn, version: int) -> None:
             .where(meta_table.c.key == "schema_version")
             .values(value=str(SCHEMA_VERSION))
         )
+
+
+def _problem(exc: SQLAlchemyError) -> str | None:
+    """LOCKED or READ_ONLY if the driver's error says the database is, else None."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)  # sqlite3 (Python 3.11+): the extended code
+    if code is not None:
+        primary = code & 0xFF
+        if primary in (5, 6):  # SQLITE_BUSY: another connection holds the lock; SQLITE_LOCKED
+            return LOCKED
+        if primary == 8:  # SQLITE_READONLY: a read-only file, directory, mount or open mode
+            return READ_ONLY
+        return None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # PostgreSQL
+    return {"55P03": LOCKED, "25006": READ_ONLY}.get(sqlstate)
 
 
 def _short(exc: Exception) -> str:

@@ -101,6 +101,7 @@ class Sweep:
 
     def __init__(self, sweep_plan: Plan, pool: JobPool | RayPool, owner: str, parallel: int = 2):
         self.plan, self.pool, self.owner, self.parallel = sweep_plan, pool, owner, parallel
+        self.waiting_reason: str | None = None  # why the pool refused the next run, if it did
         self.runs = [
             SweepRun(cfg, i, s)
             for i, cell in enumerate(sweep_plan.cells)
@@ -132,8 +133,10 @@ class Sweep:
             if run.job is None:
                 try:
                     run.job = self.pool.submit(run.config, owner=self.owner)
-                except JobRefused:
+                except JobRefused as exc:
+                    self.waiting_reason = str(exc)  # said on the page while the sweep waits
                     break  # the pool is full for now: try again at the next poll
+                self.waiting_reason = None
                 running += 1
 
     def cancel(self) -> None:

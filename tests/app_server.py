@@ -31,13 +31,17 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run dashboard.py` on a free port; stopped by its own PID on exit."""
+    """`streamlit run dashboard.py` on a free port; stopped by its own PID on exit. `env`
+    adds to (or overrides) the environment the server inherits, e.g. GRADIENT_LAB_DB."""
 
-    def __init__(self, log_path: Path, start_timeout: float = 60.0):
+    def __init__(
+        self, log_path: Path, start_timeout: float = 60.0, env: dict[str, str] | None = None
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.start_timeout = start_timeout
+        self.env = {**os.environ, **env} if env else None  # None: inherit this process's
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> AppServer:
@@ -46,7 +50,7 @@ class AppServer:
             [sys.executable, "-m", "streamlit", "run", "dashboard.py",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
         )  # fmt: skip
         deadline = time.monotonic() + self.start_timeout
         while not self._healthy():

@@ -68,4 +68,4 @@ def test_the_lab_page_offers_the_import():
     at.switch_page("pages/deep_networks.py").run()
     assert not at.exception
     labels = [u.proto.label for u in at.get("file_uploader")]
-    assert labels == ["Import a config (JSON)", "Train on your own table (CSV)"]
+    assert labels == ["Import a config (JSON)", "Use your own table (CSV)"]

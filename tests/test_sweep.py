@@ -58,12 +58,18 @@ def test_a_sweep_of_four_cells_runs_end_to_end_through_the_pool():
     )
     with JobPool(max_workers=2, max_per_owner=2) as pool:
         sweep = Sweep(p, pool, owner="test", parallel=4)  # more than the owner may: it waits
+        reasons = set()
         deadline = time.monotonic() + 300
         while not sweep.done and time.monotonic() < deadline:
             sweep.poll()
             assert sweep.counts["running"] <= 2
+            reasons.add(sweep.waiting_reason)
             time.sleep(0.1)
     assert sweep.done
+    # while it waited, the page could say why: the owner's limit, in the pool's own words
+    assert "you already have 2 runs queued or running (the limit is 2)" in " ".join(
+        r for r in reasons if r
+    )
     results = sweep.results()
     assert len(results) == 4
     for row in results:

@@ -116,7 +116,7 @@ def uploader(at, label: str):
 
 
 def upload(at, raw: bytes, name: str = "mine.csv"):
-    uploader(at, "Train on your own table (CSV)").set_value((name, raw, "text/csv")).run()
+    uploader(at, "Use your own table (CSV)").set_value((name, raw, "text/csv")).run()
     assert not at.exception, at.exception
     return at
 

@@ -265,7 +265,7 @@ EN: dict[str, str] = {
     "lab.import_too_big": "The file is {size:,} bytes; a config may be at most {limit:,}.",
     "lab.import_not_text": "The file is not UTF-8 text, so it cannot be a JSON config.",
     "lab.import_invalid": "The config was not imported: {error}",
-    "upload.label": "Train on your own table (CSV)",
+    "upload.label": "Use your own table (CSV)",
     "upload.help": (
         "A CSV file of numeric feature columns and one target column (two classes, or numbers "
         "for regression), with a header row: up to {rows:,} rows, {columns} features and 1 MB. "
@@ -315,6 +315,11 @@ EN: dict[str, str] = {
     "sweep.stop": "Stop sweep",
     "sweep.invalid": "The sweep was not started: {error}",
     "sweep.progress": "{ended} of {total} runs ended · {running} running · {waiting} waiting",
+    "sweep.waiting": "Waiting for room: {reason}.",
+    "sweep.save_failed": (
+        "The sweep's runs could not all be saved ({error}); the results are shown here, but "
+        "some cells cannot be opened in Compare."
+    ),
     "sweep.compare_help": "Open a cell's runs side by side:",
     "sweep.open_cell": "Compare {values}",
     "sweep.col.val_loss": "final val loss (mean)",

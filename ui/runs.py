@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,8 @@ import pandas as pd
 from models.config import RunConfig, to_flat
 from models.jobs import Job, JobPool, JobRefused
 from models.record import CSV_COLUMNS, RunResult
-from models.store import StoreError
+from models.store import LOCKED, READ_ONLY, StoreError
+from ui.i18n import t
 
 RUN_LABELS = ("A", "B", "C", "D")  # at most four configs side by side
 
@@ -161,7 +163,7 @@ class RunGroup:
                     name = f"{run.label} · {run.config.model.arch} {run.config.model.activation}"
                     run.saved_id = store.save(run.record(), owner=owner, name=name)
         except StoreError as exc:
-            return str(exc)
+            return store_problem(exc)
         return None
 
     def metrics(self) -> pd.DataFrame:
@@ -170,6 +172,17 @@ class RunGroup:
         if not frames:
             return _empty_frame().assign(run=pd.Series(dtype=str))
         return pd.concat(frames, ignore_index=True)
+
+
+def store_problem(exc: StoreError) -> str:
+    """What the pages say went wrong with the run store: a lock or a read-only database by
+    name; anything else as unavailable, with the store's own sentence in the server log."""
+    if exc.problem == LOCKED:
+        return t("lab.store_locked")
+    if exc.problem == READ_ONLY:
+        return t("lab.store_read_only")
+    logging.getLogger("gradient_lab").warning("run store: %s", exc)
+    return t("lab.store_unavailable")
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -186,14 +199,14 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def _records_from_frame(frame: pd.DataFrame) -> list[dict]:
     """Frame rows back to the engine's record dicts (None where a key does not apply)."""
     out = []
-    for step, name, layer, depth, t, value in frame[list(CSV_COLUMNS)].itertuples(index=False):
+    for step, name, layer, depth, at, value in frame[list(CSV_COLUMNS)].itertuples(index=False):
         out.append(
             {
                 "step": int(step),
                 "name": name,
                 "layer": layer if isinstance(layer, str) else None,
                 "depth": None if np.isnan(depth) else int(depth),
-                "t": None if np.isnan(t) else int(t),
+                "t": None if np.isnan(at) else int(at),  # `t` is the strings' lookup here
                 "value": float(value),
             }
         )

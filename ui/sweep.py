@@ -14,6 +14,7 @@ from models.sweep import MAX_SEEDS, Sweep, parse_values, plan
 from ui import config_form as form
 from ui.i18n import chart_labels, field_label, t
 from ui.pool import ray_backend, run_store, session_owner
+from ui.runs import store_problem
 from ui.text import escape_markdown
 
 POLL_EVERY = 0.5  # seconds between progress redraws while a sweep runs
@@ -122,6 +123,8 @@ def _progress(prefix: str) -> None:
         counts = sweep.counts
         total = len(sweep.runs)
         st.progress(counts["ended"] / total, text=t("sweep.progress", total=total, **counts))
+        if sweep.waiting_reason and not sweep.done:
+            st.caption(t("sweep.waiting", reason=escape_markdown(sweep.waiting_reason)))
         results = pd.DataFrame(sweep.results())
         fields = list(sweep.plan.fields)
         titles = {f: field_label(f) for f in fields}
@@ -174,8 +177,15 @@ def _save(key: str, sweep: Sweep) -> list[tuple[object, str]]:
                 name = f"sweep {', '.join(f'{f}={v}' for f, v in pairs)} seed {run.seed}"
                 try:
                     rid = store.save(run.result.to_json_dict(), session_owner(), name=name[:100])
-                except StoreError:
-                    continue  # the results stay on screen; only the Compare links are missing
+                except StoreError as exc:
+                    # The results stay on screen; only the Compare links are missing. One
+                    # failure is enough: a locked database would make each try wait.
+                    st.session_state[f"{key}:save_error"] = store_problem(exc)
+                    break
                 saved.append((run, rid))
+        else:
+            st.session_state[f"{key}:save_error"] = t("lab.store_unavailable")
         st.session_state[f"{key}:saved"] = saved
+    if failed := st.session_state.get(f"{key}:save_error"):
+        st.warning(t("sweep.save_failed", error=escape_markdown(failed)))
     return saved
