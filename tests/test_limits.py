@@ -9,7 +9,7 @@ import pytest
 
 from models.config import MAX_PARAMS, MAX_STEPS, parse_config
 from tests.test_dashboard import button, open_lab, statuses
-from ui.pool import job_pool
+from ui.pool import job_pool, pool_settings
 
 LONG = {"data": {"n_samples": 4000}, "model": {"depth": 2, "width": 8}, "train": {"epochs": 500}}
 
@@ -115,3 +115,21 @@ def test_a_config_upload_over_the_size_limit_is_one_sentence_and_changes_nothing
     text = one_sentence(at.error)
     assert text == f"The file is {len(big):,} bytes; a config may be at most 100,000."
     assert at.sidebar.slider(key="dn:model.depth").value == 3
+
+
+def test_every_pool_limit_is_a_setting(monkeypatch):
+    for name in ("WORKERS", "TIME_LIMIT", "QUEUE", "RUNS_PER_SESSION"):
+        monkeypatch.delenv(f"GRADIENT_LAB_{name}", raising=False)
+    assert pool_settings() == {
+        "max_workers": 2, "time_limit": 600, "max_queue": 100, "max_per_owner": 4
+    }  # fmt: skip
+    for name, value in [
+        ("GRADIENT_LAB_WORKERS", "1"), ("GRADIENT_LAB_TIME_LIMIT", "120"),
+        ("GRADIENT_LAB_QUEUE", "30"), ("GRADIENT_LAB_RUNS_PER_SESSION", "2"),
+    ]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert pool_settings() == {
+        "max_workers": 1, "time_limit": 120, "max_queue": 30, "max_per_owner": 2
+    }  # fmt: skip
+    monkeypatch.setenv("GRADIENT_LAB_QUEUE", "lots")  # not a number: the default, not a crash
+    assert pool_settings()["max_queue"] == 100

@@ -34,14 +34,21 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def pool_settings() -> dict[str, int]:
+    """The training pool's limits, from the environment (README: Limits)."""
+    return {
+        "max_workers": _env_int("GRADIENT_LAB_WORKERS", 2),  # one per core on a 2-core host
+        "time_limit": _env_int("GRADIENT_LAB_TIME_LIMIT", 600),  # seconds per run
+        "max_queue": _env_int("GRADIENT_LAB_QUEUE", 100),
+        # one group of side-by-side configs per session (fewer refuses a group that large)
+        "max_per_owner": _env_int("GRADIENT_LAB_RUNS_PER_SESSION", len(RUN_LABELS)),
+    }
+
+
 @st.cache_resource(show_spinner=False)
 def job_pool() -> JobPool:
     """The pool; its workers start now and import TensorFlow, so the first Train is quick."""
-    pool = JobPool(
-        max_workers=_env_int("GRADIENT_LAB_WORKERS", 2),  # one per core on a 2-core host
-        time_limit=_env_int("GRADIENT_LAB_TIME_LIMIT", 600),
-        max_per_owner=len(RUN_LABELS),  # one group of side-by-side configs per session
-    )
+    pool = JobPool(**pool_settings())
     _start_reaper(pool)
     return pool
 
