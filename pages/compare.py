@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 import charts
+from models.store import StoreError
 from ui import compare as cmp
 from ui.i18n import chart_labels, t
 from ui.pool import run_store, session_owner
 from ui.router import require_router
-from ui.runs import diff_table
+from ui.runs import diff_table, store_problem
 from ui.text import escape_markdown
 
 require_router()
@@ -25,7 +26,13 @@ linked, bad = cmp.linked_ids(st.query_params.get("runs"))
 if bad:
     items = ", ".join(escape_markdown(b[:40]) for b in bad[:5])
     st.warning(t("cmp.bad_ids", items=items))
-options: dict[str, object] = {r.id: r for r in store.list_runs(session_owner())}
+owner = session_owner()
+try:
+    own = store.list_runs(owner)  # newest first; only these can be renamed
+except StoreError as exc:  # locked by another process, or unreadable: one sentence
+    st.error(t("cmp.store_failed", error=store_problem(exc)))
+    st.stop()
+options: dict[str, object] = {r.id: r for r in own}
 missing = []
 for run_id in linked:
     if run_id not in options:
@@ -47,9 +54,10 @@ picked = st.multiselect(
     default=default,
     format_func=lambda i: cmp.option_label(options[i]),
     max_selections=cmp.MAX_RUNS,
-    key="cmp:picked",
+    key=cmp.PICKED,
 )
 st.query_params["runs"] = ",".join(picked)
+cmp.rename_ui(store, owner, own)
 records = [r for r in (cmp.load(store, i) for i in picked) if r is not None]
 if not records:
     st.info(t("cmp.pick_some"))

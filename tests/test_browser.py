@@ -12,6 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from models.config import to_flat
 from models.presets import PRESETS
+from models.store import RunStore
 from tests.app_server import CHROMIUM, ROOT, AppServer, launch_chromium
 
 SHOTS = ROOT / "tests" / "screenshots"
@@ -228,3 +229,66 @@ def test_the_cnn_page_checks_pooling_and_trains_a_cnn(page, app_url):
     expect(page.locator(".vega-embed")).to_have_count(10, timeout=15_000)
     page.screenshot(path=SHOTS / "cnn.png", full_page=True)
     assert "train.epochs=2" in page.url and not page.errors
+
+
+PWNED = "window.__pwned=1"
+PAYLOAD_IN_DOM = """() => [...document.querySelectorAll('script')]
+    .filter(s => s.textContent.includes('__pwned')).length
+  + document.querySelectorAll('img[src="x"], [onerror], [onload]').length"""
+
+
+def test_no_script_in_a_run_name_or_a_link_ever_runs(page, app_url):
+    """Script payloads in URL params, in a `runs=` link and in a run renamed on Compare: in the
+    browser none runs (no dialog, window.__pwned stays unset), none becomes an element, and the
+    name reads as the literal text it is."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def untouched() -> None:
+        assert page.evaluate("() => typeof window.__pwned") == "undefined"
+        assert page.evaluate(PAYLOAD_IN_DOM) == 0
+        assert not dialogs, dialogs
+
+    link = {
+        "model.activation": f"<script>{PWNED}</script>",
+        f"<img src=x onerror={PWNED}>": "1",
+        "data.n_samples": "300",
+        "train.epochs": "3",
+    }
+    train = page.get_by_role("button", name=re.compile(r"^Train"))
+    page.goto(f"{app_url}/deep_networks?{urlencode(link)}")
+    expect(train).to_be_enabled(timeout=60_000)
+    expect(page.get_by_text(f"<script>{PWNED}</script>").first).to_be_visible()
+    untouched()
+    train.click()
+    wait_until_ended(page, runs=1)
+    expect(page.get_by_text("Saved to your runs (1)")).to_be_visible(timeout=15_000)
+
+    # Rename the run on Compare (same session), from the keyboard: type, then Enter.
+    name = f'<img src=x onerror="{PWNED};alert(1)"><script>{PWNED}</script> {time.time_ns()}'
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    page.get_by_text("Rename a run").click()
+    field = page.get_by_role("textbox", name="New name")
+    field.fill(name)
+    field.press("Enter")
+    expect(page.get_by_text("Renamed: the lists, tables and charts")).to_be_visible(timeout=15_000)
+    (run_id,) = [r.id for _, r in RunStore().list_all() if r.name == name]  # stored verbatim
+    label = f"{name} · {run_id[:6]}"  # as typed, in the share line and both pickers
+    expect(page.get_by_text(f"{label}:", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stMultiSelect").get_by_text(label, exact=False)).to_be_visible()
+    picker = page.get_by_role("combobox", name="Run (one of yours)")
+    expect(picker).to_have_value(re.compile("^" + re.escape(label)))
+    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    untouched()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "compare_renamed.png", full_page=True)
+
+    # A share link whose runs= carries payloads next to the real id (a fresh page load).
+    bad = [f"<script>{PWNED}</script>", f"<img src=x onerror={PWNED}>"]
+    page.goto(f"{app_url}/compare?{urlencode({'runs': ','.join([*bad, run_id])})}")
+    expect(page.get_by_text("These are not run ids and were ignored")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(bad[0], exact=False).first).to_be_visible()
+    expect(page.get_by_text(f"{label}:", exact=False)).to_be_visible()
+    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    untouched()
+    assert not page.errors

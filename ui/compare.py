@@ -1,4 +1,4 @@
-"""The Compare page's parts: loading saved runs, their labels, the summary table."""
+"""The Compare page's parts: loading saved runs, their labels, the summary table, renaming."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ import streamlit as st
 
 import charts
 from models.config import ConfigError, RunConfig, parse_config
-from models.store import RunStore, RunSummary, StoreError
+from models.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
+from ui.i18n import t
+from ui.text import escape_markdown
 
 RUN_ID = re.compile(r"[0-9a-f]{32}")
 MAX_RUNS = 6  # runs compared at once
 DRAW_STEPS = 400  # distinct steps per run drawn
 CACHE_KEY = "cmp:records"
+PICKED = "cmp:picked"  # the multiselect of the runs compared
+RENAME_RUN, RENAME_NAME, RENAME_RESULT = "cmp:rename:run", "cmp:rename:name", "cmp:rename:result"
 
 
 def linked_ids(param: str | None) -> tuple[list[str], list[str]]:
@@ -94,3 +98,61 @@ def summary_table(records: list[dict], columns: dict[str, str]) -> pd.DataFrame:
 def max_depth(records: list[dict]) -> int:
     depths = [d["depth"] for r in records for d in r["layers"]]
     return int(max(depths)) if depths else 0
+
+
+def rename_ui(store: RunStore, owner: str, own: list[RunSummary]) -> str | None:
+    """Rename one of the session's own runs: a picker, a name field and a button in one form
+    (Enter in the field submits it). Only `own` is offered, never a run opened from someone
+    else's link, and the store checks the owner again. The name is checked by
+    models.store.check_name; a refusal is its one sentence. Returns the id renamed by this
+    rerun, or None."""
+    result = st.session_state.pop(RENAME_RESULT, None)
+    with st.expander(t("cmp.rename.title")):  # the user opened it to submit: it stays open
+        if not own:
+            st.caption(t("cmp.rename.none"))
+            return None
+        summaries = {r.id: r for r in own}
+        with st.form(key="cmp:rename", border=False):
+            st.selectbox(
+                t("cmp.rename.run"),
+                list(summaries),
+                format_func=lambda i: option_label(summaries[i]),
+                key=RENAME_RUN,
+            )
+            st.text_input(
+                t("cmp.rename.name"), key=RENAME_NAME, help=t("cmp.rename.help", limit=MAX_NAME)
+            )
+            st.form_submit_button(t("cmp.rename.button"), on_click=_rename, args=(store, owner))
+        if result is None:
+            return None
+        kind, text = result
+        if kind == "error":
+            st.error(escape_markdown(text))  # the store's sentence; it may quote a database error
+            return None
+        st.success(t("cmp.rename.done"))  # the name itself shows, as text, in the lists below
+        return text
+
+
+def _rename(store: RunStore, owner: str) -> None:
+    """The form's callback: it runs before the page, so everything drawn shows the new name."""
+    run_id = st.session_state.get(RENAME_RUN)
+    try:
+        name = check_name(st.session_state.get(RENAME_NAME, ""))
+        renamed = store.rename(run_id, owner, name)
+    except StoreError as exc:
+        st.session_state[RENAME_RESULT] = ("error", str(exc))
+        return
+    if not renamed:
+        st.session_state[RENAME_RESULT] = ("error", t("cmp.rename.not_yours"))
+        return
+    cache = st.session_state.get(CACHE_KEY, {})
+    if run_id in cache:
+        cache[run_id] = {**cache[run_id], "name": name}
+    # A picker shows the labels the browser was last sent, and sends them back: set both values
+    # again so the browser gets the new labels (else the renamed run would keep its old name
+    # there, and drop out of the comparison at the next pick).
+    if PICKED in st.session_state:
+        st.session_state[PICKED] = list(st.session_state[PICKED])
+    st.session_state[RENAME_RUN] = run_id
+    st.session_state[RENAME_NAME] = ""
+    st.session_state[RENAME_RESULT] = ("ok", run_id)

@@ -143,7 +143,13 @@ def variant_error(page: PageSchema, base: RunConfig, changes: dict[str, str]) ->
 
 def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]]) -> None:
     """Rewrite the query params so the URL reproduces the current screen."""
-    wanted = {p: url_text(v) for p, v in to_flat(cfg, only_changed=True).items()}
+    # A field is in the URL when it is off the schema's default OR off this page's starting
+    # value: the link is read against page.base() (the CNN page starts on relu, so a link to
+    # tanh must say so even though tanh is the schema's default).
+    start = to_flat(page.base())
+    wanted = {
+        p: url_text(v) for p, v in to_flat(cfg).items() if v != FIELDS[p].default or v != start[p]
+    }
     for label, changes in variants.items():
         for path, raw in changes.items():
             wanted[f"{label.lower()}.{path}"] = str(raw)
