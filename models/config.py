@@ -623,8 +623,13 @@ def json_data(text: str | bytes) -> Any:
     def _reject_constant(name: str) -> None:
         raise ValueError(f"{name} is not a valid number in a config")
 
+    def _int(digits: str) -> int | str:
+        # Python refuses to read an int of over 4,300 digits with a developer's message; such a
+        # number is outside every bound, so it becomes a word the field's own sentence quotes.
+        return int(digits) if len(digits) <= 100 else f"a {len(digits):,}-digit number"
+
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_int)
     except RecursionError:
         raise ConfigError(["the config file is nested too deeply to be a config"]) from None
     except (ValueError, UnicodeDecodeError) as exc:

@@ -6,11 +6,12 @@ import streamlit as st
 
 from charts import concepts as concept_charts
 from models.concepts import ACTIVATIONS, ActivationRequest, activation_facts
-from ui.concepts import bounds, compute_ui, default
+from ui.concepts import bounds, compute_ui, default, link_guard_ui
 from ui.i18n import concept_chart_labels, t
 from ui.router import require_router
 
 require_router()
+link_notices_ui = link_guard_ui()  # before the URL-bound widgets
 st.title(t("act.title"), anchor=False)
 st.caption(t("act.intro"))
 
@@ -46,6 +47,7 @@ depth = c2.slider(
     bind="query-params",
     help=t("act.depth_help"),
 )
+link_notices_ui()  # after them: what the link asked for and did not get
 
 if not chosen:
     st.info(t("act.pick_one"))

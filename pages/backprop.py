@@ -6,29 +6,26 @@ import pandas as pd
 import streamlit as st
 
 from models.concepts import BackpropRequest
-from ui.concepts import bounds, compute_ui, default
+from ui.concepts import bounds, compute_ui, default, int_input_ui, link_guard_ui
 from ui.i18n import t
 from ui.router import require_router
 
 require_router()
+link_notices_ui = link_guard_ui()  # before the URL-bound widgets
 st.title(t("bp.title"), anchor=False)
 st.caption(t("bp.intro"))
 
 R = BackpropRequest
 ACTS = list(R.model_fields["activation"].annotation.__args__)
 c1, c2, c3, c4 = st.columns(4)
-n_in = c1.number_input(t("bp.inputs"), 1, 4, 2, key="bp_in", bind="query-params")
-n_hidden = c2.number_input(t("bp.hidden"), 1, 4, 2, key="bp_h", bind="query-params")
-n_out = c3.number_input(t("bp.outputs"), 1, 4, 1, key="bp_out", bind="query-params")
+n_in = int_input_ui(c1, t("bp.inputs"), 1, 4, 2, key="bp_in")
+n_hidden = int_input_ui(c2, t("bp.hidden"), 1, 4, 2, key="bp_h")
+n_out = int_input_ui(c3, t("bp.outputs"), 1, 4, 1, key="bp_out")
 activation = c4.selectbox(t("bp.activation"), ACTS, key="bp_act", bind="query-params")
-seed = st.number_input(
-    t("bp.seed"),
-    *bounds(R, "seed"),
-    default(R, "seed"),
-    key="bp_seed",
-    bind="query-params",
-    help=t("bp.seed_help"),
+seed = int_input_ui(
+    st, t("bp.seed"), *bounds(R, "seed"), default(R, "seed"), key="bp_seed", help=t("bp.seed_help")
 )
+link_notices_ui()  # after them: what the link asked for and did not get
 x_default = list(default(R, "inputs")) + [0.0] * 4
 y_default = list(default(R, "targets")) + [0.0] * 4
 cols = st.columns(int(n_in) + int(n_out))

@@ -6,11 +6,12 @@ import streamlit as st
 
 from charts import concepts as concept_charts
 from models.concepts import OptimizerRequest, optimizer_verdicts
-from ui.concepts import bounds, compute_ui, default
+from ui.concepts import bounds, compute_ui, default, link_guard_ui
 from ui.i18n import concept_chart_labels, t
 from ui.router import require_router
 
 require_router()
+link_notices_ui = link_guard_ui()  # before the URL-bound widgets
 st.title(t("opt.title"), anchor=False)
 st.caption(t("opt.intro"))
 
@@ -69,6 +70,7 @@ with st.sidebar:
     x0, y0 = default(R, "start")
     sx = st.slider(t("opt.start_x"), -3.0, 3.0, x0, 0.1, key="opt_x", bind="query-params")
     sy = st.slider(t("opt.start_y"), -3.0, 3.0, y0, 0.1, key="opt_y", bind="query-params")
+link_notices_ui()  # after them: what the link asked for and did not get
 
 if not methods:
     st.info(t("opt.pick_one"))

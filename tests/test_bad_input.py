@@ -269,26 +269,34 @@ def test_a_concept_page_link_with_bad_params_opens_with_the_good_ones(page):
     assert at.get("vega_lite_chart") or at.dataframe  # and the page computed its result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit 1.67 seeds an integer st.number_input bound to the URL with int(float(v)) "
-    "and catches ValueError only, so inf / 1e400 raise OverflowError: /backprop?bp_in=inf "
-    "reaches the page as an exception. Fix in pages/backprop.py (not this change's file).",
-)
-@pytest.mark.parametrize("value", ["inf", "1e400"])
+@pytest.mark.parametrize("value", ["inf", "1e400", "-inf", "nan"])
 def test_an_infinite_integer_in_a_concept_link_does_not_break_the_page(value):
-    at = open_page("backprop", {"bp_in": value})
+    # Streamlit 1.67 seeds an integer number_input bound to the URL with int(float(v)) and
+    # catches only ValueError: the page's link guard removes such values before the widgets.
+    at = open_page("backprop", {"bp_in": value, "bp_h": "3"})
     assert not at.exception
+    assert at.number_input(key="bp_in").value == 2 and at.number_input(key="bp_h").value == 3
+    assert f"ignored bp_in: this page cannot use '{value}' there" in concept_notice(at)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The concept pages bind their widgets with Streamlit's bind='query-params', which "
-    "drops an invalid value silently; unlike the lab pages they show no notice naming it.",
-)
-def test_a_concept_page_names_the_params_it_ignored():
-    at = open_page("backprop", {"bp_in": "abc"})
-    assert "bp_in" in " ".join(unescaped(w.value) for w in at.warning)
+def concept_notice(at: AppTest) -> str:
+    [notice] = [w.value for w in at.warning if w.value.startswith(t("dn.url_notice"))]
+    return unescaped(notice)
+
+
+@pytest.mark.parametrize("page", list(CONCEPT_LINKS))
+def test_a_concept_page_names_every_param_it_ignored(page):
+    case = CONCEPT_LINKS[page]
+    params = {k: raw for k, (raw, _) in case["good"].items()} | case["bad"]
+    at = open_page(page, {**params, "zzz": TEN_KB, "<b>k</b>": "1"})
+    notice = concept_notice(at)
+    for key in case["bad"]:
+        assert f"ignored {key}: " in notice, (key, notice)
+    for key in case["good"]:
+        assert f"ignored {key}:" not in notice, (key, notice)
+    assert f"ignored zzz: the value is too long ({len(TEN_KB):,} characters)" in notice
+    assert "ignored unknown parameter '<b>k</b>'" in notice
+    assert "<b>" not in notice.replace("'<b>k</b>'", "")  # markup is shown, never rendered
 
 
 # -- hostile JSON configs through a lab's Import --------------------------------------------------
@@ -368,15 +376,9 @@ HOSTILE_CONFIGS = {
     "binary": (b"\xff\xfe\x00\x01binary\x00", "not UTF-8"),
     "empty": (b"", "not valid JSON"),
     "two documents": (b'{"model": {"depth": 3}} {"model": {"depth": 5}}', "not valid JSON"),
-    "a 5,000-digit int": pytest.param(
+    "a 5,000-digit int": (
         b'{"model": {"width": ' + b"9" * 5000 + b"}}",
-        "model.width",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="models.config.json_data passes Python's int-digit-limit ValueError through: "
-            "'Exceeds the limit (4300 digits) ...; use sys.set_int_max_str_digits()' names no "
-            "field and gives a developer's advice (models/config.py is not this change's file).",
-        ),
+        "model.width must be an integer from 1 to 512 (got 'a 5,000-digit number')",
     ),
 }
 

@@ -10,6 +10,8 @@ class opening the same page computes it once.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -20,6 +22,8 @@ from ui.i18n import t
 from ui.text import escape_markdown
 
 CONCEPT_TIMEOUT = 120.0  # seconds a request may wait and run (a cold worker imports TensorFlow)
+MAX_PARAM_CHARS = 100  # a longer link value is no setting of a concept page
+STREAMLIT_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,3 +86,78 @@ def bounds(model: type, name: str) -> tuple[float, float]:
 
 def default(model: type, name: str):
     return model.model_fields[name].default
+
+
+def link_guard_ui() -> Callable[[], None]:
+    """Guard a concept page's link (its widgets are bound with ``bind="query-params"``, which
+    drops a value it cannot take without a word). Call it before the widgets: it removes values
+    no widget can take (infinite or NaN numbers, which would crash an integer widget; values
+    over 100 characters). Call what it returns after them: one notice names every param of the
+    link the page did not take."""
+    incoming = {k: st.query_params[k] for k in st.query_params if k not in STREAMLIT_PARAMS}
+    ignored: dict[str, str] = {}
+    for key, value in incoming.items():
+        if len(value) > MAX_PARAM_CHARS:
+            ignored[key] = t("notice.concept_too_long", param=key, size=len(value))
+        elif not _finite(value):
+            ignored[key] = t("notice.concept_value", param=key, value=value)
+        else:
+            continue
+        del st.query_params[key]
+
+    def notices_ui() -> None:
+        for key, value in incoming.items():
+            if key in ignored:
+                continue
+            if key not in st.session_state:  # no widget of this page has that key
+                ignored[key] = t("notice.concept_unknown", param=key[:40])
+            elif not _same(st.query_params.get(key), value):  # the widget did not take it
+                ignored[key] = t("notice.concept_value", param=key, value=value[:40])
+        if ignored:
+            items = "\n".join(f"- {escape_markdown(n)}" for n in ignored.values())
+            st.warning(t("dn.url_notice") + "\n\n" + items)
+
+    return notices_ui
+
+
+def int_input_ui(container, label: str, low: int, high: int, default: int, key: str, **kwargs):
+    """An integer number input bound to the URL param ``key`` by hand: Streamlit 1.67's own
+    binding converts a link's value with int(float(v)) and only catches ValueError, so
+    ``?key=inf`` would crash the page. A value outside low..high is not taken (the link guard
+    names it)."""
+    if key not in st.session_state:
+        st.session_state[key] = _int_between(st.query_params.get(key), low, high, default)
+    value = container.number_input(label, low, high, step=1, key=key, **kwargs)
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+    return value
+
+
+def _int_between(raw: str | None, low: int, high: int, default: int) -> int:
+    try:
+        number = float(raw) if raw is not None else math.nan
+    except ValueError:
+        return default
+    if math.isfinite(number) and number.is_integer() and low <= number <= high:
+        return int(number)
+    return default
+
+
+def _finite(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return True  # not a number at all: the widget decides
+
+
+def _same(now: str | None, sent: str) -> bool:
+    if now is None:
+        return False
+    if now == sent:
+        return True
+    try:
+        return float(now) == float(sent)  # "2.0" taken as 2
+    except ValueError:
+        return False
