@@ -85,5 +85,14 @@ if len(configs) > 1:
 
 st.subheader(t("cmp.share"), anchor=False)
 st.caption(t("cmp.share_help"))
+configs_by_id = dict(zip((r["id"] for r in records), cmp.configs_or_none(records), strict=True))
 for record in records:
     st.text(t("cmp.share_line", label=cmp.label_of(record), id=record["id"]))
+    cfg = configs_by_id[record["id"]]
+    link = cmp.lab_link(cfg) if cfg is not None else None
+    if link is not None:
+        page, params = link
+        label = t("cmp.open_lab", label=escape_markdown(cmp.label_of(record)))
+        st.page_link(page, label=label, query_params=params)
+    elif cfg is not None:
+        st.caption(t("cmp.open_lab_table"))

@@ -1,9 +1,14 @@
 """The Compare page through AppTest: runs a lab saved, and runs opened from a share link."""
 
 import json
+import urllib.parse
 
+import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+import charts
+from models.config import from_flat
 from tests.test_dashboard import SMALL, open_lab, train_until_done
 
 
@@ -25,6 +30,15 @@ def test_runs_a_lab_saved_compare_side_by_side_and_open_by_link():
     assert list(diff.index) == ["model.activation"]
     ids = at.query_params["runs"].split(",")
     assert len(ids) == 2
+    # each run opens in its lab with its config: the link's params rebuild the same config
+    group = {r.saved_id: r.config for r in at.session_state["dn:group"].runs}
+    links = [p.proto for p in at.get("page_link") if p.proto.label.startswith("Open")]
+    assert len(links) == 2
+    for link, run_id in zip(links, ids, strict=True):
+        assert link.page.endswith("deep_networks")
+        params = dict(urllib.parse.parse_qsl(link.query_string))
+        config, notices = from_flat(params)
+        assert notices == [] and config == group[run_id]
 
     # A fresh page opened from a share link (AppTest gives every app one session id, so the
     # privacy between sessions is tested in test_store.py and in the browser test).
@@ -49,3 +63,15 @@ def test_with_no_saved_runs_the_page_says_what_to_do(monkeypatch):
     at.switch_page("pages/compare.py").run()
     assert not at.exception
     assert "No saved runs yet" in " ".join(i.value for i in at.info)
+
+
+def test_a_big_run_is_thinned_as_the_charts_thin_it():
+    from ui.compare import DRAW_STEPS, _thinned
+
+    steps = np.repeat(np.arange(0, 20_000, 10), 3)  # 2,000 recorded steps, 3 rows each
+    metrics = pd.DataFrame({"step": steps, "name": "grad_norm", "value": np.arange(len(steps))})
+    thinned = _thinned(metrics)
+    oracle = charts.thin_steps(metrics.assign(run="r"), DRAW_STEPS).drop(columns="run")
+    pd.testing.assert_frame_equal(thinned, oracle.reset_index(drop=True))
+    assert thinned["step"].nunique() == DRAW_STEPS
+    assert (thinned["step"].min(), thinned["step"].max()) == (0, 19_990)

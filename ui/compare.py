@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-import charts
-from models.config import ConfigError, RunConfig, parse_config
+from models.config import CSV_DATASET, ConfigError, RunConfig, parse_config, to_flat
 from models.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
+from ui.config_form import url_text
 from ui.i18n import t
 from ui.text import escape_markdown
 
@@ -33,14 +34,39 @@ def linked_ids(param: str | None) -> tuple[list[str], list[str]]:
 
 
 def load(store: RunStore, run_id: str) -> dict | None:
-    """A saved run, kept for the session once loaded (records of big runs are large)."""
+    """A saved run as the page draws it, kept for the session once loaded: its summary numbers
+    are taken from every record, but only DRAW_STEPS steps of its metrics are kept (a
+    20,000-step x 64-layer run has 5 million rows; a session keeps a few thousand per run)."""
     cache = st.session_state.setdefault(CACHE_KEY, {})
     if run_id not in cache:
         try:
-            cache[run_id] = store.get(run_id)
+            record = store.get(run_id)
         except StoreError:
             return None
+        if record is None:
+            return None
+        m = record["metrics"]
+        loss = m.loc[m["name"] == "loss"].sort_values("step")["value"]
+        val = m.loc[m["name"] == "val_loss", "value"]
+        cache[run_id] = {
+            **record,
+            "metrics": _thinned(m),
+            "final_loss": float(loss.iloc[-1]) if len(loss) else None,
+            "best_val": float(val.min()) if len(val) else None,
+        }
     return cache[run_id]
+
+
+def _thinned(metrics: pd.DataFrame) -> pd.DataFrame:
+    """At most DRAW_STEPS evenly spaced steps of one run (the first and last kept), as
+    ``charts.thin_steps`` picks them, but on the integer step column alone (comparing strings
+    over millions of rows was most of the page's time)."""
+    step = metrics["step"].to_numpy()
+    distinct = np.unique(step)
+    if len(distinct) <= DRAW_STEPS:
+        return metrics
+    picks = np.unique(np.linspace(0, len(distinct) - 1, DRAW_STEPS).round().astype(int))
+    return metrics[np.isin(step, distinct[picks])].reset_index(drop=True)
 
 
 def label_of(record: dict) -> str:
@@ -57,35 +83,39 @@ def option_label(summary: RunSummary | dict) -> str:
 def metrics_frame(records: list[dict]) -> pd.DataFrame:
     """The runs' metrics for drawing: thinned, strings for names, one `run` column."""
     parts = []
-    for record in records:
-        frame = charts.thin_steps(record["metrics"].assign(run=label_of(record)), DRAW_STEPS)
+    for record in records:  # each already thinned by load()
+        frame = record["metrics"].assign(run=label_of(record))
         parts.append(frame.astype({"name": object, "layer": object}))
     frame = pd.concat(parts, ignore_index=True)
     return frame.assign(layer=frame["layer"].where(frame["layer"].notna(), None))
 
 
-def configs(records: list[dict]) -> list[tuple[str, RunConfig]]:
-    out = []
+def configs_or_none(records: list[dict]) -> list[RunConfig | None]:
+    """Each record's config, or None for one this schema no longer takes (an older version)."""
+    out: list[RunConfig | None] = []
     for record in records:
         try:
-            out.append((label_of(record), parse_config(record["config"])))
+            out.append(parse_config(record["config"]))
         except ConfigError:
-            continue  # a config from an older schema: the diff table leaves it out
+            out.append(None)
     return out
+
+
+def configs(records: list[dict]) -> list[tuple[str, RunConfig]]:
+    """(label, config) of the runs whose config parses; the diff table leaves the rest out."""
+    pairs = zip(records, configs_or_none(records), strict=True)
+    return [(label_of(record), cfg) for record, cfg in pairs if cfg is not None]
 
 
 def summary_table(records: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     """One row per run: final loss, best val loss, steps, status, diverged at, wall time."""
     rows = []
     for record in records:
-        m = record["metrics"]
-        loss = m.loc[m["name"] == "loss"].sort_values("step")["value"]
-        val = m.loc[m["name"] == "val_loss", "value"]
         rows.append(
             {
                 columns["run"]: label_of(record),
-                columns["final_loss"]: float(loss.iloc[-1]) if len(loss) else None,
-                columns["best_val"]: float(val.min()) if len(val) else None,
+                columns["final_loss"]: record["final_loss"],
+                columns["best_val"]: record["best_val"],
                 columns["steps"]: record["steps"],
                 columns["status"]: record["status"],
                 columns["diverged_at"]: record["diverged_at"],
@@ -156,3 +186,16 @@ def _rename(store: RunStore, owner: str) -> None:
     st.session_state[RENAME_RUN] = run_id
     st.session_state[RENAME_NAME] = ""
     st.session_state[RENAME_RESULT] = ("ok", run_id)
+
+
+LAB_PAGES = {"mlp": "pages/deep_networks.py", "cnn": "pages/cnn.py"}  # the others: recurrent
+
+
+def lab_link(cfg: RunConfig) -> tuple[str, dict[str, str]] | None:
+    """The lab page and query params that restore a run's config, or None when a link cannot
+    carry it (a run on an uploaded table: the table is in its record, for Import)."""
+    if cfg.data.name == CSV_DATASET:
+        return None
+    page = LAB_PAGES.get(cfg.model.arch, "pages/recurrent.py")
+    # Every field, not only those off the schema's defaults: a page starts from its own.
+    return page, {path: url_text(value) for path, value in to_flat(cfg).items()}

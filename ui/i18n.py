@@ -245,6 +245,11 @@ EN: dict[str, str] = {
     "cmp.share": "Share links",
     "cmp.share_help": "Anyone with a link can open that run; nobody else can list your runs.",
     "cmp.share_line": "{label}:  /compare?runs={id}",
+    "cmp.open_lab": "Open {label} in the lab (its config, ready to train again)",
+    "cmp.open_lab_table": (
+        "This run trained on an uploaded table, which a link cannot carry: import its run "
+        "record (python -m models runs export ID --format json) on the Deep Networks page."
+    ),
     "cmp.rename.title": "Rename a run",
     "cmp.rename.none": (
         "Only runs saved in this browser session can be renamed; runs opened from a share link "
