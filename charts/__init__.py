@@ -935,9 +935,9 @@ def compare_chart(
     metrics: pd.DataFrame, labels: Mapping[str, str], depth: int = 0
 ) -> alt.TopLevelMixin:
     """Linked views of several runs (column ``run``): an overview strip of the loss where
-    dragging selects a step range, and below it the loss and val loss and the gradient norm of
-    the layer at ``depth``, both zoomed to that range. Clicking a legend entry highlights a run
-    in every view."""
+    dragging selects a step range, and below it the loss and val loss, the gradient norm of
+    the layer at ``depth`` and each run's layer x step heatmap (one colour scale), all zoomed
+    to that range. Clicking a legend entry highlights a run in every view."""
     rows = _rows(metrics, ("loss", "val_loss", "grad_norm"))
     runs = runs_in(rows)
     split = [labels["train"], labels["validation"]]
@@ -998,7 +998,49 @@ def compare_chart(
     ).properties(
         title=f"{labels['title_compare_grad']} {depth}", width=WIDE_WIDTH, height=PANEL_HEIGHT
     )
-    return alt.vconcat(overview, loss, grad).resolve_scale(color="shared")
+    heatmaps = _compare_heatmaps(metrics, labels, brush, pick)
+    # Colour is resolved per view: the runs' colours agree anyway (one sorted domain), and the
+    # heatmaps' colour is log10 of the gradient norm, shared among their panels only.
+    return alt.vconcat(overview, loss, grad, heatmaps).resolve_scale(color="independent")
+
+
+def _compare_heatmaps(
+    metrics: pd.DataFrame, labels: Mapping[str, str], brush: alt.Parameter, pick: alt.Parameter
+) -> alt.ConcatChart:
+    """compare_chart's layer x step heatmaps: one panel per run on one colour scale, zoomed by
+    the overview's brush and faded with the legend's pick like the other views."""
+    frame, (_, runs) = grad_heatmap_frame(metrics, labels)
+    height = max(PANEL_HEIGHT // 2, 22 * max(frame.groupby("run")["layer"].nunique(), default=1))
+    scale = alt.Scale(scheme=SEQUENTIAL)
+
+    def panel(run: str) -> alt.Chart:
+        own = frame[frame["run"] == run]
+        y_order = _by_depth(own)[::-1]  # this run's layers, the input at the bottom
+        return (
+            alt.Chart(frame)
+            .transform_filter(alt.datum.run == run)
+            .mark_rect(strokeWidth=1, clip=True)
+            .encode(
+                x=alt.X("step_start:Q", title=labels["step"], scale=alt.Scale(domain=brush)),
+                x2="step_end:Q",
+                y=alt.Y("layer:N", title=labels["layer"], sort=y_order),
+                opacity=_fade(pick),
+                tooltip=[
+                    alt.Tooltip("run:N", title=labels["run"]),
+                    alt.Tooltip("layer:N", title=labels["layer"]),
+                    alt.Tooltip("step_start:Q", title=labels["step"]),
+                    alt.Tooltip("log10:Q", title=labels["log10_grad_norm"], format=".2f"),
+                ],
+                **_filled("log10:Q", labels["log10_grad_norm"], scale),
+            )
+            .properties(title=_run_title(labels, run), width=PANEL_WIDTH, height=height)
+        )
+
+    # y per panel: runs of different depths each list their own layers, output on top
+    return _panels(
+        [panel(r) for r in runs], labels["title_heatmap"], y="independent", color="shared",
+        stroke="shared",
+    )  # fmt: skip
 
 
 # -- sweeps ------------------------------------------------------------------------------------

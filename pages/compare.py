@@ -66,8 +66,7 @@ if not records:
 labels = chart_labels()
 metrics = cmp.metrics_frame(records)
 depth = st.slider(t("cmp.depth"), 0, max(cmp.max_depth(records), 1), 0, key="cmp:depth")
-st.altair_chart(charts.compare_chart(metrics, labels, depth))
-st.altair_chart(charts.grad_heatmap(metrics, labels))
+st.altair_chart(charts.compare_chart(metrics, labels, depth))  # with the heatmaps, linked
 
 st.subheader(t("cmp.summary"), anchor=False)
 columns = {k: t(f"cmp.col.{k}") for k in ("run", "final_loss", "best_val", "steps", "status",

@@ -173,7 +173,7 @@ def test_saved_runs_compare_in_the_session_and_open_elsewhere_only_by_link(brows
     expect(page.get_by_text("Saved to your runs (2)")).to_be_visible(timeout=15_000)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
     expect(page.get_by_text("Drag across this strip").first).to_be_visible(timeout=30_000)
-    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".vega-embed")).to_have_count(1, timeout=15_000)  # the linked views
     expect(page.get_by_text("What differs")).to_be_visible()
     page.wait_for_function("() => location.search.includes('runs=')")
     ids = re.search(r"runs=([0-9a-f,%C]+)", page.url).group(1).replace("%2C", ",").split(",")
@@ -186,7 +186,7 @@ def test_saved_runs_compare_in_the_session_and_open_elsewhere_only_by_link(brows
     other.goto(f"{app_url}/compare")
     expect(other.get_by_text("No saved runs yet")).to_be_visible(timeout=30_000)
     other.goto(f"{app_url}/compare?runs={ids[0]}")
-    expect(other.locator(".vega-embed")).to_have_count(2, timeout=30_000)
+    expect(other.locator(".vega-embed")).to_have_count(1, timeout=30_000)
     expect(other.get_by_text(ids[0][:6]).first).to_be_visible()
     assert ids[1][:6] not in other.content()  # the other run of the first session stays private
     mine.close()
@@ -202,7 +202,7 @@ def test_concept_pages_follow_their_links_and_compute_in_the_worker(page, app_ur
         timeout=90_000
     )
     expect(page.get_by_text(re.compile(r"^sigmoid: f′ peaks at 0\.25 at x = 0"))).to_be_visible()
-    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".vega-embed")).to_have_count(1, timeout=15_000)  # the linked views
     page.screenshot(path=SHOTS / "activations.png", full_page=True)
     page.goto(f"{app_url}/optimizers?{urlencode({'opt_f': 'Saddle x² − y²', 'opt_x': '0.5'})}")
     expect(page.get_by_text(re.compile(r"^Newton stopped at a saddle"))).to_be_visible(
@@ -278,7 +278,7 @@ def test_no_script_in_a_run_name_or_a_link_ever_runs(page, app_url):
     expect(page.get_by_test_id("stMultiSelect").get_by_text(label, exact=False)).to_be_visible()
     picker = page.get_by_role("combobox", name="Run (one of yours)")
     expect(picker).to_have_value(re.compile("^" + re.escape(label)))
-    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".vega-embed")).to_have_count(1, timeout=15_000)  # the linked views
     untouched()
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "compare_renamed.png", full_page=True)
@@ -289,6 +289,6 @@ def test_no_script_in_a_run_name_or_a_link_ever_runs(page, app_url):
     expect(page.get_by_text("These are not run ids and were ignored")).to_be_visible(timeout=30_000)
     expect(page.get_by_text(bad[0], exact=False).first).to_be_visible()
     expect(page.get_by_text(f"{label}:", exact=False)).to_be_visible()
-    expect(page.locator(".vega-embed")).to_have_count(2, timeout=15_000)
+    expect(page.locator(".vega-embed")).to_have_count(1, timeout=15_000)  # the linked views
     untouched()
     assert not page.errors
