@@ -75,7 +75,9 @@ def test_a_shared_link_trains_side_by_side_and_draws_every_chart(page, app_url):
     expect(nav.get_by_role("link", name="Deep Networks")).to_be_visible()
     expect(page.get_by_text("What differs")).to_be_visible()
     page.get_by_role("button", name="Train").click()
-    expect(page.locator(".vega-embed").first).to_be_visible(timeout=30_000)
+    # a guard, not a speed check (bench/dashboard.py times it): the fresh server's workers
+    # import TensorFlow and compile while a busy machine serves them
+    expect(page.locator(".vega-embed").first).to_be_visible(timeout=90_000)
     page.screenshot(path=SHOTS / "deep_networks_training.png", full_page=True)
     wait_until_ended(page, runs=2)
     expect(page.locator(".vega-embed")).to_have_count(5, timeout=10_000)
