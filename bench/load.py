@@ -414,9 +414,14 @@ async def soak(browser, server: AppServer, store: RunStore, args, deadline: floa
         if time.monotonic() > deadline - 5:
             print(f"  stopped by --max-minutes after {len(visits)} sessions")
             break
-        visits.append(await visit(browser, server.url, args.params, _timeout(args, deadline)))
+        timeout = _timeout(args, deadline)
+        visits.append(await visit(browser, server.url, args.params, timeout))
         if not server_alive(server):
             return False
+        if timeout < args.timeout and visits[-1].timed_out:  # the deadline's, not the app's
+            visits.pop()
+            print(f"  session {i} cut short by --max-minutes (not counted)")
+            break
         if i % 10 == 0 or i == args.sessions:
             print(f"  session {i:>3}: server RSS {server.rss_bytes() / MB:.0f} MB, "
                   f"failed {sum(not v.ok for v in visits)}, "
