@@ -521,6 +521,40 @@ def grad_heatmap_frame(
     return df, (tuple(_by_depth(df)), tuple(runs_in(df)))
 
 
+def _heatmap_panel(
+    source: pd.DataFrame | alt.NamedData,
+    labels: Mapping[str, str],
+    scale: alt.Scale,
+    y_order: Sequence[str],
+    run: str | None = None,
+    brush: alt.Parameter | None = None,
+    pick: alt.Parameter | None = None,
+) -> alt.Chart:
+    """One layer x step heatmap (of ``run``, or of all of ``source``): rects over the step bins,
+    layers top-down in ``y_order``, fill and stroke the binned log10 gradient norm on ``scale``.
+    With ``brush`` its x axis follows that interval; with ``pick`` the runs not picked fade."""
+    data = alt.Chart(source)
+    if run is not None:
+        data = data.transform_filter(alt.datum.run == run)
+    x_scale = alt.Scale(domain=brush) if brush is not None else alt.Undefined
+    extra = {"opacity": _fade(pick)} if pick is not None else {}
+    return data.mark_rect(strokeWidth=1, clip=brush is not None).encode(
+        x=alt.X("step_start:Q", title=labels["step"], scale=x_scale),
+        x2="step_end:Q",
+        y=alt.Y("layer:N", title=labels["layer"], sort=list(y_order)),
+        tooltip=[
+            alt.Tooltip("run:N", title=labels["run"]),
+            alt.Tooltip("layer:N", title=labels["layer"]),
+            alt.Tooltip("depth:Q", title=labels["depth"]),
+            alt.Tooltip("step_start:Q", title=labels["step"]),
+            alt.Tooltip("log10:Q", title=labels["log10_grad_norm"], format=".2f"),
+            alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
+        ],
+        **extra,
+        **_filled("log10:Q", labels["log10_grad_norm"], scale),
+    )
+
+
 @_sized
 def grad_heatmap_view(
     shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
@@ -535,25 +569,7 @@ def grad_heatmap_view(
     scale = alt.Scale(scheme=SEQUENTIAL)
 
     def panel(run: str | None = None) -> alt.Chart:
-        data = alt.Chart(source)
-        if run is not None:
-            data = data.transform_filter(alt.datum.run == run)
-        base = data.encode(
-            x=alt.X("step_start:Q", title=labels["step"]),
-            x2="step_end:Q",
-            y=alt.Y("layer:N", title=labels["layer"], sort=y_order),
-            tooltip=[
-                alt.Tooltip("run:N", title=labels["run"]),
-                alt.Tooltip("layer:N", title=labels["layer"]),
-                alt.Tooltip("depth:Q", title=labels["depth"]),
-                alt.Tooltip("step_start:Q", title=labels["step"]),
-                alt.Tooltip("log10:Q", title=labels["log10_grad_norm"], format=".2f"),
-                alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
-            ],
-        )
-        return base.mark_rect(strokeWidth=1).encode(
-            **_filled("log10:Q", labels["log10_grad_norm"], scale)
-        )
+        return _heatmap_panel(source, labels, scale, y_order, run)
 
     if len(runs) <= 1:
         return panel().properties(title=labels["title_heatmap"], width="container", height=height)
@@ -1014,26 +1030,9 @@ def _compare_heatmaps(
     scale = alt.Scale(scheme=SEQUENTIAL)
 
     def panel(run: str) -> alt.Chart:
-        own = frame[frame["run"] == run]
-        y_order = _by_depth(own)[::-1]  # this run's layers, the input at the bottom
-        return (
-            alt.Chart(frame)
-            .transform_filter(alt.datum.run == run)
-            .mark_rect(strokeWidth=1, clip=True)
-            .encode(
-                x=alt.X("step_start:Q", title=labels["step"], scale=alt.Scale(domain=brush)),
-                x2="step_end:Q",
-                y=alt.Y("layer:N", title=labels["layer"], sort=y_order),
-                opacity=_fade(pick),
-                tooltip=[
-                    alt.Tooltip("run:N", title=labels["run"]),
-                    alt.Tooltip("layer:N", title=labels["layer"]),
-                    alt.Tooltip("step_start:Q", title=labels["step"]),
-                    alt.Tooltip("log10:Q", title=labels["log10_grad_norm"], format=".2f"),
-                ],
-                **_filled("log10:Q", labels["log10_grad_norm"], scale),
-            )
-            .properties(title=_run_title(labels, run), width=PANEL_WIDTH, height=height)
+        y_order = _by_depth(frame[frame["run"] == run])[::-1]  # its layers, input at the bottom
+        return _heatmap_panel(frame, labels, scale, y_order, run, brush, pick).properties(
+            title=_run_title(labels, run), width=PANEL_WIDTH, height=height
         )
 
     # y per panel: runs of different depths each list their own layers, output on top

@@ -34,6 +34,7 @@ import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.spawn
 import os
 import secrets
 import threading
@@ -69,6 +70,32 @@ _STARTUP_ALLOWANCE = 60.0  # seconds a cold worker may take to import its runner
 _MAX_WAIT = 0.5  # the dispatcher wakes at least this often (seconds), even with nothing to do
 _MAX_MESSAGES_PER_TURN = 500  # per worker, so one chatty worker cannot starve the others
 _CTX = multiprocessing.get_context("spawn")  # fork would copy a parent's threads and locks
+_START_LOCK = threading.Lock()
+
+
+def _start_without_main(process: multiprocessing.process.BaseProcess) -> None:
+    """Start a spawned process without running this process's ``__main__`` in it first.
+
+    spawn re-imports the parent's main module in the child. Under Streamlit that module is the
+    page script (its runner installs it as ``sys.modules["__main__"]`` and leaves it there), so
+    every worker would run the whole dashboard in bare mode before its first job: Streamlit
+    and the UI imported, warnings in the log, seconds and memory spent. The worker needs only
+    this module and its runner, which it imports by name.
+    """
+    original = multiprocessing.spawn.get_preparation_data
+
+    def without_main(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _START_LOCK:  # one start at a time patches, and restores, the module function
+        multiprocessing.spawn.get_preparation_data = without_main
+        try:
+            process.start()
+        finally:
+            multiprocessing.spawn.get_preparation_data = original
 
 
 def time_limit_reason(seconds: float) -> str:
@@ -470,7 +497,7 @@ class JobPool:
                 name="gradient-lab-worker",
                 daemon=True,  # killed by multiprocessing's exit hook if the parent exits
             )
-            process.start()
+            _start_without_main(process)
             child_conn.close()  # the parent must not hold the child's end, or EOF never comes
             with self._cond:
                 self._workers.append(_Worker(process, parent_conn))

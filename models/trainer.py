@@ -8,13 +8,14 @@ single ``tf.function`` loop, so recording costs almost nothing on the steps in b
 
 Records are LONG rows ``{"step", "name", "layer", "depth", "t", "value"}`` (None where a key does
 not apply). Pictures come as events of their own, at step 0, every ``train.snapshot_every`` steps
-and at the end: ``snapshot`` (the output over a grid, 2-D tasks) and ``filters`` (the first conv
-layer's kernels, CNN: ``{"type": "filters", "step", "layer", "kernels"}``, ``kernels[f][i][j]``
-the weight of filter f at kernel row i, column j).
+(rounded up to the next recorded step, so they fall on the same steps whatever the machine's
+speed) and at the end: ``snapshot`` (the output over a grid, 2-D tasks) and ``filters`` (the
+first conv layer's kernels, CNN: ``{"type": "filters", "step", "layer", "kernels"}``,
+``kernels[f][i][j]`` the weight of filter f at kernel row i, column j).
 
 Divergence is an outcome: a non-finite loss or gradient stops the run with status ``diverged``;
 the update that would have poisoned the weights is not applied and the records so far are kept.
-Same config + seed = same records.
+Same config + seed = same records and pictures, on any machine.
 """
 
 from __future__ import annotations
@@ -396,6 +397,10 @@ class Trainer:
         events = [self._snapshot(step, eager)] if self.grid is not None else []
         return events + ([self._filters(step)] if self.first_conv is not None else [])
 
+    @property
+    def _pictures_taken(self) -> bool:
+        return self.grid is not None or self.first_conv is not None
+
     def _model_event(self) -> dict:
         """The trained model as a .keras file (bytes), for the dashboard's download; or why it
         cannot be saved (a LeakyReLU recurrent cell is a Python function Keras cannot save)."""
@@ -443,7 +448,10 @@ class Trainer:
             if should_stop():
                 status, reason = "stopped", "stopped by the user"
                 break
-            stop = min(total, step + records_per_call * every, step + self.max_rows)
+            # A call never runs past the next picture's step (rounded up to a recorded step): the
+            # pictures' steps then depend on the config alone, not on how fast calls ran.
+            picture = -(-next_snapshot // every) * every if self._pictures_taken else total
+            stop = min(total, step + records_per_call * every, step + self.max_rows, picture)
             t0 = time.perf_counter()
             bad, arrays = self._call_chunk(step, stop)
             elapsed = time.perf_counter() - t0

@@ -7,11 +7,14 @@ spiral = its process dies, plane = reports the worker's environment.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.spawn
 import os
 import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -394,3 +397,24 @@ print("clean")
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "clean"
+
+
+def test_workers_do_not_run_the_parents_main_script(tmp_path, monkeypatch):
+    """Under Streamlit the page script is ``__main__``; spawn would run it again in each worker
+    (the whole dashboard, in bare mode) unless the pool starts its workers without it."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('x')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)  # what Streamlit's script runner installs, and leaves
+    monkeypatch.setitem(sys.modules, "__main__", page)
+
+    control = multiprocessing.get_context("spawn").Process(target=os.getpid)
+    control.start()
+    control.join(30)
+    assert marker.read_text() == "x", "a plain spawned process runs the main script"
+
+    with JobPool(max_workers=1, runner=RUNNER) as pool:
+        assert pool.submit(cfg()).wait(30)["status"] == "completed"
+    assert marker.read_text() == "x", "the worker ran the main script"
+    assert multiprocessing.spawn.get_preparation_data.__name__ == "get_preparation_data"

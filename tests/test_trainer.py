@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import models.trainer as trainer_module
 from models.builders import loss_for, make_optimizer
 from models.config import parse_config
 from models.datasets import make_dataset
@@ -476,6 +477,23 @@ def test_cnn_dead_filters_match_numpy():
         want = np.mean(np.all(a <= 0, axis=(0, 1, 2)))
         assert recorded[f"conv_{i}"] == pytest.approx(want, abs=1e-6)
     assert recorded["conv_1"] == pytest.approx(1 / 6)  # filter 0 only
+
+
+@pytest.mark.parametrize("call_seconds", [1e-9, 1e9])
+def test_pictures_fall_on_the_same_steps_however_fast_the_calls_run(monkeypatch, call_seconds):
+    """Calls are sized by how long they take; the pictures' steps must not be: the dashboard's
+    record (a busy worker) and the CLI's are the same record."""
+    cfg = parse_config(
+        {"data": {"n_samples": 200}, "model": {"depth": 2, "width": 4},
+         "train": {"epochs": 4, "record_every": 2, "snapshot_every": 5}}
+    )  # fmt: skip
+    # 160 training samples / 32 = 5 steps an epoch, 20 in all; pictures every 5 steps, each
+    # rounded up to a recorded (even) step: 0, 6, 12 (6 + 5 = 11 -> 12), 18, and the end, 20.
+    assert cfg.total_steps == 20
+    monkeypatch.setattr(trainer_module, "CALL_SECONDS", call_seconds)
+    result = train(cfg)
+    assert [s["step"] for s in result.snapshots] == [0, 6, 12, 18, 20]
+    assert [r["step"] for r in result.metrics if r["name"] == "loss"] == list(range(0, 21, 2))
 
 
 def test_cnn_filters_are_recorded_at_the_start_and_the_end(tmp_path):

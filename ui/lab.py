@@ -209,9 +209,15 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
     """Status, banners and the page's charts, redrawn by a fragment while the group trains;
     the downloads once it has ended."""
     group = group_of(page)
+    if group is not None:
+        group.poll()  # so the timer below is chosen from the runs' state now
     running = group is not None and group.active
+    # While every run waits in the queue only its position can change: a slow timer, so a
+    # class of queued users costs the server little. The first run to start switches it.
+    queued = running and all(r.queue_position is not None for r in group.runs)
+    every = live.QUEUED_EVERY if queued else live.LIVE_EVERY
 
-    @st.fragment(run_every=live.LIVE_EVERY if running else None)
+    @st.fragment(run_every=every if running else None)
     def live_view() -> None:
         group = group_of(page)
         if group is None:
@@ -219,6 +225,8 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
             return
         was_active = group.active
         group.poll()
+        if queued and group.active and any(r.queue_position is None for r in group.runs):
+            st.rerun()  # a run has started: the whole page again, with the fast timer
         live.status_ui(group)
         live.banners_ui(group)
         charts_ui(group)
@@ -228,8 +236,11 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
             # polled the runs to their end, so this run never saw the group active).
             st.session_state[saved_key] = group
             _save(page, group)
-        if was_active and not group.active:
-            st.rerun()  # the whole page: stop the timer, enable Train, show the downloads
+        if (was_active or running) and not group.active:
+            # The whole page: stop the timer, enable Train, show the downloads. `running` is
+            # what the last full run saw: while it says so the timer keeps this fragment
+            # rerunning, so a full rerun that got lost (a loaded server) is asked for again.
+            st.rerun()
 
     live_view()
     if group is not None and not group.active:

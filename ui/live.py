@@ -30,6 +30,7 @@ from ui.text import escape_markdown
 LIVE_STEPS = 100  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
 LIVE_EVERY = 0.15  # seconds between redraws of the live view while training
+QUEUED_EVERY = 1.0  # ... while every run of the group waits in the queue
 MAX_POINTS = 500  # data points drawn over the decision boundary
 
 
