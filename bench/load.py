@@ -60,10 +60,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import websockets  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright, expect  # noqa: E402
 
 from bench.memory import tree  # noqa: E402
+from bench.ws_client import StreamlitSession, wait_until  # noqa: E402
 from models.config import RunConfig, with_changes  # noqa: E402
 from models.jobs import process_rss  # noqa: E402
 from models.store import RunStore  # noqa: E402
@@ -232,6 +234,88 @@ async def visit(browser, url: str, params: dict, timeout: float) -> Visit:
     return v
 
 
+async def ws_visit(url: str, params: dict, timeout: float) -> Visit:
+    """One session through Streamlit's websocket protocol (bench/ws_client.py): the same
+    steps and figures as visit(), timed by this client as each message arrives."""
+    v, marks = Visit(), {"click": None, "chart": None, "queued": None, "left": None}
+    last_shape = None
+
+    def seen(session: StreamlitSession) -> None:
+        nonlocal last_shape
+        if marks["click"] is None:
+            return
+        now = time.monotonic() - marks["click"]
+        line = next((x for x in session.state.texts() if x.startswith("A: ")), "")
+        status = line[3:]
+        shape = re.sub(r"[0-9][0-9,.]*", "#", status)
+        if shape != last_shape:
+            v.history.append((now, status[:80]))
+            last_shape = shape
+        if status.startswith(MARKERS["queued"]):
+            marks["queued"] = marks["queued"] if marks["queued"] is not None else now
+            digits = re.match(r"\d+", status[len(MARKERS["queued"]) :])
+            v.position = max(v.position, int(digits.group()) if digits else 0)
+        elif status and marks["queued"] is not None and marks["left"] is None:
+            marks["left"] = now
+        if marks["chart"] is None and session.has_chart():
+            marks["chart"] = v.first_chart_s = now
+        if v.done_s is None and any(status.startswith(e) for e in MARKERS["ended"]):
+            v.done_s, marks["end"] = now, line
+        texts = " ".join(session.state.texts())
+        if v.done_s is not None and not v.saved and MARKERS["saved"] in texts:
+            v.saved = True
+        for e in session.errors():
+            if e[:300] not in v.errors:
+                v.errors.append(e[:300])
+
+    deadline = time.monotonic() + timeout
+    session = StreamlitSession(url, "deep_networks", params, on_change=seen)
+    try:
+        t0 = time.monotonic()
+        await session.open()
+
+        def ready(s: StreamlitSession) -> bool:
+            train = s.button("Train")
+            return train is not None and not train.disabled and s.state.runs_finished > 0
+
+        if not await wait_until(session, ready, deadline - time.monotonic()):
+            raise TimeoutError("before Train could be clicked")
+        v.open_s = time.monotonic() - t0
+        marks["click"] = time.monotonic()
+        await session.click(session.button("Train").id)
+
+        def settled(s: StreamlitSession) -> bool:
+            ended_other = v.done_s is not None and not marks.get("end", "").startswith(
+                f"A: {COMPLETED}"
+            )
+            return v.saved or bool(v.errors) or ended_other
+
+        if not await wait_until(session, settled, deadline - time.monotonic()):
+            raise TimeoutError("waiting for the save" if v.done_s else "waiting for the end")
+    except TimeoutError as exc:
+        if session.error:
+            v.errors.append(session.error)
+        v.errors.append(f"timeout ({timeout:g} s) {exc}".strip())
+    except (OSError, websockets.WebSocketException) as exc:
+        v.errors.append(f"websocket: {_first(exc)}")
+    finally:
+        await session.close()
+    v.errors = [e if e.startswith(("timeout", "websocket")) else f"on the page: {e}"
+                for e in v.errors]  # fmt: skip
+    v.queued = marks["queued"] is not None
+    v.queue_wait_s = marks["left"] if v.queued else None
+    if v.done_s is not None and not marks.get("end", "").startswith(f"A: {COMPLETED}"):
+        v.errors.append(f"ended: {marks['end']}")
+    return v
+
+
+def one_visit(browser, url: str, args, timeout: float):
+    """A visit by the client --client chose: a Chromium tab, or the websocket client."""
+    if args.client == "ws":
+        return ws_visit(url, args.params, timeout)
+    return visit(browser, url, args.params, timeout)
+
+
 def _ms_left(deadline: float) -> float:
     return max(1.0, deadline - time.monotonic()) * 1000
 
@@ -329,23 +413,29 @@ def tree_summary(server: AppServer) -> str:
 
 
 def cpu_seconds(server: AppServer) -> dict[str, float]:
-    """CPU time (user + system) so far of the server, its workers and this script's browser
-    (Playwright's driver and Chromium): who is using the machine's cores."""
+    """CPU time (user + system) so far of the server, its workers, this script's browser
+    (Playwright's driver and Chromium) and this script (the websocket clients): who is using
+    the machine's cores. A worker the pool retired and reaped counts in the server's
+    children's time, so a recycled worker's time is not lost."""
     served = set(tree(server.proc.pid))
-    groups = {
-        "server": [server.proc.pid],
-        "workers": sorted(served - {server.proc.pid}),
-        "browser": [p for p in tree(os.getpid()) if p not in served and p != os.getpid()],
+    live_workers = sorted(served - {server.proc.pid})
+    browser = [p for p in tree(os.getpid()) if p not in served and p != os.getpid()]
+    return {
+        "server": _cpu(server.proc.pid),
+        "workers": sum(_cpu(p) for p in live_workers) + _cpu(server.proc.pid, children=True),
+        "browser": sum(_cpu(p) for p in browser),
+        "this script": _cpu(os.getpid()),
     }
-    return {name: sum(_cpu(p) for p in pids) for name, pids in groups.items()}
 
 
-def _cpu(pid: int) -> float:
+def _cpu(pid: int, children: bool = False) -> float:
+    """A process's own CPU seconds, or (children=True) those of its reaped children."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return 0.0  # gone: its time is lost (a retired worker's, a closed renderer's)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0  # gone: its time is lost (a closed renderer's)
+    first = 13 if children else 11  # cutime, cstime / utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_line(before: dict[str, float], after: dict[str, float], wall: float) -> str:
@@ -368,7 +458,7 @@ async def load(browser, server: AppServer, args, deadline: float) -> bool:
     """N users at once for each N; False if the server died."""
     print(f"load: N users at once, timeout {args.timeout:g} s per user; seconds from the "
           f"Train click (waits: over the users that queued; p95: nearest rank)")  # fmt: skip
-    warm = await visit(browser, server.url, args.params, _timeout(args, deadline))
+    warm = await one_visit(browser, server.url, args, _timeout(args, deadline))
     print(f"  warm-up (the workers start): {'ok' if warm.ok else 'FAILED'}, first chart "
           f"{_s(warm.first_chart_s)} s, done {_s(warm.done_s)} s", flush=True)  # fmt: skip
     _error_summary([warm], "    ")
@@ -380,7 +470,7 @@ async def load(browser, server: AppServer, args, deadline: float) -> bool:
         t0, cpu = time.monotonic(), cpu_seconds(server)
         timeout = _timeout(args, deadline)
         visits = await asyncio.gather(
-            *(visit(browser, server.url, args.params, timeout) for _ in range(n))
+            *(one_visit(browser, server.url, args, timeout) for _ in range(n))
         )
         wall = time.monotonic() - t0
         print(load_row(n, visits, wall), flush=True)
@@ -401,7 +491,7 @@ async def soak(browser, server: AppServer, store: RunStore, args, deadline: floa
     if args.idle_first:  # let the sessions closed before this part expire (see the docstring)
         await asyncio.sleep(max(0.0, min(SESSION_TTL + 5, deadline - time.monotonic() - 60)))
     saved_before = len(store.list_all())
-    warm = await visit(browser, server.url, args.params, _timeout(args, deadline))
+    warm = await one_visit(browser, server.url, args, _timeout(args, deadline))
     if not server_alive(server):
         return False
     before = server.rss_bytes()
@@ -415,7 +505,7 @@ async def soak(browser, server: AppServer, store: RunStore, args, deadline: floa
             print(f"  stopped by --max-minutes after {len(visits)} sessions")
             break
         timeout = _timeout(args, deadline)
-        visits.append(await visit(browser, server.url, args.params, timeout))
+        visits.append(await one_visit(browser, server.url, args, timeout))
         if not server_alive(server):
             return False
         if timeout < args.timeout and visits[-1].timed_out:  # the deadline's, not the app's
@@ -454,7 +544,7 @@ async def soak(browser, server: AppServer, store: RunStore, args, deadline: floa
           f"{tree_summary(server)}", flush=True)  # fmt: skip
     if args.settle > 0 and time.monotonic() + args.settle + 60 < deadline:
         await asyncio.sleep(args.settle)  # past the disconnected-session TTL, then one session
-        probe = await visit(browser, server.url, args.params, _timeout(args, deadline))
+        probe = await one_visit(browser, server.url, args, _timeout(args, deadline))
         if not server_alive(server):
             return False
         settled = server.rss_bytes()
@@ -473,7 +563,7 @@ def _timeout(args, deadline: float) -> float:
 async def run(server: AppServer, store: RunStore, args) -> bool:
     deadline = time.monotonic() + args.max_minutes * 60
     async with async_playwright() as p:
-        browser = await launch_chromium(p)
+        browser = await launch_chromium(p) if args.client == "browser" else None
         try:
             alive = True
             if "load" in args.parts:
@@ -482,7 +572,8 @@ async def run(server: AppServer, store: RunStore, args) -> bool:
             if alive and "soak" in args.parts:
                 alive = await soak(browser, server, store, args, deadline)
         finally:
-            await browser.close()
+            if browser is not None:
+                await browser.close()
     return alive
 
 
@@ -515,6 +606,12 @@ def main() -> None:
         default=SESSION_TTL + 5,
         help="after the soak: idle seconds, then one session and RSS again (0: skip)",
     )
+    parser.add_argument(
+        "--client",
+        choices=("browser", "ws"),
+        default="browser",
+        help="a user is a Chromium tab (default), or bench/ws_client.py's websocket client",
+    )
     parser.add_argument("--json", type=Path, help="also write every user's figures here")
     parser.add_argument(
         "--set", action="append", default=[], metavar="PATH=VALUE", help="change the config"
@@ -530,7 +627,7 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     log = out / "load_app.log"
     load_before = os.getloadavg()
-    print(f"config: {urlencode(args.params)} ({config.total_steps} steps); "
+    print(f"client: {args.client}; config: {urlencode(args.params)} ({config.total_steps} steps); "
           f"{os.environ.get('GRADIENT_LAB_WORKERS', '2')} workers; {os.cpu_count()} CPUs; "
           f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}",
           flush=True)  # fmt: skip

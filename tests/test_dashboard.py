@@ -186,3 +186,29 @@ def test_an_invalid_learning_rate_typed_in_the_widget_is_one_sentence(bad):
     assert "optimizer.learning_rate" in message and "above 0" in message
     assert button(at, "Train").disabled
     assert not at.exception
+
+
+@pytest.mark.parametrize("page", ["pages/deep_networks.py", "pages/recurrent.py", "pages/cnn.py"])
+def test_every_config_widget_defaults_to_its_current_value(page):
+    """A browser that remounts a widget after losing its state falls back to the element's
+    default: it must be the value in use, not Streamlit's 0.0 / minimum / first option (16
+    users at once once trained, then refused, a learning rate of 0.0)."""
+    at = open_lab({"optimizer.learning_rate": "0.05", "train.seed": "7"}, page)
+    checked = 0
+    for kind in ("number_input", "slider", "toggle", "selectbox", "radio"):
+        for widget in getattr(at.sidebar, kind):
+            if (widget.key or "").split(":", 1)[-1].split(".")[0] not in (
+                "data", "model", "optimizer", "train", "clip_rule", "clip_threshold"
+            ):  # fmt: skip
+                continue
+            default = widget.proto.default
+            if kind in ("selectbox", "radio"):
+                assert default == widget.index, widget.key  # an option's index
+            elif kind == "slider":
+                assert list(default) == [widget.value], widget.key
+            else:
+                assert default == widget.value, widget.key
+            checked += 1
+    assert checked >= 10
+    [lr] = [w for w in at.sidebar.number_input if w.key.endswith(":optimizer.learning_rate")]
+    assert lr.value == lr.proto.default == 0.05

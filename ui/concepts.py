@@ -127,7 +127,8 @@ def int_input_ui(container, label: str, low: int, high: int, default: int, key: 
     names it)."""
     if key not in st.session_state:
         st.session_state[key] = _int_between(st.query_params.get(key), low, high, default)
-    value = container.number_input(label, low, high, step=1, key=key, **kwargs)
+    current = st.session_state[key]  # also its default (see config_form.field_ui)
+    value = container.number_input(label, low, high, current, step=1, key=key, **kwargs)
     if value == default:
         st.query_params.pop(key, None)
     else:

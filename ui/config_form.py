@@ -175,38 +175,50 @@ def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
     if key not in st.session_state:
         st.session_state[key] = vals[path]
     label, help_text = field_label(path), t(f"help.{path}")
+    # Every widget also gets the current value as its default (the session state's value
+    # wins; the duplication warning is off in .streamlit/config.toml). Without one the
+    # element's default is Streamlit's (0.0, the minimum, the first option), and a browser
+    # that remounts the widget after losing its state (a slow page under a burst of reruns)
+    # shows and sends that default: 16 users at once once got a learning rate of 0.0.
+    current = st.session_state[key]
     if spec.kind == "choice":
         options = list(page.choices.get(path, spec.choices))
-        if st.session_state[key] not in options:
-            st.session_state[key] = options[0]
+        if current not in options:
+            current = st.session_state[key] = options[0]
         value = container.selectbox(
-            label, options, key=key, help=help_text, format_func=lambda v: choice_label(path, v)
+            label,
+            options,
+            index=options.index(current),
+            key=key,
+            help=help_text,
+            format_func=lambda v: choice_label(path, v),
         )
     elif spec.kind == "bool":
-        value = container.toggle(label, key=key, help=help_text)
+        value = container.toggle(label, value=bool(current), key=key, help=help_text)
     elif spec.kind == "int":
         low, high = int(spec.ge), int(spec.le)
-        if high - low <= 100:
-            value = container.slider(label, low, high, step=1, key=key, help=help_text)
-        else:
-            value = container.number_input(
-                label, min_value=low, max_value=high, step=1, key=key, help=help_text
-            )
+        widget = container.slider if high - low <= 100 else container.number_input
+        value = widget(label, low, high, int(current), step=1, key=key, help=help_text)
     else:
-        value = _float_ui(spec, label, key, help_text, container)
+        value = _float_ui(spec, label, key, help_text, container, float(current))
     vals[path] = value
     return value
 
 
-def _float_ui(spec: Any, label: str, key: str, help_text: str, container: Any) -> float:
+def _float_ui(
+    spec: Any, label: str, key: str, help_text: str, container: Any, current: float
+) -> float:
     low, high = spec.ge, spec.le
     if low is not None and high is not None and high - low <= 1 and spec.default >= 0.01:
-        return container.slider(label, float(low), float(high), step=0.01, key=key, help=help_text)
+        return container.slider(
+            label, float(low), float(high), current, step=0.01, key=key, help=help_text
+        )
     # Open bounds (learning rate > 0) cannot be a widget minimum: the schema check reports them.
     return container.number_input(
         label,
         min_value=None if low is None else float(low),
         max_value=None if high is None else float(high),
+        value=current,
         step=_step(spec.default),
         format=NUMBER_FORMAT,
         key=key,
@@ -230,9 +242,11 @@ def clipping_ui(page: PageSchema, container: Any = st) -> None:
         st.session_state[rule_key] = active or "off"
     if threshold_key not in st.session_state:
         st.session_state[threshold_key] = float(vals[f"optimizer.{active}"] if active else 1.0)
+    rules = ["off", *CLIP_RULES]
     rule = container.radio(
         t("dn.clip.label"),
-        ["off", *CLIP_RULES],
+        rules,
+        index=rules.index(st.session_state[rule_key]),  # its default too: see field_ui
         key=rule_key,
         horizontal=True,
         help=t("dn.clip.help"),
@@ -245,6 +259,7 @@ def clipping_ui(page: PageSchema, container: Any = st) -> None:
             t("dn.clip.threshold"),
             min_value=None,  # the bound is "above 0": the schema check reports it
             max_value=float(spec.le),
+            value=float(st.session_state[threshold_key]),
             step=0.1,
             format=NUMBER_FORMAT,
             key=threshold_key,

@@ -230,12 +230,17 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
         live.status_ui(group)
         live.banners_ui(group)
         charts_ui(group)
-        saved_key = f"{page.prefix}:saved_group"
-        if not group.active and st.session_state.get(saved_key) is not group:
-            # Once per group, however it ended: on its own, or by Stop (whose click already
-            # polled the runs to their end, so this run never saw the group active).
-            st.session_state[saved_key] = group
-            _save(page, group)
+        if not group.active:
+            saved_key = f"{page.prefix}:saved_group"
+            if st.session_state.get(saved_key) is not group:
+                # Once per group, however it ended: on its own, or by Stop (whose click
+                # already polled the runs to their end, so this run never saw it active).
+                st.session_state[saved_key] = group
+                _save(page, group)
+            # Drawn by the fragment, not after it: a timer tick that lands after the full
+            # rerun redraws them too (Streamlit's frontend can prune a full run's elements
+            # around a late fragment run).
+            ended_ui(page, group)
         if (was_active or running) and not group.active:
             # The whole page: stop the timer, enable Train, show the downloads. `running` is
             # what the last full run saw: while it says so the timer keeps this fragment
@@ -243,12 +248,15 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
             st.rerun()
 
     live_view()
-    if group is not None and not group.active:
-        live.downloads_ui(group)
-        if failed := st.session_state.get(f"{page.prefix}:save_error"):
-            st.warning(t("lab.save_failed", error=escape_markdown(failed)))
-        elif all(r.saved_id for r in group.runs):
-            st.caption(t("lab.saved", count=len(group.runs)))
+
+
+def ended_ui(page: form.PageSchema, group: RunGroup) -> None:
+    """An ended group's downloads, and whether its runs were saved."""
+    live.downloads_ui(group)
+    if failed := st.session_state.get(f"{page.prefix}:save_error"):
+        st.warning(t("lab.save_failed", error=escape_markdown(failed)))
+    elif all(r.saved_id for r in group.runs):
+        st.caption(t("lab.saved", count=len(group.runs)))
 
 
 def _save(page: form.PageSchema, group: RunGroup) -> None:
