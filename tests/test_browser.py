@@ -204,7 +204,12 @@ def test_concept_pages_follow_their_links_and_compute_in_the_worker(page, app_ur
         timeout=90_000
     )
     expect(page.get_by_text(re.compile(r"^sigmoid: f′ peaks at 0\.25 at x = 0"))).to_be_visible()
-    expect(page.locator(".vega-embed")).to_have_count(1, timeout=15_000)  # the linked views
+    # Two charts: the linked views, and the chain-rule product further down (drawn once it
+    # is scrolled to, so the count is read at the bottom of the page).
+    expect(page.locator(".vega-embed").first).to_be_visible(timeout=15_000)
+    page.locator('[data-testid="stMain"]').evaluate("m => m.scrollTo(0, m.scrollHeight)")
+    page.mouse.wheel(0, 20_000)
+    expect(page.locator(".vega-embed")).to_have_count(2, timeout=30_000)
     page.screenshot(path=SHOTS / "activations.png", full_page=True)
     page.goto(f"{app_url}/optimizers?{urlencode({'opt_f': 'Saddle x² − y²', 'opt_x': '0.5'})}")
     expect(page.get_by_text(re.compile(r"^Newton stopped at a saddle"))).to_be_visible(
