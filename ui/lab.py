@@ -223,7 +223,6 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
         if group is None:
             st.info(t("dn.empty"))
             return
-        was_active = group.active
         group.poll()
         if queued and group.active and any(r.queue_position is None for r in group.runs):
             st.rerun()  # a run has started: the whole page again, with the fast timer
@@ -241,7 +240,7 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
             # rerun redraws them too (Streamlit's frontend can prune a full run's elements
             # around a late fragment run).
             ended_ui(page, group)
-        if (was_active or running) and not group.active:
+        if running and not group.active:
             # The whole page: stop the timer, enable Train, show the downloads. `running` is
             # what the last full run saw: while it says so the timer keeps this fragment
             # rerunning, so a full rerun that got lost (a loaded server) is asked for again.
