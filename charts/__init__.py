@@ -220,6 +220,25 @@ def _filled(field: str, title: str, scale: alt.Scale) -> dict[str, alt.Color | a
     }
 
 
+# Steps are whole numbers: no "0.5" ticks early on, no "0.000000" when only step 0 is in.
+STEP_AXIS = alt.Axis(format="d", tickMinStep=1)
+
+
+def _step_x(field: str, labels: Mapping[str, str], **kwargs: Any) -> alt.X:
+    return alt.X(field, title=labels["step"], axis=STEP_AXIS, **kwargs)
+
+
+def _lone_points(part: alt.Chart, series: list[str], **encoding: Any) -> alt.Chart:
+    """Points for the series that have one record so far (step 0, the first thing a run sends):
+    a line needs two, and an empty chart would say nothing."""
+    return (
+        part.transform_joinaggregate(records="count()", groupby=series)
+        .transform_filter(alt.datum.records == 1)
+        .mark_point(filled=True, size=50, opacity=1)
+        .encode(**encoding)
+    )
+
+
 def _hover(base: alt.Chart) -> alt.Chart:
     # Vega's tooltip on a line reports the line's FIRST point, so lines carry only their
     # identity in the tooltip and invisible points (still hit-tested) carry the values.
@@ -273,7 +292,7 @@ def loss_view(
     key, domain = ("run", list(runs)) if several else ("metric", [labels[n] for n in names])
     pick = alt.selection_point(fields=[key], bind="legend")
     base = alt.Chart(source).encode(
-        x=alt.X("step:Q", title=labels["step"]),
+        x=_step_x("step:Q", labels),
         tooltip=[
             alt.Tooltip("run:N", title=labels["run"]),
             alt.Tooltip("metric:N", title=labels["metric"]),
@@ -300,7 +319,9 @@ def loss_view(
         )
         owner = lines.add_params(pick) if name == "loss" else lines
         extra = _baseline_layers(baseline, labels) if name == "loss" and baseline else []
-        return alt.layer(owner, _hover(part), *extra, title=title)
+        color = alt.Color(f"{key}:N", title=labels[key], sort=domain)
+        points = _lone_points(part, [key, "split"], color=color, opacity=_fade(pick))
+        return alt.layer(owner, points, _hover(part), *extra, title=title)
 
     loss = panel("loss", labels["title_loss"], alt.Y("value:Q", title=labels["loss"]))
     if not {"accuracy", "val_accuracy"} & set(names):
@@ -409,7 +430,7 @@ def grad_norm_view(
         if run is not None:  # one dataset for all panels, each filtered to its run
             data = data.transform_filter(alt.datum.run == run)
         base = data.encode(
-            x=alt.X("step:Q", title=labels["step"]),
+            x=_step_x("step:Q", labels),
             y=log_y,
             tooltip=[
                 alt.Tooltip("run:N", title=labels["run"]),
@@ -431,7 +452,9 @@ def grad_norm_view(
         )
         if clip:
             lines = lines.encode(strokeDash=dash)
-        return alt.layer(lines.add_params(pick) if owner else lines, _hover(base), *extra)
+        points = _lone_points(base, ["layer", "kind"], color=color, opacity=_fade(pick))
+        owned = lines.add_params(pick) if owner else lines
+        return alt.layer(owned, points, _hover(base), *extra)
 
     if len(runs) <= 1:
         return panel().properties(
@@ -539,7 +562,7 @@ def _heatmap_panel(
     x_scale = alt.Scale(domain=brush) if brush is not None else alt.Undefined
     extra = {"opacity": _fade(pick)} if pick is not None else {}
     return data.mark_rect(strokeWidth=1, clip=brush is not None).encode(
-        x=alt.X("step_start:Q", title=labels["step"], scale=x_scale),
+        x=_step_x("step_start:Q", labels, scale=x_scale),
         x2="step_end:Q",
         y=alt.Y("layer:N", title=labels["layer"], sort=list(y_order)),
         tooltip=[
@@ -886,7 +909,7 @@ def time_grad_heatmap(
             .transform_filter(alt.datum.run == run)
             .mark_rect(strokeWidth=1)
             .encode(
-                x=alt.X("step_start:Q", title=labels["step"]),
+                x=_step_x("step_start:Q", labels),
                 x2="step_end:Q",
                 y=alt.Y("t:Q", title=labels["t"]),
                 y2="t_end:Q",
@@ -920,7 +943,7 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
     runs = runs_in(rows)
     pick = alt.selection_point(fields=["run"], bind="legend")
     base = alt.Chart(rows).encode(
-        x=alt.X("step:Q", title=labels["step"]),
+        x=_step_x("step:Q", labels),
         y=alt.Y("value:Q", title=labels["forget_gate_mean"], scale=alt.Scale(domain=[0, 1])),
         tooltip=[
             alt.Tooltip("run:N", title=labels["run"]),
@@ -938,7 +961,10 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
             alt.Tooltip("layer:N", title=labels["layer"]),
         ],
     )
-    return alt.layer(lines.add_params(pick), _hover(base)).properties(
+    points = _lone_points(
+        base, ["run", "layer"], color=alt.Color("run:N", title=labels["run"], sort=runs)
+    )
+    return alt.layer(lines.add_params(pick), points, _hover(base)).properties(
         title=labels["title_forget_gate"], width="container", height=PANEL_HEIGHT
     )
 
@@ -977,8 +1003,8 @@ def compare_chart(
         alt.Tooltip("step:Q", title=labels["step"]),
         alt.Tooltip("value:Q", title=labels["value"], format=".4g"),
     ]
-    step = alt.X("step:Q", title=labels["step"])
-    zoomed = alt.X("step:Q", title=labels["step"], scale=alt.Scale(domain=brush))
+    step = _step_x("step:Q", labels)
+    zoomed = _step_x("step:Q", labels, scale=alt.Scale(domain=brush))
     overview = (
         alt.Chart(losses)
         .transform_filter(alt.datum.split == split[0])

@@ -126,7 +126,9 @@ def _cell_activation(cfg: RunConfig):
 
 
 def build_network(cfg: RunConfig) -> Network:
-    keras.utils.set_random_seed(cfg.train.seed)  # dropout masks and anything else unseeded
+    # Every random draw is seeded explicitly (initializers, dropout), so no global seed is set:
+    # tf.random.set_seed would also clear TensorFlow's kernel caches, and a warm worker's traced
+    # functions would pay their instantiation (~0.3 s each) again.
     m, task = cfg.model, cfg.task
     inputs = keras.Input(shape=cfg.input_shape, name="x")
     depths: dict[str, int] = {}
@@ -210,6 +212,26 @@ def build_network(cfg: RunConfig) -> Network:
     return Network(
         model, probe, weight_layers, [info for info, _ in acts], [info for info, *_ in gates]
     )
+
+
+def initial_kernel(
+    cfg: RunConfig, net: Network
+) -> list[tuple[str, str, keras.initializers.Initializer]]:
+    """(layer name, variable attribute, seeded initializer) for every weight whose initial value
+    depends on the seed: what a rebuilt network with ``cfg``'s seed would draw, so a kept network
+    can be re-initialized by assignment. Every other weight starts the same whatever the seed."""
+    m = cfg.model
+    out = []
+    for info in net.weight_layers:
+        if info.name == "output":
+            out.append(("output", "kernel", _initializer(cfg, m.depth)))
+        elif info.kind in ("Dense", "Conv2D"):
+            out.append((info.name, "kernel", _initializer(cfg, info.depth)))
+        elif m.arch in RECURRENT_ARCHS:
+            out.append((info.name, "cell.kernel", _initializer(cfg, info.depth)))
+            init = _recurrent_initializer(cfg, info.depth)
+            out.append((info.name, "cell.recurrent_kernel", init))
+    return out
 
 
 def build_model(cfg: RunConfig) -> keras.Model:

@@ -469,6 +469,24 @@ def count_params(cfg: RunConfig) -> int:
 # Parsing: dicts, JSON, dotted query params. Every failure is a ConfigError with one sentence.
 
 
+def graph_key(cfg: RunConfig) -> tuple:
+    """What a run's traced training step depends on: its layers, shapes, optimizer kind and
+    clipping rule. Runs with equal keys share one traced graph in a warm worker; seeds, the
+    learning rate, momentum, the clip threshold, epochs and the data's values are not in it.
+    (Pure: the job pool sends a run to the worker that has its graph, without TensorFlow.)"""
+    m, task = cfg.model, cfg.task
+    clipping = cfg.optimizer.clipping
+    return (
+        m.arch, m.depth, m.width, m.kernel_size if m.arch == "cnn" else None,
+        m.pooling if m.arch == "cnn" else None, m.activation,
+        m.leaky_k if m.activation == "leaky_relu" else None,
+        m.batch_norm, m.dropout, m.residual, m.l1, m.l2,
+        cfg.optimizer.name, clipping[0] if clipping else None,
+        cfg.input_shape, task.kind, task.n_outputs, task.loss,
+        cfg.effective_batch_size, cfg.train.record_every,
+    )  # fmt: skip
+
+
 class ConfigError(ValueError):
     """A config a user supplied is invalid. ``str(err)`` is one sentence for the user."""
 

@@ -43,7 +43,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from models.config import RunConfig, parse_config
+from models.config import RunConfig, graph_key, parse_config
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,12 @@ _MAX_WAIT = 0.5  # the dispatcher wakes at least this often (seconds), even with
 _MAX_MESSAGES_PER_TURN = 500  # per worker, so one chatty worker cannot starve the others
 _CTX = multiprocessing.get_context("spawn")  # fork would copy a parent's threads and locks
 _START_LOCK = threading.Lock()
+_WARM_GRAPHS = 4  # = models.compiled.CACHE_SIZE (not imported: that module imports TensorFlow)
+
+
+def _graph_of(config: Any) -> Any:
+    """The job's graph key, or None for a config that is not a RunConfig (other runners)."""
+    return graph_key(config) if isinstance(config, RunConfig) else None
 
 
 def _start_without_main(process: multiprocessing.process.BaseProcess) -> None:
@@ -236,6 +242,9 @@ class _Worker:
         self.stop_sent = False
         self.kill_at: float | None = None  # monotonic; set when a stop request was sent
         self.retire_by: float | None = None  # monotonic; set once asked to exit
+        # The graphs of its last runs (models.config.graph_key): a run of one of them finds its
+        # network traced and warm in this worker (models/compiled.py keeps as many).
+        self.graphs: collections.deque = collections.deque(maxlen=_WARM_GRAPHS)
 
 
 class JobPool:
@@ -506,11 +515,18 @@ class JobPool:
     def _assign_queued_jobs(self) -> None:
         idle = [w for w in self._workers if w.job is None and w.retire_by is None]
         idle.sort(key=lambda w: not w.ready)  # prefer workers that have imported the runner
-        for w in idle:
+        while idle:
             with self._cond:
                 if not self._queue:
                     return
                 job = self._queue.popleft()
+                # Prefer a ready worker that has run this graph: it trains without tracing.
+                graph = _graph_of(job.config)
+                warm = [w for w in idle if w.ready and graph is not None and graph in w.graphs]
+                w = (warm or idle)[0]
+                idle.remove(w)
+                if graph is not None:
+                    w.graphs.append(graph)
                 job.status = "running"
                 job.worker_pid = w.pid
                 job._position = None

@@ -95,7 +95,7 @@ _RNN_EXPLODING = {
 
 # A small CNN on the shapes task (16x16 images of a horizontal bar, a vertical bar or a cross in
 # pixel noise): two conv layers of 8 3x3 filters, each followed by 2x2 pooling, about 1,000
-# parameters; 125 Adam steps, a few seconds on one CPU core (most of it XLA compiling). Only the
+# parameters; 125 Adam steps, under a second on one CPU core (most of it tracing). Only the
 # pooling differs, so both start from the same weights (pooling has none).
 _CNN_SHAPES = {
     "data.name": "shapes",

@@ -1,10 +1,10 @@
 """The instrumented training loop.
 
-One run = a sequence of chunks of ``train.record_every`` steps. Each chunk starts with one
-*instrumented* step, which trains like any other step but also returns per-layer gradient norms
-(pre- and post-clip), weight norms, update ratios, dead/saturated unit fractions and, for RNNs,
-the gradient of the loss with respect to every input time step. The rest of the chunk runs as a
-single ``tf.function`` loop, so recording costs almost nothing on the steps in between.
+One run = a sequence of compiled calls, each training many steps (see models/compiled.py: one
+traced step, measured on every ``train.record_every``-th step through a ``tf.cond`` branch, inside
+a ``tf.while_loop``). A recorded step trains like any other step but also returns per-layer
+gradient norms (pre- and post-clip), weight norms, update ratios, dead/saturated unit fractions
+and, for RNNs, the gradient of the loss with respect to every input time step.
 
 Records are LONG rows ``{"step", "name", "layer", "depth", "t", "value"}`` (None where a key does
 not apply). Pictures come as events of their own, at step 0, every ``train.snapshot_every`` steps
@@ -15,86 +15,51 @@ first conv layer's kernels, CNN: ``{"type": "filters", "step", "layer", "kernels
 
 Divergence is an outcome: a non-finite loss or gradient stops the run with status ``diverged``;
 the update that would have poisoned the weights is not applied and the records so far are kept.
-Same config + seed = same records and pictures, on any machine.
+Same config + seed = same records and pictures, on any machine, whether the worker built the
+network for this run or re-used one it had traced before.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from models.builders import build_network, loss_for, make_optimizer
+from models.compiled import (
+    SIGMOID_TAIL,
+    TANH_TAIL,
+    clip_gradients,
+    compiled_for,
+    forget_gate_mean,
+    without_grappler,
+)
 from models.config import RELU_FAMILY, SATURATING, RunConfig, parse_config
 from models.datasets import Dataset, grid_for, make_dataset
 from models.record import Record, RunResult, collect
 
+__all__ = [
+    "SIGMOID_TAIL",
+    "TANH_TAIL",
+    "Trainer",
+    "clip_gradients",
+    "collect",
+    "forget_gate_mean",
+    "iter_events",
+    "train",
+]
+
 EVAL_MAX = 1000  # validation metrics use at most this many test samples, every record
 GRID_RESOLUTION = 40  # decision-boundary snapshot: GRID_RESOLUTION^2 points
-JIT = os.environ.get("GRADIENT_LAB_JIT", "1") == "1"  # XLA; GRADIENT_LAB_JIT=0 to compare
 CALL_SECONDS = 0.1  # target duration of one compiled call: bounds stop latency and chart lag
-MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most
-MAX_INDICES_PER_CALL = 262_144  # and at most this many sample indices (1 MB) sent per call
-
-# A unit is "saturated" where its derivative is below a tenth of its maximum:
-# tanh' = 1 - a^2 < 0.1  <=>  |a| > 0.949;
-# sigmoid' = a(1 - a) < 0.025  <=>  a < 0.026 or a > 0.974.
-TANH_TAIL = math.sqrt(0.9)
-SIGMOID_TAIL = (1 - math.sqrt(0.9)) / 2
-
-
-# Each run compiles its own functions by design; TensorFlow's "retracing" warning would only
-# repeat that on every job.
-tf.get_logger().setLevel("ERROR")
 
 
 def _row(step: int, name: str, value: float, layer=None, depth=None, t=None) -> Record:
     return {"step": step, "name": name, "layer": layer, "depth": depth, "t": t, "value": value}
-
-
-def _group_norms(tensors: list[tf.Tensor], groups: list[list[int]]) -> tf.Tensor:
-    """The L2 norm of each group of tensors (one group = one layer's variables)."""
-    squares = [tf.reduce_sum(tf.square(tf.cast(t, tf.float32))) for t in tensors]
-    return tf.sqrt(tf.stack([tf.add_n([squares[i] for i in g]) for g in groups]))
-
-
-def forget_gate_mean(layer, xs: tf.Tensor, hs: tf.Tensor) -> tf.Tensor:
-    """Mean forget gate of a Keras LSTM over a batch, every time step and every unit.
-
-    f_t = recurrent_activation(x_t W_f + h_{t-1} U_f + b_f), where Keras stores the four gates
-    side by side in the order i, f, c, o: W_f = kernel[:, u:2u], U_f = recurrent_kernel[:, u:2u],
-    b_f = bias[u:2u]. ``xs`` is the layer's input sequence and ``hs`` its output sequence
-    (h_0 = 0). Near 1: the cell state is carried over; near 0: it is forgotten.
-    """
-    cell = layer.cell
-    u = cell.units
-    h_prev = tf.concat([tf.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
-    z = (
-        tf.einsum("bti,ij->btj", xs, cell.kernel[:, u : 2 * u])
-        + tf.einsum("bti,ij->btj", h_prev, cell.recurrent_kernel[:, u : 2 * u])
-        + cell.bias[u : 2 * u]
-    )
-    return tf.reduce_mean(cell.recurrent_activation(z))
-
-
-def clip_gradients(grads: list[tf.Tensor], cfg: RunConfig) -> list[tf.Tensor]:
-    """Keras' clipping: clipnorm per variable, global_clipnorm over all, clipvalue per element."""
-    rule = cfg.optimizer.clipping
-    if rule is None:
-        return grads
-    name, c = rule
-    if name == "clipnorm":
-        return [tf.clip_by_norm(g, c) for g in grads]
-    if name == "global_clipnorm":
-        return tf.clip_by_global_norm(grads, c)[0]
-    return [tf.clip_by_value(g, -c, c) for g in grads]
 
 
 class Trainer:
@@ -103,43 +68,20 @@ class Trainer:
     def __init__(self, cfg: RunConfig, dataset: Dataset | None = None):
         self.cfg = cfg
         self.data = dataset or make_dataset(cfg.data)
-        keras.backend.clear_session()  # fresh name scopes and graph state for each run
-        self.net = build_network(cfg)
-        self.model = self.net.model
+        self.compiled, self.reused = compiled_for(cfg)  # a warm worker's network, or a new one
+        self.net = self.compiled.net
+        self.model = self.compiled.model
         self.task = cfg.task
-        self.loss_fn = loss_for(self.task)
-        self.optimizer = make_optimizer(cfg)
-        self.variables = list(self.model.trainable_variables)
-        self.optimizer.build(self.variables)
-        index = {id(v): i for i, v in enumerate(self.variables)}
-        self.groups = [
-            [index[id(v)] for v in self.model.get_layer(info.name).trainable_weights]
-            for info in self.net.weight_layers
-        ]
         self.batch_size = cfg.effective_batch_size
-        self.x_train = tf.constant(self.data.x_train)
-        self.y_train = tf.constant(self.data.y_train)
-        self.x_val = tf.constant(self.data.x_test[:EVAL_MAX])
-        self.y_val = tf.constant(self.data.y_test[:EVAL_MAX])
+        self.max_rows = self.compiled.max_rows
+        dtype, shape = self.compiled.target_dtype, self.compiled.target_shape
+        self.x_train = tf.constant(self.data.x_train, tf.float32)
+        self.y_train = tf.constant(self.data.y_train.reshape([-1, *shape[1:]]), dtype)
+        self.x_val = tf.constant(self.data.x_test[:EVAL_MAX], tf.float32)
+        self.y_val = tf.constant(self.data.y_test[:EVAL_MAX].reshape([-1, *shape[1:]]), dtype)
         self._rng = np.random.default_rng(cfg.train.seed)
         self._perms: dict[int, np.ndarray] = {}
         self._next_epoch = 0
-        # One compiled function runs up to `max_rows` steps per call. Its shapes are fixed (short
-        # calls pad idx and pass the real row count n), so XLA compiles it once per run; XLA fuses
-        # each step's hundreds of tiny ops, which is where a small model's time goes.
-        every = cfg.train.record_every
-        rows = min(MAX_ROWS_PER_CALL, MAX_INDICES_PER_CALL // self.batch_size)
-        self.max_rows = every * max(1, rows // every)
-        self.chunk = tf.function(
-            self._chunk,
-            jit_compile=JIT,
-            input_signature=[
-                tf.TensorSpec([self.max_rows, self.batch_size], tf.int32),
-                tf.TensorSpec([], tf.int32),
-                tf.TensorSpec([], tf.bool),
-            ],
-        )
-        self.predict = tf.function(lambda x: self.model(x, training=False))
         self.grid = None
         if self.task.is_2d:
             xs, ys, points = grid_for(self.data, GRID_RESOLUTION)
@@ -168,160 +110,27 @@ class Trainer:
             self._perms.pop(epoch - 2, None)  # keep memory flat on long runs
         return np.asarray(rows, dtype=np.int32).reshape(stop - start, bs)
 
-    # -- the compiled pieces ----------------------------------------------------------------------
-
-    def _loss(self, y, pred):
-        data_loss = self.loss_fn(y, pred)
-        reg = tf.add_n(self.model.losses) if self.model.losses else tf.constant(0.0)
-        return data_loss, reg
-
-    def _apply_if(self, ok, grads, clipped=None):
-        """Clip and step only if the step is finite: a poisoned update never reaches the weights."""
-
-        def step():
-            applied = clip_gradients(grads, self.cfg) if clipped is None else clipped
-            self.optimizer.apply(applied, self.variables)
-            return tf.constant(True)
-
-        return tf.cond(ok, step, lambda: tf.constant(False))
-
-    def _plain_step(self, idx):
-        x, y = tf.gather(self.x_train, idx), tf.gather(self.y_train, idx)
-        with tf.GradientTape() as tape:  # forward pass -> loss
-            data_loss, reg = self._loss(y, self.model(x, training=True))
-            total = data_loss + reg
-        grads = tape.gradient(total, self.variables)  # backward pass
-        ok = tf.math.is_finite(total) & tf.math.is_finite(tf.linalg.global_norm(grads))
-        return self._apply_if(ok, grads)  # clip, then step
-
-    def _chunk(self, idx, n, apply):
-        """Train on every row of idx (one row = one step's batch). Rows 0, R, 2R, ... are
-        instrumented steps whose measurements are stacked; the rows between are plain steps in
-        an inner loop. Stops at the first non-finite step; returns its row (-1 if none) and the
-        stacked measurements. With apply=False, a one-row idx measures without updating."""
-        every = self.cfg.train.record_every
-        keys = self._record_keys()
-        size = self.max_rows // every  # static, as XLA needs; rows past n stay zero
-        arrays = {k: tf.TensorArray(tf.float32, size=size) for k in keys}
-
-        def plain_body(j, bad):
-            ok = self._plain_step(idx[j])
-            return tf.where(ok, j + 1, j), tf.where(ok, bad, j)
-
-        def record_body(r, bad, arrays):
-            first = r * every
-            out = self._instrumented_step(idx[first], apply)
-            arrays = {k: arrays[k].write(r, out[k]) for k in keys}
-            ok = out["finite"] > 0.5
-            bad = tf.where(ok, bad, first)
-            end = tf.minimum(first + every, n)
-            _, bad = tf.while_loop(
-                lambda j, bad: (j < end) & (bad < 0), plain_body, (first + 1, bad)
-            )
-            return r + 1, bad, arrays
-
-        n_records = (n + every - 1) // every
-        _, bad, arrays = tf.while_loop(
-            lambda r, bad, _: (r < n_records) & (bad < 0),
-            record_body,
-            (tf.constant(0), tf.constant(-1), arrays),
-        )
-        return bad, {k: a.stack() for k, a in arrays.items()}
+    # -- compiled calls ---------------------------------------------------------------------------
 
     def _call_chunk(self, start: int, stop: int, apply: bool = True):
         """Run steps [start, stop) in one compiled call; returns (bad row, numpy records)."""
         idx = np.zeros((self.max_rows, self.batch_size), np.int32)
         idx[: stop - start] = self.batch_indices(start, stop)
-        bad, arrays = self.chunk(tf.constant(idx), tf.constant(stop - start), tf.constant(apply))
-        n_records = -(-(stop - start) // self.cfg.train.record_every)
-        if int(bad) >= 0:
-            n_records = int(bad) // self.cfg.train.record_every + 1
-        return int(bad), {k: v.numpy()[:n_records] for k, v in arrays.items()}
-
-    def _record_keys(self) -> list[str]:
-        keys = ["loss", "reg_loss", "metric", "val_loss", "val_metric", "finite"]
-        keys += ["grad_norm", "grad_norm_clipped", "weight_norm", "update_norm"]
-        keys += ["active", "saturated"] if self.net.activations else []
-        keys += ["input_grad_norm"] if self.task.is_sequence else []
-        keys += ["forget_gate"] if self.net.gates else []
-        return keys
-
-    def _instrumented_step(self, idx, apply):
-        x, y = tf.gather(self.x_train, idx), tf.gather(self.y_train, idx)
-        val_loss, val_metric = self._evaluate()  # at the weights this step starts from
-        sequence = self.task.is_sequence
-        with tf.GradientTape() as tape:
-            if sequence:
-                tape.watch(x)
-            outs = self.net.probe(x, training=True)
-            outs = outs if isinstance(outs, list | tuple) else [outs]  # one output: a tensor
-            n_acts = len(self.net.activations)
-            pred, acts, sequences = outs[0], outs[1 : 1 + n_acts], outs[1 + n_acts :]
-            data_loss, reg = self._loss(y, pred)
-            total = data_loss + reg
-        targets = self.variables + ([x] if sequence else [])
-        all_grads = tape.gradient(total, targets)
-        grads = all_grads[: len(self.variables)]  # pre-clip, as the tape gives them
-        clipped = clip_gradients(grads, self.cfg)  # what the optimizer applies
-        grad_norm = _group_norms(grads, self.groups)  # also the finiteness check: one pass
-        before = [tf.identity(v) for v in self.variables]
-        ok = tf.math.is_finite(total) & tf.reduce_all(tf.math.is_finite(grad_norm))
-        self._apply_if(ok & apply, grads, clipped)  # clipped once, recorded and applied
-        deltas = [v - b for v, b in zip(self.variables, before, strict=True)]
-        out = {
-            "loss": data_loss,
-            "reg_loss": reg,
-            "metric": self._metric(y, pred),
-            "val_loss": val_loss,
-            "val_metric": val_metric,
-            "finite": tf.cast(ok, tf.float32),
-            "grad_norm": grad_norm,
-            "grad_norm_clipped": _group_norms(clipped, self.groups),
-            "weight_norm": _group_norms(before, self.groups),
-            "update_norm": _group_norms(deltas, self.groups),
-        }
-        if acts:
-            out["active"] = tf.stack([self._dead(a) for a in acts])
-            out["saturated"] = tf.stack([self._saturated(a) for a in acts])
-        if self.net.gates:
-            pairs = zip(sequences[::2], sequences[1::2], strict=True)
-            out["forget_gate"] = tf.stack(
-                [
-                    forget_gate_mean(g.layer, xs, hs)
-                    for g, (xs, hs) in zip(self.net.gates, pairs, strict=True)
-                ]
+        with without_grappler():
+            bad, arrays = self.compiled.chunk(
+                tf.constant(idx),
+                tf.constant(stop - start),
+                tf.constant(apply),
+                self.x_train,
+                self.y_train,
+                self.x_val,
+                self.y_val,
             )
-        if sequence:
-            gx = all_grads[-1]  # (batch, time, features): dloss/dx_t for every t
-            out["input_grad_norm"] = tf.sqrt(tf.reduce_sum(tf.square(gx), axis=[0, 2]))
-        return {k: tf.cast(v, tf.float32) for k, v in out.items()}
-
-    def _dead(self, a):
-        # Inactive on the whole batch (pre-activation <= 0 for every sample): for ReLU such a
-        # unit passes no gradient at all. For LeakyReLU / PReLU / ELU / GELU the output is then
-        # <= 0 too, so the same test reads "inactive", although those units still pass a little.
-        # A conv layer's unit is a filter: dead if inactive at every pixel of every sample.
-        batch_and_pixels = list(range(len(a.shape) - 1))
-        return tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=batch_and_pixels), tf.float32))
-
-    def _saturated(self, a):
-        if self.cfg.model.activation == "tanh":
-            tail = tf.abs(a) > TANH_TAIL
-        else:
-            tail = (a < SIGMOID_TAIL) | (a > 1.0 - SIGMOID_TAIL)
-        return tf.reduce_mean(tf.cast(tail, tf.float32))
-
-    def _metric(self, y, pred):
-        if self.task.kind == "binary":
-            return tf.reduce_mean(tf.cast((pred > 0.5) == (y > 0.5), tf.float32))
-        if self.task.kind in ("sequence_classes", "image_classes"):
-            hit = tf.cast(tf.argmax(pred, axis=-1), tf.int32) == tf.cast(y, tf.int32)
-            return tf.reduce_mean(tf.cast(hit, tf.float32))
-        return tf.constant(float("nan"))  # regression: the loss (MSE) is the metric
-
-    def _evaluate(self):
-        pred = self.model(self.x_val, training=False)
-        return self.loss_fn(self.y_val, pred), self._metric(self.y_val, pred)
+        every = self.cfg.train.record_every
+        n_records = -(-(stop - start) // every)
+        if int(bad) >= 0:
+            n_records = int(bad) // every + 1
+        return int(bad), {k: v.numpy()[:n_records] for k, v in arrays.items()}
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -364,10 +173,10 @@ class Trainer:
             rows.append(_row(step, "input_grad_norm", float(v), t=t))
         return [r for r in rows if math.isfinite(r["value"])]  # NaN/Inf never reach JSON
 
-    def _snapshot(self, step: int, eager: bool = False) -> dict:
+    def _snapshot(self, step: int) -> dict:
         xs, ys, points = self.grid
-        predict = (lambda p: self.model(p, training=False)) if eager else self.predict
-        values = predict(points).numpy()[:, 0].reshape(len(ys), len(xs))
+        # Eagerly: a few calls a run, each cheaper than tracing another function would be.
+        values = self.model(points, training=False).numpy()[:, 0].reshape(len(ys), len(xs))
         return {
             "type": "snapshot",
             "step": step,
@@ -392,9 +201,9 @@ class Trainer:
             "kernels": np.round(np.clip(np.nan_to_num(kernels), -1e6, 1e6), 6).tolist(),
         }
 
-    def _pictures(self, step: int, eager: bool = False) -> list[dict]:
+    def _pictures(self, step: int) -> list[dict]:
         """The snapshot (2-D tasks) and filters (CNN) events for the state at `step`."""
-        events = [self._snapshot(step, eager)] if self.grid is not None else []
+        events = [self._snapshot(step)] if self.grid is not None else []
         return events + ([self._filters(step)] if self.first_conv is not None else [])
 
     @property
@@ -414,8 +223,9 @@ class Trainer:
 
     def _measure_eager(self, step: int) -> list[Record]:
         """Record the state at `step` eagerly: no tracing or compiling, so it is quick to get."""
-        idx = tf.constant(self.batch_indices(step, step + 1)[0])
-        out = self._instrumented_step(idx, tf.constant(False))
+        idx = self.batch_indices(step, step + 1)[0]
+        x, y = tf.gather(self.x_train, idx), tf.gather(self.y_train, idx)
+        out = self.compiled.step(x, y, True, False, self.x_val, self.y_val)
         return self._records(step, {k: v.numpy() for k, v in out.items()}, applied=False)
 
     def _measure(self, step: int) -> tuple[list[Record], dict]:
@@ -437,10 +247,11 @@ class Trainer:
             "layers": self.layer_table(),
             "params": self.model.count_params(),
         }
-        # Step 0 is measured eagerly before anything compiles, so the first charts appear in a
-        # fraction of a second while XLA compiles the training function (seconds for deep nets).
+        # Step 0 is measured eagerly before anything is traced, so the first charts appear in a
+        # fraction of a second while the step is traced (seconds for deep nets, more with XLA).
+        # Always eagerly, warm network or not: the records must not depend on the worker.
         yield {"type": "records", "step": 0, "done": 0, "records": self._measure_eager(0)}
-        yield from self._pictures(0, eager=True)
+        yield from self._pictures(0)
         step, status, diverged_at, reason = 0, "completed", None, None
         next_snapshot, records_per_call = cfg.train.snapshot_every, 1  # first call: small
         pictured = 0  # the step of the last snapshot / filters events

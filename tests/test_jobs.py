@@ -261,6 +261,19 @@ def test_two_workers_run_two_jobs_at_once_and_a_third_waits(pair_pool):
     assert worker_pid(streams[0]) != worker_pid(streams[1])
 
 
+def test_a_run_goes_to_the_worker_that_has_its_graph_warm(pair_pool):
+    """A worker keeps the networks it traced (models/compiled.py): a second run of the same
+    architecture is sent to that worker, whichever is first in line."""
+    a, b = cfg(steps=6, ms=30), {**cfg(steps=6, ms=30), "model": {"depth": 7}}
+    first = [pair_pool.submit(a), pair_pool.submit(b)]  # both start at once, one per worker
+    pids = [worker_pid(all_events(j)) for j in first]
+    assert pids[0] != pids[1]
+    for _ in range(2):  # again, one at a time, so both workers are idle when each is sent
+        for config, pid in ((b, pids[1]), (a, pids[0])):
+            again = {**config, "train": {**config["train"], "seed": 5}}  # same graph
+            assert worker_pid(all_events(pair_pool.submit(again))) == pid
+
+
 def test_many_threads_can_submit_and_read_at_once(pair_pool):
     results: dict[int, list[dict]] = {}
 
