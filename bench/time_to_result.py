@@ -1,4 +1,4 @@
-"""Time to result: a whole run, click to final records, side by side with plain Keras in one process.
+"""Time to result: a whole run, click to final records, side by side with plain Keras, one process.
 
 For the default config and every preset (plus two deep nets), interleaved, best of N rounds:
 
@@ -40,10 +40,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models.builders import build_model, loss_for, make_optimizer  # noqa: E402
+from models.compiled import clear_compiled  # noqa: E402
 from models.config import RunConfig, with_changes  # noqa: E402
 from models.datasets import make_dataset  # noqa: E402
 from models.presets import PRESETS  # noqa: E402
-from models.compiled import clear_compiled  # noqa: E402
 from models.trainer import Trainer  # noqa: E402
 
 # Two deep nets beyond the presets: the cases where tracing and compiling cost the most.
