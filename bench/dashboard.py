@@ -8,6 +8,9 @@
    the status line, and redraws of the loss chart, over 5 s), and stop_s: from the click on
    Stop (the page's click event) to "stopped" on screen (median of 3).
 4. server_rss_growth_mb: server RSS after 30 train-and-reload cycles minus after 1.
+5. comparison_s: a comparison picked in the sidebar ("Vanishing gradients and three fixes",
+   four runs on the two warm workers), from the click on Train to all four runs ended; then the
+   same click again (the workers have traced these networks).
 
 Usage: .venv/bin/python bench/dashboard.py [--cycles 30] [--rounds 3] [--only live ...]
 """
@@ -33,6 +36,7 @@ from tests.app_server import AppServer, launch_chromium  # noqa: E402
 RATIO_CONFIG = {}  # the default config: a 4x16 tanh MLP on circle, 500 steps
 LONG_CONFIG = {"data.n_samples": "20000", "model.width": "64", "train.epochs": "300"}  # 150k steps
 SMALL_CONFIG = {"data.n_samples": "300", "train.epochs": "3"}
+COMPARISON = "Vanishing gradients and three fixes (ReLU + He, BN, residual)"
 # Counts changes of run A's status line ("A: step 1,230 of 150,000 · 4.2 s"): it shows the time
 # since Train to a tenth of a second, so every redraw of the live view changes it.
 COUNT_REDRAWS = """() => {
@@ -58,7 +62,7 @@ COUNT_REDRAWS = """() => {
   }, 40);
 }"""
 WINDOW_S = 5  # seconds over which redraws are counted
-PARTS = ("first", "ratio", "live", "rss")
+PARTS = ("first", "ratio", "live", "rss", "comparison")
 # Stop latency as the page sees it: from the click event to the first "A: stopped" on screen.
 TIME_STOP = """() => {
   window.stopClicked = undefined; window.stopShown = undefined;
@@ -123,6 +127,8 @@ def main() -> None:
             live_and_stop(page, server.url)
         if "rss" in parts:
             rss_growth(page, server, args.cycles)
+        if "comparison" in parts:
+            comparison(page, server.url)
         browser.close()
 
 
@@ -176,6 +182,26 @@ def rss_growth(page, server: AppServer, cycles: int) -> None:
     growth = (rss[-1] - rss[0]) / 2**20
     print(f"server_rss_mb: after 1 cycle {rss[0] / 2**20:.0f}, after {len(rss)} "
           f"{rss[-1] / 2**20:.0f}; server_rss_growth_mb: {growth:.1f}")  # fmt: skip
+
+
+def comparison(page, url: str, title: str = COMPARISON) -> None:
+    page.goto(f"{url}/deep_networks")
+    page.get_by_test_id("stSidebar").get_by_text("Side-by-side experiment").wait_for()
+    picker = page.get_by_test_id("stSidebar").get_by_role("combobox").nth(1)
+    picker.click()
+    page.get_by_role("option", name=title).click()
+    train = page.get_by_role("button", name="Train")
+    expect(train).to_be_enabled(timeout=60_000)
+    ended = page.get_by_text(re.compile(r"^[A-D]: (completed|diverged|stopped)"))
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        train.click()
+        expect(ended).to_have_count(0, timeout=30_000)
+        expect(ended).to_have_count(4, timeout=600_000)
+        times.append(time.perf_counter() - t0)
+        expect(train).to_be_enabled(timeout=60_000)
+    print(f"comparison_s: first click {times[0]:.1f}, second click {times[1]:.1f} ({title})")
 
 
 if __name__ == "__main__":

@@ -107,7 +107,10 @@ class Trainer:
         for step in range(start, stop):
             epoch, b = divmod(step, spe)
             rows.append(self._perm(epoch)[b * bs : (b + 1) * bs])
-            self._perms.pop(epoch - 2, None)  # keep memory flat on long runs
+        # Keep memory flat on long runs, but keep every epoch from `start` on: a run that
+        # diverges inside this call is measured again at the step where it diverged.
+        for old in [e for e in self._perms if e < start // spe]:
+            del self._perms[old]
         return np.asarray(rows, dtype=np.int32).reshape(stop - start, bs)
 
     # -- compiled calls ---------------------------------------------------------------------------

@@ -343,6 +343,25 @@ def test_divergence_is_an_outcome_with_the_step_and_finite_records():
     assert '"status": "diverged"' in text
 
 
+def test_a_run_that_diverges_epochs_into_one_call_is_measured_where_it_diverged():
+    """One compiled call spans many epochs here (2 steps an epoch, a record every 40 steps);
+    the step where it diverges is measured again afterwards, from that epoch's batches."""
+    cfg = parse_config(
+        {
+            "data": {"name": "plane", "n_samples": 100},
+            "model": {"depth": 4, "width": 16, "activation": "relu"},
+            "optimizer": {"name": "sgd", "learning_rate": 5.0},
+            "train": {"epochs": 40, "record_every": 40},
+        }
+    )
+    assert cfg.steps_per_epoch == 2
+    result = train(cfg)
+    assert result.status == "diverged"
+    assert result.diverged_at % cfg.train.record_every != 0  # on a plain step, inside a call
+    assert result.diverged_at >= 2 * cfg.steps_per_epoch  # epochs after the call's first
+    assert max(r["step"] for r in result.metrics) == result.diverged_at
+
+
 def test_stop_ends_the_run_as_stopped_with_records_kept():
     trainer = Trainer(parse_config({"train": {"epochs": 50}}))
     seen = []
