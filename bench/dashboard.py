@@ -190,7 +190,10 @@ def comparison(page, url: str, title: str = COMPARISON) -> None:
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox").nth(1)
     picker.click()
     page.get_by_role("option", name=title).click()
-    train = page.get_by_role("button", name="Train")
+    # The rerun that loads the comparison must land before the click, or the click carries the
+    # form's old values (see the closing note of issue 14): wait for its step count.
+    expect(page.get_by_text(re.compile(r"250 steps \(10 epochs"))).to_be_visible(timeout=30_000)
+    train = page.get_by_role("button", name=re.compile(r"^Train( Shortcut|$)"))
     expect(train).to_be_enabled(timeout=60_000)
     ended = page.get_by_text(re.compile(r"^[A-D]: (completed|diverged|stopped)"))
     times = []
@@ -201,6 +204,7 @@ def comparison(page, url: str, title: str = COMPARISON) -> None:
         expect(ended).to_have_count(4, timeout=600_000)
         times.append(time.perf_counter() - t0)
         expect(train).to_be_enabled(timeout=60_000)
+        time.sleep(2)  # a user reads the result before clicking again
     print(f"comparison_s: first click {times[0]:.1f}, second click {times[1]:.1f} ({title})")
 
 
