@@ -106,6 +106,8 @@ BOUNDARY_SIZE = 260  # one run; small multiples use PANEL_WIDTH
 COLUMNS = 2  # up to 4 runs wrap into 2 x 2 panels
 FADED = 0.15  # opacity of lines the legend selection did not pick
 TINY = 1e-12  # floor for log scales when every value is 0
+MAX_ROWS = 5000  # rows per dataset Altair accepts (more raise MaxRowsError)
+MAX_LAYER_LINES = 16  # lines per panel at most: a deeper net shows evenly spaced layers
 SOLID, DASHED = [1, 0], [6, 3]
 DARK = "#222222"
 # Dark = small: vanishing gradients read as a dark band. The yellow end is cut off for lines,
@@ -157,6 +159,32 @@ def thin_steps(metrics: pd.DataFrame, max_steps: int = 300) -> pd.DataFrame:
             distinct = distinct[picks]
         keep |= in_run & np.isin(step, distinct)
     return metrics[keep]
+
+
+def fit_rows(frame: pd.DataFrame, series: Sequence[str], limit: int = MAX_ROWS) -> pd.DataFrame:
+    """At most ``limit`` rows: every series (a combination of the ``series`` columns, which
+    include ``run``) keeps its first and last step and evenly spaced ones between."""
+    if len(frame) <= limit:
+        return frame
+    n_series = max(1, len(frame.drop_duplicates(list(series))))
+    steps = max(2, limit // n_series)
+    while steps > 2 and len(thinned := thin_steps(frame, steps)) > limit:
+        steps = max(2, int(steps * limit / len(thinned)) - 1)
+    return thin_steps(frame, steps)
+
+
+def spread_layers(frame: pd.DataFrame, max_layers: int = MAX_LAYER_LINES) -> pd.DataFrame:
+    """The rows of at most ``max_layers`` layers (per run), evenly spaced by depth, the first
+    and the last always among them: 129 lines of a 64-layer net with batch norm are unreadable
+    and past what Altair accepts."""
+    keep = []
+    for _, part in frame.groupby("run", sort=False):
+        layers = _by_depth(part)
+        if len(layers) > max_layers:
+            picks = np.unique(np.linspace(0, len(layers) - 1, max_layers).round().astype(int))
+            layers = [layers[i] for i in picks]
+        keep.append(part[part["layer"].isin(layers)])
+    return pd.concat(keep) if keep else frame
 
 
 def _rows(metrics: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
@@ -277,6 +305,7 @@ def loss_frame(
         split=np.where(rows["name"].str.startswith("val_"), split[1], split[0]),
         panel=rows["name"].str.removeprefix("val_"),
     )
+    df = fit_rows(df, ["run", "metric"])
     return df, (tuple(names), tuple(runs_in(df)), baseline)
 
 
@@ -398,6 +427,7 @@ def grad_norm_frame(
         plot_value=rows["value"].clip(lower=floor),
         kind=np.where(rows["name"] == "grad_norm", kinds[0], kinds[1]),
     )
+    df = fit_rows(spread_layers(df), ["run", "layer", "kind"])
     if clip is not None and clip[0] in NORM_RULES:
         floor = min(floor, clip[1])  # a threshold below every norm stays in view
     return df, (clip, floor, tuple(_by_depth(df)), tuple(runs_in(df)))
@@ -540,7 +570,9 @@ def grad_heatmap_frame(
     if max_bins < 1:
         raise ValueError(f"max_bins must be at least 1, not {max_bins}")
     rows = _rows(metrics, ("grad_norm",))
-    df = _binned(rows, max_bins) if len(rows) else rows.assign(log10=[], step_start=[], step_end=[])
+    cells = max(1, len(rows.drop_duplicates(["run", "layer"])))
+    bins = max(1, min(max_bins, MAX_ROWS // cells))  # bins x layers x runs rows
+    df = _binned(rows, bins) if len(rows) else rows.assign(log10=[], step_start=[], step_end=[])
     return df, (tuple(_by_depth(df)), tuple(runs_in(df)))
 
 
@@ -753,13 +785,28 @@ def boundary_frame(
         raise ValueError(f"kind must be 'binary' or 'regression', not {kind!r}")
     if not len(grid):
         raise ValueError("the grid is empty: there is no model output to draw")
-    cells = _cells(grid)
+    cells = _cells(_coarser(grid))
     splits = {"train": labels["train"], "test": labels["test"]}
     dots = points.assign(split=points["split"].map(splits))
     scale = json.dumps(_value_scale(cells, dots, kind).to_dict(), sort_keys=True)
     x_domain = _extent(cells["x0_lo"], cells["x0_hi"], dots["x0"])
     y_domain = _extent(cells["x1_lo"], cells["x1_hi"], dots["x1"])
     return cells, (_Frozen(dots), tuple(x_domain), tuple(y_domain), scale, tuple(runs_in(cells)))
+
+
+def _coarser(grid: pd.DataFrame) -> pd.DataFrame:
+    """The grid at a resolution whose cells, over all runs, Altair accepts: four runs of a
+    40 x 40 grid are 6,400 cells; every run keeps an evenly spaced k x k subset of its points."""
+    runs = max(1, grid["run"].nunique())
+    if len(grid) <= MAX_ROWS:
+        return grid
+    k = int((MAX_ROWS // runs) ** 0.5)
+
+    def spaced(values: pd.Series) -> np.ndarray:
+        distinct = np.unique(values.to_numpy())
+        return distinct[np.unique(np.linspace(0, len(distinct) - 1, k).round().astype(int))]
+
+    return grid[grid["x0"].isin(spaced(grid["x0"])) & grid["x1"].isin(spaced(grid["x1"]))]
 
 
 class _Frozen:
@@ -895,12 +942,19 @@ def time_grad_heatmap(
             "value": rows["value"].astype(float),
         }
     )
+    # Time steps in bins of `width` when there are many (seq_len reaches 500), then step bins
+    # so that step bins x time bins x runs stays within what Altair accepts.
+    runs = max(1, rows["run"].nunique())
+    width = max(1, -(-rows["t"].nunique() * runs * 20 // MAX_ROWS)) if len(rows) else 1
+    rows = rows.assign(t=rows["t"] // width * width)
+    t_bins = max(1, rows["t"].nunique())
+    bins = max(1, min(max_bins, MAX_ROWS // (t_bins * runs)))
     df = (
-        _binned(rows, max_bins, by=("t",))
+        _binned(rows, bins, by=("t",))
         if len(rows)
         else rows.assign(log10=[], step_start=[], step_end=[])
     )
-    df = df.assign(t_end=df["t"] + 1)
+    df = df.assign(t_end=df["t"] + width)
     scale = alt.Scale(scheme=SEQUENTIAL)
 
     def panel(run: str) -> alt.Chart:
@@ -939,7 +993,7 @@ def time_grad_heatmap(
 def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """Each LSTM layer's mean forget gate over training (0..1), colour = run, dash = layer:
     near 1 the cell state carries information across time steps."""
-    rows = _rows(metrics, ("forget_gate_mean",))
+    rows = fit_rows(spread_layers(_rows(metrics, ("forget_gate_mean",))), ["run", "layer"])
     runs = runs_in(rows)
     pick = alt.selection_point(fields=["run"], bind="legend")
     base = alt.Chart(rows).encode(
@@ -987,11 +1041,13 @@ def compare_chart(
     losses = losses[["run", "step", "value"]].assign(
         split=np.where(losses["name"] == "val_loss", split[1], split[0])
     )
+    losses = fit_rows(losses, ["run", "split"])
     grads = rows[(rows["name"] == "grad_norm") & (rows["depth"] == depth)]
     floor = log_floor(grads["value"])
     grads = grads[["run", "step", "layer", "depth", "value"]].assign(
         plot_value=grads["value"].clip(lower=floor)
     )
+    grads = fit_rows(grads, ["run", "layer"])
     brush = alt.selection_interval(encodings=["x"])
     pick = alt.selection_point(fields=["run"], bind="legend")
     color = alt.Color("run:N", title=labels["run"], sort=runs)
