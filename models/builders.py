@@ -178,7 +178,10 @@ def build_network(cfg: RunConfig) -> Network:
             h = linear(h)
             depths[linear.name] = i
             if m.batch_norm:  # between the linear part and the activation
-                h = keras.layers.BatchNormalization(name=f"bn_{i}")(h)
+                # momentum 0.9 (PyTorch's 0.1), not Keras' 0.99: a run of a few hundred steps
+                # leaves 0.99's moving statistics far from the batches', and validation (which
+                # uses them) at chance while the training loss falls.
+                h = keras.layers.BatchNormalization(momentum=0.9, name=f"bn_{i}")(h)
                 depths[f"bn_{i}"] = i
             h = _activation_layer(cfg, f"act_{i}")(h)
             depths[f"act_{i}"] = i

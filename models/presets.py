@@ -25,14 +25,17 @@ class Preset:
 
 
 # The deep-net presets share one setup so their differences are the point: 10 hidden layers of
-# 16 units, plain SGD, the circle task.
+# 16 units, SGD with momentum, the circle task, 500 steps. Measured on seeds 0-4 (the lesson
+# must hold on more than one): the sigmoid net stays at chance (val accuracy 0.44-0.56) while
+# ReLU + He (0.99-1.0) and batch norm (0.96-0.99) learn. With plain SGD at 0.1 for 250 steps
+# (the earlier setup) batch norm and the residual net ended at chance too.
 _DEEP = {
     "data.name": "circle",
     "model.depth": 10,
     "model.width": 16,
-    "optimizer.name": "sgd",
-    "optimizer.learning_rate": 0.1,
-    "train.epochs": 10,
+    "optimizer.name": "momentum",
+    "optimizer.learning_rate": 0.05,
+    "train.epochs": 20,
 }
 
 # Deep ReLU net initialized far too large: activations and gradients grow layer by layer.
@@ -145,8 +148,17 @@ PRESETS: dict[str, Preset] = {
             "sigmoid_residual",
             "The fix by architecture: 10-layer sigmoid MLP with residual connections",
             "Skip connections give the gradient a path that bypasses each sigmoid, so the first "
-            "layer's gradient is far larger than without them.",
-            {**_DEEP, "model.activation": "sigmoid", "model.residual": True},
+            "layer's gradient is far larger than without them, and at learning rate 0.2 the net "
+            "learns (the plain sigmoid net does not, at 0.05 or at 0.2).",
+            # Each block adds a sigmoid's output (mean 0.5) to the stream, so the residual net
+            # needs a larger step than the others: at 0.05 it stays at chance on seeds 0-4, at
+            # 0.2 it reaches val accuracy 0.97-0.995; the plain sigmoid net fails at both.
+            {
+                **_DEEP,
+                "model.activation": "sigmoid",
+                "model.residual": True,
+                "optimizer.learning_rate": 0.2,
+            },  # fmt: skip
         ),
         Preset(
             "exploding",

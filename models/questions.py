@@ -282,6 +282,7 @@ QUESTIONS: dict[str, Question] = {
                     {
                         "model.depth": 3,
                         "model.activation": act,
+                        "optimizer.name": "sgd",
                         "optimizer.learning_rate": 0.5,
                         "train.epochs": 8,
                     },
@@ -341,6 +342,7 @@ QUESTIONS: dict[str, Question] = {
                         "model.residual": flag,
                         "model.activation": "tanh",
                         "train.epochs": 5,
+                        "optimizer.name": "sgd",
                         "optimizer.learning_rate": 0.05,
                     },
                 )
