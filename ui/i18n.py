@@ -234,6 +234,11 @@ EN: dict[str, str] = {
     "cmp.pick_some": "Pick one or more runs.",
     "cmp.depth": "Layer depth for the gradient overlay (0 = nearest the input)",
     "cmp.summary": "Summary (click a column to sort)",
+    "cmp.status.completed": "completed",
+    "cmp.status.diverged": "diverged",
+    "cmp.status.stopped": "stopped",
+    "cmp.status.failed": "failed",
+    "cmp.status.interrupted": "interrupted",
     "cmp.col.run": "Run",
     "cmp.col.final_loss": "Final loss",
     "cmp.col.best_val": "Best val loss",
@@ -341,6 +346,27 @@ EN: dict[str, str] = {
     "sweep.col.diverged": "diverged",
     # -- every lab page ------------------------------------------------------------------------
     "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
+    # What a side-by-side run measured (models/comparison.py), once every run has ended.
+    "cmp.verdict.a_diverged": (
+        "**What the runs measured:** A diverged (its loss or gradient became non-finite); "
+        "{completed} trained to the end."
+    ),
+    "cmp.verdict.all_better": (
+        "**What the runs measured:** every other run ends clearly better than A on {metric}: "
+        "{better} against A's {a_value}."
+    ),
+    "cmp.verdict.some_better": (
+        "**What the runs measured:** {better} end clearly better than A on {metric} "
+        "(A: {a_value}); {rest} do not."
+    ),
+    "cmp.verdict.none_better": (
+        "**What the runs measured:** no run ends clearly better than A on {metric} "
+        "(A: {a_value}; {others})."
+    ),
+    "cmp.metric.val_accuracy": "validation accuracy",
+    "cmp.metric.val_loss": "validation loss",
+    "cmp.col.final": "At the end",
+    "cmp.col.grad_ratio": "First layer's gradient ÷ output layer's, at step 0",
     "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",
     "lab.store_unavailable": "the run database is unavailable",
     "lab.store_locked": "the run database is locked by another process",

@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from models import comparison
 from models.config import ConfigError, RunConfig, diff, json_data, parse_config, to_flat
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
@@ -249,8 +250,46 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
     live_view()
 
 
+def verdict_ui(group: RunGroup) -> None:
+    """What a side-by-side group measured, in one sentence over a table of its numbers."""
+    if len(group.runs) < 2:
+        return
+    classification = group.runs[0].config.task.is_classification
+    verdict = comparison.judge(
+        {r.label: (r.result.status, r.frame) for r in group.runs}, classification
+    )
+
+    def value(x: float | None) -> str:
+        return "–" if x is None else f"{x:.3g}"
+
+    finals = {r.label: f"{r.label} {value(r.final)}" for r in verdict.runs}
+    ref, others = verdict.runs[0], verdict.runs[1:]
+    st.markdown(
+        t(
+            f"cmp.verdict.{verdict.key}",
+            metric=t(f"cmp.metric.{verdict.metric}"),
+            a_value=value(ref.final),
+            better=", ".join(finals[label] for label in verdict.better),
+            rest=", ".join(r.label for r in others if r.label not in verdict.better),
+            others=", ".join(finals[r.label] for r in others),
+            completed=", ".join(r.label for r in others if r.status == "completed"),
+        )
+    )
+    rows = [
+        {
+            t("cmp.col.run"): r.label,
+            t("cmp.col.status"): t(f"cmp.status.{r.status}"),
+            t("cmp.col.final"): value(r.final),
+            t("cmp.col.grad_ratio"): value(r.grad_ratio),
+        }
+        for r in verdict.runs
+    ]
+    st.dataframe(rows, hide_index=True)
+
+
 def ended_ui(page: form.PageSchema, group: RunGroup) -> None:
-    """An ended group's downloads, and whether its runs were saved."""
+    """An ended group's verdict (side by side), downloads, and whether its runs were saved."""
+    verdict_ui(group)
     live.downloads_ui(group)
     if failed := st.session_state.get(f"{page.prefix}:save_error"):
         st.warning(t("lab.save_failed", error=escape_markdown(failed)))

@@ -1,0 +1,88 @@
+"""What a side-by-side comparison measured: a verdict computed from its runs' numbers.
+
+Run A is the reference (a comparison's first preset: the net with the problem); B, C and D are
+judged against it on validation at their last recorded step: a classifier's accuracy, otherwise
+the loss. A verdict is a key plus the numbers it rests on; the page words it (``cmp.verdict.*``).
+
+Outcomes: ``a_diverged`` (A's loss or gradient became non-finite and at least one other run
+completed), ``all_better``, ``some_better`` and ``none_better`` (how many of the others end
+clearly better than A: accuracy at least 0.1 higher, or loss at most 0.8 times A's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+ACCURACY_MARGIN = 0.1  # a run is clearly better than A: at least this much val accuracy more
+LOSS_RATIO = 0.8  # ... or at most this fraction of A's val loss (regression)
+OUTCOMES = ("a_diverged", "all_better", "some_better", "none_better")
+
+
+@dataclass(frozen=True)
+class RunNumbers:
+    """One run's figures as the verdict reads them."""
+
+    label: str
+    status: str
+    final: float | None  # val accuracy (classification) or val loss, at the last record
+    grad_ratio: float | None  # first weight layer's gradient norm / the output's, at step 0
+
+
+@dataclass(frozen=True)
+class ComparisonVerdict:
+    key: str
+    metric: str  # "val_accuracy" or "val_loss"
+    runs: tuple[RunNumbers, ...]
+    better: tuple[str, ...] = ()  # labels of the runs clearly better than A
+
+
+def _at_last(frame: pd.DataFrame, name: str) -> float | None:
+    rows = frame[frame["name"] == name]
+    if rows.empty:
+        return None
+    return float(rows.loc[rows["step"] == rows["step"].max(), "value"].mean())
+
+
+def _grad_ratio(frame: pd.DataFrame) -> float | None:
+    rows = frame[(frame["name"] == "grad_norm") & (frame["step"] == 0)]
+    if rows.empty:
+        return None
+    by_depth = rows.groupby("depth")["value"].max()
+    first, last = float(by_depth.iloc[0]), float(by_depth.iloc[-1])
+    return first / last if last > 0 else None
+
+
+def numbers(label: str, status: str, frame: pd.DataFrame, classification: bool) -> RunNumbers:
+    metric = "val_accuracy" if classification else "val_loss"
+    final = None if status == "diverged" else _at_last(frame, metric)
+    return RunNumbers(label, status, final, _grad_ratio(frame))
+
+
+def _better(run: RunNumbers, ref: RunNumbers, classification: bool) -> bool:
+    if run.final is None or run.status == "diverged":
+        return False
+    if ref.final is None:
+        return True  # A diverged or measured nothing
+    if classification:
+        return run.final >= ref.final + ACCURACY_MARGIN
+    return run.final <= ref.final * LOSS_RATIO
+
+
+def judge(runs: Mapping[str, tuple[str, pd.DataFrame]], classification: bool) -> ComparisonVerdict:
+    """``runs``: label -> (end status, long metrics frame), A first."""
+    summary = tuple(numbers(lbl, s, f, classification) for lbl, (s, f) in runs.items())
+    metric = "val_accuracy" if classification else "val_loss"
+    ref, others = summary[0], summary[1:]
+    better = tuple(r.label for r in others if _better(r, ref, classification))
+    if ref.status == "diverged" and any(r.status == "completed" for r in others):
+        key = "a_diverged"
+    elif len(better) == len(others):
+        key = "all_better"
+    elif better:
+        key = "some_better"
+    else:
+        key = "none_better"
+    return ComparisonVerdict(key, metric, summary, better)
