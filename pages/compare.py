@@ -71,7 +71,9 @@ st.altair_chart(charts.compare_chart(metrics, labels, depth))  # with the heatma
 st.subheader(t("cmp.summary"), anchor=False)
 columns = {k: t(f"cmp.col.{k}") for k in ("run", "final_loss", "best_val", "steps", "status",
                                           "diverged_at", "wall_time")}  # fmt: skip
-st.dataframe(cmp.summary_table(records, columns), hide_index=True)
+statuses = {k: t(f"cmp.status.{k}") for k in ("completed", "diverged", "stopped", "failed",
+                                               "interrupted")}  # fmt: skip
+st.dataframe(cmp.summary_table(records, columns, statuses), hide_index=True)
 
 configs = cmp.configs(records)
 if len(configs) > 1:

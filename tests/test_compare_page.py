@@ -26,6 +26,7 @@ def test_runs_a_lab_saved_compare_side_by_side_and_open_by_link():
     assert "Drag across this strip" in json.dumps(spec)
     summary = at.dataframe[0].value
     assert len(summary) == 2 and set(summary["Status"]) == {"completed"}
+    assert list(summary["Diverged at"]) == ["", ""]  # blank, not "None", for runs that did not
     diff = at.dataframe[1].value
     assert list(diff.index) == ["model.activation"]
     ids = at.query_params["runs"].split(",")

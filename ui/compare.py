@@ -107,18 +107,22 @@ def configs(records: list[dict]) -> list[tuple[str, RunConfig]]:
     return [(label_of(record), cfg) for record, cfg in pairs if cfg is not None]
 
 
-def summary_table(records: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    """One row per run: final loss, best val loss, steps, status, diverged at, wall time."""
+def summary_table(
+    records: list[dict], columns: dict[str, str], statuses: dict[str, str]
+) -> pd.DataFrame:
+    """One row per run: final loss, best val loss, steps, status (in words: ``statuses``),
+    the step it diverged at (blank if it did not), wall time."""
     rows = []
     for record in records:
+        diverged = record["diverged_at"]
         rows.append(
             {
                 columns["run"]: label_of(record),
                 columns["final_loss"]: record["final_loss"],
                 columns["best_val"]: record["best_val"],
                 columns["steps"]: record["steps"],
-                columns["status"]: record["status"],
-                columns["diverged_at"]: record["diverged_at"],
+                columns["status"]: statuses.get(record["status"], record["status"]),
+                columns["diverged_at"]: "" if diverged is None else f"{diverged:,}",
                 columns["wall_time"]: record["wall_time"],
             }
         )
