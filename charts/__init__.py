@@ -706,7 +706,9 @@ def layer_bars_view(
         bars(n, order, _log_scale(floor) if n == "grad_norm" else alt.Scale(domain=[0, 1]))
         for n, order in layers
     ]
-    return alt.hconcat(*charts, title=labels["title_layer_bars"])
+    # Stacked, not side by side: a single run draws this chart in half the page, where two
+    # panels with their layer names ran past the column (the second's title was cut).
+    return alt.vconcat(*charts, title=labels["title_layer_bars"])
 
 
 # -- decision boundary -------------------------------------------------------------------------

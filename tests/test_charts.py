@@ -677,7 +677,7 @@ def test_loss_chart_several_runs_overlay_coloured_by_run():
 def test_layer_bars_show_the_latest_step_ordered_by_depth():
     metrics = make_metrics(steps=30)
     spec = spec_of(charts.layer_bars(metrics, StrictLabels()))
-    grad, dead = spec["hconcat"]
+    grad, dead = spec["vconcat"]  # stacked: side by side they overflowed a half-page column
     [(bar, data)] = panel_units(spec, grad)
     assert bar["encoding"]["x"]["scale"]["type"] == "log"
     assert set(data["step"]) == {metrics["step"].max()}
@@ -692,7 +692,7 @@ def test_layer_bars_without_unit_fractions_show_only_gradients():
     metrics = make_metrics()
     metrics = metrics[~metrics["name"].str.endswith("_fraction")]
     spec = spec_of(charts.layer_bars(metrics, StrictLabels()))
-    assert len(spec["hconcat"]) == 1
+    assert len(spec["vconcat"]) == 1
 
 
 def test_layer_bars_with_several_runs_sit_side_by_side_per_layer():
