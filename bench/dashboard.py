@@ -191,8 +191,9 @@ def comparison(page, url: str, title: str = COMPARISON) -> None:
     picker.click()
     page.get_by_role("option", name=title).click()
     # The rerun that loads the comparison must land before the click, or the click carries the
-    # form's old values (see the closing note of issue 14): wait for its step count.
-    expect(page.get_by_text(re.compile(r"250 steps \(10 epochs"))).to_be_visible(timeout=30_000)
+    # form's old values (see the closing note of issue 14): wait for its table of differences.
+    expect(page.get_by_text("What differs")).to_be_visible(timeout=30_000)
+    time.sleep(1)
     train = page.get_by_role("button", name=re.compile(r"^Train( Shortcut|$)"))
     expect(train).to_be_enabled(timeout=60_000)
     ended = page.get_by_text(re.compile(r"^[A-D]: (completed|diverged|stopped)"))
