@@ -81,19 +81,15 @@ RNN_BUILDERS = {
 }
 
 
-@pytest.mark.parametrize("steps", [LIVE_STEPS, FINAL_STEPS])
-@pytest.mark.parametrize("name", list(BUILDERS))
-def test_no_mlp_chart_exceeds_altairs_row_limit(name, steps):
-    metrics = charts.thin_steps(mlp_metrics(steps), max_steps=steps)
-    rows = dataset_rows(BUILDERS[name](metrics, Labels()))
-    assert rows and max(rows.values()) <= MAX_ROWS, rows
+CASES = [("mlp", name) for name in BUILDERS] + [("recurrent", name) for name in RNN_BUILDERS]
 
 
 @pytest.mark.parametrize("steps", [LIVE_STEPS, FINAL_STEPS])
-@pytest.mark.parametrize("name", list(RNN_BUILDERS))
-def test_no_recurrent_chart_exceeds_altairs_row_limit(name, steps):
-    metrics = charts.thin_steps(rnn_metrics(steps), max_steps=steps)
-    rows = dataset_rows(RNN_BUILDERS[name](metrics, Labels()))
+@pytest.mark.parametrize("net, name", CASES)
+def test_no_chart_exceeds_altairs_row_limit(net, name, steps):
+    records, builders = (mlp_metrics, BUILDERS) if net == "mlp" else (rnn_metrics, RNN_BUILDERS)
+    metrics = charts.thin_steps(records(steps), max_steps=steps)
+    rows = dataset_rows(builders[name](metrics, Labels()))
     assert rows and max(rows.values()) <= MAX_ROWS, rows
 
 

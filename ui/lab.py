@@ -254,10 +254,13 @@ def verdict_ui(group: RunGroup) -> None:
     """What a side-by-side group measured, in one sentence over a table of its numbers."""
     if len(group.runs) < 2:
         return
-    classification = group.runs[0].config.task.is_classification
-    verdict = comparison.judge(
-        {r.label: (r.result.status, r.frame) for r in group.runs}, classification
-    )
+    # Judged once per ended group, not on every rerun of the page (the frames can be long).
+    cached = group.views.get("verdict")
+    if cached is None:
+        classification = group.runs[0].config.task.is_classification
+        runs = {r.label: (r.result.status, r.frame) for r in group.runs}
+        cached = group.views["verdict"] = (None, comparison.judge(runs, classification))
+    verdict = cached[1]
 
     def value(x: float | None) -> str:
         return "–" if x is None else f"{x:.3g}"
