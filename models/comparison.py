@@ -1,8 +1,9 @@
 """What a side-by-side comparison measured: a verdict computed from its runs' numbers.
 
-Run A is the reference (a comparison's first preset: the net with the problem); B, C and D are
-judged against it on validation at their last recorded step: a classifier's accuracy, otherwise
-the loss. A verdict is a key plus the numbers it rests on; the page words it (``cmp.verdict.*``).
+The first run (A) is the reference (a comparison's first preset: the net with the problem); the
+others are judged against it on validation at their last recorded step: a classifier's accuracy,
+otherwise the loss. A verdict is a key plus the numbers it rests on; the page words it
+(``cmp.verdict.*``).
 
 Outcomes: ``a_diverged`` (A's loss or gradient became non-finite and at least one other run
 completed), ``all_better``, ``some_better`` and ``none_better`` (how many of the others end

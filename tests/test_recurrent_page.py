@@ -75,6 +75,8 @@ def test_the_relu_rnn_preset_diverges_with_the_banner():
     texts = train_until_done(at)
     assert "diverged" in texts[0]
     assert "diverged at step" in " ".join(w.value for w in at.warning)
+    said = " ".join(m.value for m in at.markdown)  # the verdict names runs as the statuses do
+    assert "measured:** SimpleRNN diverged" in said and "SimpleRNN (B) trained to the end" in said
 
 
 def test_the_parameter_formulas_sum_to_the_closed_form_count():
@@ -103,3 +105,5 @@ def test_one_click_relu_rnn_explodes_and_clipnorm_tames_it_side_by_side():
     assert texts[0].startswith("SimpleRNN: diverged"), texts
     assert texts[1].startswith("SimpleRNN (B): completed"), texts
     assert "diverged at step" in " ".join(w.value for w in at.warning)
+    said = " ".join(m.value for m in at.markdown)  # the verdict names runs as the statuses do
+    assert "measured:** SimpleRNN diverged" in said and "SimpleRNN (B) trained to the end" in said

@@ -348,20 +348,20 @@ EN: dict[str, str] = {
     "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
     # What a side-by-side run measured (models/comparison.py), once every run has ended.
     "cmp.verdict.a_diverged": (
-        "**What the runs measured:** A diverged (its loss or gradient became non-finite); "
+        "**What the runs measured:** {a} diverged (its loss or gradient became non-finite); "
         "{completed} trained to the end."
     ),
     "cmp.verdict.all_better": (
-        "**What the runs measured:** every other run ends clearly better than A on {metric}: "
-        "{better} against A's {a_value}."
+        "**What the runs measured:** every other run ends clearly better than {a} on {metric}: "
+        "{better} against {a}'s {a_value}."
     ),
     "cmp.verdict.some_better": (
-        "**What the runs measured:** {better} end clearly better than A on {metric} "
-        "(A: {a_value}); {rest} do not."
+        "**What the runs measured:** {better} end clearly better than {a} on {metric} "
+        "({a}: {a_value}); {rest} do not."
     ),
     "cmp.verdict.none_better": (
-        "**What the runs measured:** no run ends clearly better than A on {metric} "
-        "(A: {a_value}; {others})."
+        "**What the runs measured:** no run ends clearly better than {a} on {metric} "
+        "({a}: {a_value}; {others})."
     ),
     "cmp.metric.val_accuracy": "validation accuracy",
     "cmp.metric.val_loss": "validation loss",

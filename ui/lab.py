@@ -271,6 +271,7 @@ def verdict_ui(group: RunGroup) -> None:
         t(
             f"cmp.verdict.{verdict.key}",
             metric=t(f"cmp.metric.{verdict.metric}"),
+            a=ref.label,  # the first run, as its status line names it ("A", or "SimpleRNN")
             a_value=value(ref.final),
             better=", ".join(finals[label] for label in verdict.better),
             rest=", ".join(r.label for r in others if r.label not in verdict.better),
