@@ -75,8 +75,6 @@ def test_the_relu_rnn_preset_diverges_with_the_banner():
     texts = train_until_done(at)
     assert "diverged" in texts[0]
     assert "diverged at step" in " ".join(w.value for w in at.warning)
-    said = " ".join(m.value for m in at.markdown)  # the verdict names runs as the statuses do
-    assert "measured:** SimpleRNN diverged" in said and "SimpleRNN (B) trained to the end" in said
 
 
 def test_the_parameter_formulas_sum_to_the_closed_form_count():
