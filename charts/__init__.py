@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "log10_input_grad_norm",
     "forget_gate_mean",
     "baseline",
+    "noise_floor",
     "title_time_grad",
     "title_time_heatmap",
     "title_forget_gate",
@@ -116,6 +118,9 @@ SEQUENTIAL = "viridis"
 LINE_SCHEME = alt.SchemeParams(SEQUENTIAL, extent=[0.0, 0.85])
 DIVERGING = "blueorange"
 DIVERGING_REGRESSION = "purpleorange"  # a different palette: a value, not a class probability
+# Runs (and the metrics of one run) in the Okabe-Ito palette, safe for the common colour-vision
+# deficiencies: four clearly different hues, where a theme's light/dark pairs made A look like B.
+RUN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -239,13 +244,30 @@ def _panels(charts: list[alt.TopLevelMixin], title: str, **shared: str) -> alt.C
     return alt.concat(*charts, columns=COLUMNS, title=title).resolve_scale(**shared)
 
 
-def _filled(field: str, title: str, scale: alt.Scale) -> dict[str, alt.Color | alt.Stroke]:
-    # Rects stroked in their own fill colour: antialiasing otherwise leaves hairline seams
-    # between neighbouring cells.
-    return {
-        "color": alt.Color(field, title=title, scale=scale),
-        "stroke": alt.Stroke(field, scale=scale, legend=None),
-    }
+def _filled(chart: alt.Chart, field: str, title: str, scale: alt.Scale) -> alt.Chart:
+    """Rects filled by ``field`` (a quantitative column) on ``scale``, with a colour legend.
+
+    They are stroked in their own fill colour: antialiasing otherwise leaves hairline seams
+    between neighbouring cells. The stroke reads a copy of the field: on the field itself,
+    Vega-Lite merges the stroke's hidden legend into the fill's and hides both."""
+    return chart.transform_calculate(edge=f"datum.{field}").encode(
+        color=alt.Color(f"{field}:Q", title=title, scale=scale),
+        stroke=alt.Stroke("edge:Q", scale=scale, legend=None),
+    )
+
+
+def _run_colours(runs: Sequence[str], every: Sequence[str] | None = None) -> alt.Scale:
+    """Each run's colour from RUN_COLOURS by its place among ``every`` run of the page (default:
+    ``runs``), so a chart that draws only some runs colours them as the others do."""
+    every = list(every) if every is not None else list(runs)
+    picks = [every.index(r) if r in every else len(every) + i for i, r in enumerate(runs)]
+    return alt.Scale(domain=list(runs), range=[RUN_COLOURS[k % len(RUN_COLOURS)] for k in picks])
+
+
+def _run_color(
+    labels: Mapping[str, str], runs: Sequence[str], every: Sequence[str] | None = None
+) -> alt.Color:
+    return alt.Color("run:N", title=labels["run"], sort=list(runs), scale=_run_colours(runs, every))
 
 
 # Steps are whole numbers: no "0.5" ticks early on, no "0.000000" when only step 0 is in.
@@ -277,20 +299,28 @@ def _hover(base: alt.Chart) -> alt.Chart:
 
 
 def loss_chart(
-    metrics: pd.DataFrame, labels: Mapping[str, str], baseline: float | None = None
+    metrics: pd.DataFrame,
+    labels: Mapping[str, str],
+    baseline: float | None = None,
+    floor: float | None = None,
 ) -> alt.TopLevelMixin:
     """Loss and validation loss vs step; a second panel for accuracy when it was recorded.
 
-    One run: colour = metric. Several runs: colour = run, so the runs overlay. Train lines are
-    solid and validation lines dashed. Clicking a legend entry highlights it. ``baseline``: the
-    loss of a model that ignores its input, drawn as a labelled rule (the line to beat).
+    One run: colour = split. Several runs: colour = run, so the runs overlay. Train lines are
+    solid and validation lines dashed. Each panel has its own legend; clicking an entry
+    highlights it in both. ``baseline``: the loss of a model that ignores its input, drawn as
+    a labelled rule (the line to beat);
+    ``floor``: the lowest loss any model can reach at the data's noise level (a second rule).
     """
-    frame, shape = loss_frame(metrics, labels, baseline)
+    frame, shape = loss_frame(metrics, labels, baseline, floor)
     return loss_view(shape, labels, frame)
 
 
 def loss_frame(
-    metrics: pd.DataFrame, labels: Mapping[str, str], baseline: float | None = None
+    metrics: pd.DataFrame,
+    labels: Mapping[str, str],
+    baseline: float | None = None,
+    floor: float | None = None,
 ) -> tuple[pd.DataFrame, tuple]:
     """The loss chart's data, and its shape: what the spec depends on besides the rows.
 
@@ -306,7 +336,7 @@ def loss_frame(
         panel=rows["name"].str.removeprefix("val_"),
     )
     df = fit_rows(df, ["run", "metric"])
-    return df, (tuple(names), tuple(runs_in(df)), baseline)
+    return df, (tuple(names), tuple(runs_in(df)), baseline, floor)
 
 
 @_sized
@@ -315,11 +345,16 @@ def loss_view(
 ) -> alt.TopLevelMixin:
     """The loss chart of a given shape over ``source``: the frame from ``loss_frame``, or a
     reference to a dataset that holds it."""
-    names, runs, baseline = shape
+    names, runs, baseline, floor = shape
     split = [labels["train"], labels["validation"]]
     several = len(runs) > 1
-    key, domain = ("run", list(runs)) if several else ("metric", [labels[n] for n in names])
-    pick = alt.selection_point(fields=[key], bind="legend")
+    key = "run" if several else "split"
+    panels = ["loss", *(["accuracy"] if {"accuracy", "val_accuracy"} & set(names) else [])]
+    # Each panel has its own legend, listing what it draws (the loss legend listed accuracy,
+    # the accuracy panel had none), and its own legend selection; what is picked in either
+    # legend (a run, or one run's train or validation split) is highlighted in both panels.
+    picks = {n: alt.selection_point(fields=[key], bind="legend", name=f"pick_{n}") for n in panels}
+    picked = functools.reduce(operator.and_, picks.values())
     base = alt.Chart(source).encode(
         x=_step_x("step:Q", labels),
         tooltip=[
@@ -330,46 +365,67 @@ def loss_view(
         ],
     )
 
+    def splits(name: str) -> list[str]:
+        """The splits a panel draws: one run's colour legend lists only these."""
+        drawn = [n for n in names if n.removeprefix("val_") == name]
+        return split if several else [split[n.startswith("val_")] for n in drawn]
+
+    def colour(name: str) -> alt.Color:
+        if several:
+            return _run_color(labels, runs)
+        # One run: colour and dash both tell train from validation (one legend, and the
+        # splits told apart without colour too).
+        domain = splits(name)
+        scale = alt.Scale(domain=domain, range=[RUN_COLOURS[split.index(d)] for d in domain])
+        return alt.Color("split:N", title=labels["split"], sort=domain, scale=scale)
+
     def panel(name: str, title: str, y: alt.Y) -> alt.LayerChart:
-        # The loss panel owns the selection; the accuracy panel's lines only read it.
         part = base.transform_filter(alt.datum.panel == name).encode(y=y)
         lines = part.mark_line().encode(
-            color=alt.Color(f"{key}:N", title=labels[key], sort=domain),
+            color=colour(name),
             strokeDash=alt.StrokeDash(
                 "split:N",
                 title=labels["split"],
-                scale=alt.Scale(domain=split, range=[SOLID, DASHED]),
+                scale=alt.Scale(
+                    domain=splits(name),
+                    range=[[SOLID, DASHED][split.index(d)] for d in splits(name)],
+                ),
             ),
-            opacity=_fade(pick),
+            opacity=_fade(picked),
             tooltip=[
                 alt.Tooltip("run:N", title=labels["run"]),
                 alt.Tooltip("metric:N", title=labels["metric"]),
             ],
         )
-        owner = lines.add_params(pick) if name == "loss" else lines
-        extra = _baseline_layers(baseline, labels) if name == "loss" and baseline else []
-        color = alt.Color(f"{key}:N", title=labels[key], sort=domain)
-        points = _lone_points(part, [key, "split"], color=color, opacity=_fade(pick))
+        owner = lines.add_params(picks[name])
+        extra = []
+        if name == "loss":
+            for value, text in ((baseline, "baseline"), (floor, "noise_floor")):
+                if value:
+                    extra += _reference_layers(value, labels[text], labels)
+        series = list(dict.fromkeys([key, "split"]))
+        points = _lone_points(part, series, color=colour(name), opacity=_fade(picked))
         return alt.layer(owner, points, _hover(part), *extra, title=title)
 
     loss = panel("loss", labels["title_loss"], alt.Y("value:Q", title=labels["loss"]))
-    if not {"accuracy", "val_accuracy"} & set(names):
+    if len(panels) == 1:
         return loss.properties(width="container", height=PANEL_HEIGHT)
     unit = alt.Scale(domain=[0, 1])
     accuracy = panel(
         "accuracy", labels["title_accuracy"], alt.Y("value:Q", title=labels["accuracy"], scale=unit)
     )
     size = {"width": WIDE_WIDTH, "height": PANEL_HEIGHT}
-    return alt.vconcat(loss.properties(**size), accuracy.properties(**size))
-
-
-def _baseline_layers(baseline: float, labels: Mapping[str, str]) -> list[alt.Chart]:
-    df = pd.DataFrame(
-        {"value": [float(baseline)], "text": [f"{labels['baseline']} {baseline:.3g}"]}
+    return alt.vconcat(loss.properties(**size), accuracy.properties(**size)).resolve_scale(
+        color="independent", strokeDash="independent"
     )
+
+
+def _reference_layers(value: float, name: str, labels: Mapping[str, str]) -> list[alt.Chart]:
+    """A labelled horizontal rule at a reference loss (the trivial baseline, the noise floor)."""
+    df = pd.DataFrame({"value": [float(value)], "text": [f"{name} {value:.3g}"]})
     base = alt.Chart(df).encode(
         y=alt.Y("value:Q", title=labels["loss"]),
-        tooltip=[alt.Tooltip("value:Q", title=labels["baseline"], format=".4g")],
+        tooltip=[alt.Tooltip("value:Q", title=name, format=".4g")],
     )
     return [
         base.mark_rule(color=DARK, strokeDash=[2, 2]),
@@ -566,14 +622,19 @@ def grad_heatmap(
 def grad_heatmap_frame(
     metrics: pd.DataFrame, labels: Mapping[str, str], max_bins: int = 120
 ) -> tuple[pd.DataFrame, tuple]:
-    """The heatmap's binned data, and its shape (see ``loss_frame``)."""
+    """The heatmap's binned data, and its shape (see ``loss_frame``): each run's layers by
+    depth (one entry, all the rows' layers, when there is one run or none) and the runs."""
     if max_bins < 1:
         raise ValueError(f"max_bins must be at least 1, not {max_bins}")
     rows = _rows(metrics, ("grad_norm",))
     cells = max(1, len(rows.drop_duplicates(["run", "layer"])))
     bins = max(1, min(max_bins, MAX_ROWS // cells))  # bins x layers x runs rows
     df = _binned(rows, bins) if len(rows) else rows.assign(log10=[], step_start=[], step_end=[])
-    return df, (tuple(_by_depth(df)), tuple(runs_in(df)))
+    runs = tuple(runs_in(df))
+    if len(runs) <= 1:
+        return df, ((tuple(_by_depth(df)),), runs)
+    layers = tuple(tuple(_by_depth(df[df["run"] == r])) for r in runs)
+    return df, (layers, runs)
 
 
 def _heatmap_panel(
@@ -593,7 +654,7 @@ def _heatmap_panel(
         data = data.transform_filter(alt.datum.run == run)
     x_scale = alt.Scale(domain=brush) if brush is not None else alt.Undefined
     extra = {"opacity": _fade(pick)} if pick is not None else {}
-    return data.mark_rect(strokeWidth=1, clip=brush is not None).encode(
+    rects = data.mark_rect(strokeWidth=1, clip=brush is not None).encode(
         x=_step_x("step_start:Q", labels, scale=x_scale),
         x2="step_end:Q",
         y=alt.Y("layer:N", title=labels["layer"], sort=list(y_order)),
@@ -606,35 +667,41 @@ def _heatmap_panel(
             alt.Tooltip("value:Q", title=labels["grad_norm"], format=".3g"),
         ],
         **extra,
-        **_filled("log10:Q", labels["log10_grad_norm"], scale),
     )
+    return _filled(rects, "log10", labels["log10_grad_norm"], scale)
 
 
 @_sized
 def grad_heatmap_view(
     shape: tuple, labels: Mapping[str, str], source: pd.DataFrame | alt.NamedData
 ) -> alt.TopLevelMixin:
-    """The heatmap of a given shape over ``source`` (see ``loss_view``)."""
+    """The heatmap of a given shape over ``source`` (see ``loss_view``).
+
+    Several runs: each panel lists only its own layers (a run with batch norm has twice the
+    rows; shared, they striped the other panels with empty ones). The panels share one height,
+    so a layer sits at the same relative depth in each, input at the bottom, output on top."""
     layers, runs = shape
-    # A y band scale lists its domain top-down: output first puts the input at the bottom.
-    y_order = list(layers)[::-1]
-    height = max(PANEL_HEIGHT // 2, 22 * len(y_order))
+    height = max(PANEL_HEIGHT // 2, 22 * max((len(own) for own in layers), default=0))
     # The colour domain is left to Vega (the data's extent), so the spec does not change as the
     # data grows; panels share it through resolve_scale, and fill and stroke read the same field.
     scale = alt.Scale(scheme=SEQUENTIAL)
 
-    def panel(run: str | None = None) -> alt.Chart:
-        return _heatmap_panel(source, labels, scale, y_order, run)
+    def panel(own: Sequence[str], run: str | None = None) -> alt.Chart:
+        # A y band scale lists its domain top-down: output first puts the input at the bottom.
+        return _heatmap_panel(source, labels, scale, list(own)[::-1], run)
 
     if len(runs) <= 1:
-        return panel().properties(title=labels["title_heatmap"], width="container", height=height)
+        return panel(layers[0]).properties(
+            title=labels["title_heatmap"], width="container", height=height
+        )
     charts = [
-        panel(r).properties(title=_run_title(labels, r), width=PANEL_WIDTH, height=height)
-        for r in runs
+        panel(own, r).properties(title=_run_title(labels, r), width=PANEL_WIDTH, height=height)
+        for own, r in zip(layers, runs, strict=True)
     ]
     return _panels(
-        charts, labels["title_heatmap"], x="shared", y="shared", color="shared", stroke="shared"
-    )
+        charts, labels["title_heatmap"], x="shared", y="independent", color="shared",
+        stroke="shared",
+    )  # fmt: skip
 
 
 # -- latest per-layer bars ---------------------------------------------------------------------
@@ -678,7 +745,7 @@ def layer_bars_view(
     by_run = {}
     if len(runs) > 1:
         by_run = {
-            "color": alt.Color("run:N", title=labels["run"], sort=list(runs)),
+            "color": _run_color(labels, runs),
             "yOffset": alt.YOffset("run:N", sort=list(runs)),
         }
 
@@ -847,7 +914,6 @@ def boundary_view(
                 x2="x0_hi:Q",
                 y=alt.Y("x1_lo:Q", **y),
                 y2="x1_hi:Q",
-                **_filled("value:Q", legend_title, scale),
                 tooltip=[
                     alt.Tooltip("x0:Q", title=labels["x0"], format=".2f"),
                     alt.Tooltip("x1:Q", title=labels["x1"], format=".2f"),
@@ -855,6 +921,7 @@ def boundary_view(
                 ],
             )
         )
+        surface = _filled(surface, "value", legend_title, scale)
         mine = dots[dots["run"].astype(str) == run] if "run" in dots.columns else dots
         data = alt.Chart(mine).encode(
             x=alt.X("x0:Q", **x),
@@ -920,7 +987,7 @@ def time_grad_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.Top
         ],
     )
     lines = base.mark_line().encode(
-        color=alt.Color("run:N", title=labels["run"], sort=runs),
+        color=_run_color(labels, runs, runs_in(metrics)),
         opacity=_fade(pick),
         tooltip=[alt.Tooltip("run:N", title=labels["run"])],
     )
@@ -960,7 +1027,7 @@ def time_grad_heatmap(
     scale = alt.Scale(scheme=SEQUENTIAL)
 
     def panel(run: str) -> alt.Chart:
-        return (
+        rects = (
             alt.Chart(df)
             .transform_filter(alt.datum.run == run)
             .mark_rect(strokeWidth=1)
@@ -969,7 +1036,6 @@ def time_grad_heatmap(
                 x2="step_end:Q",
                 y=alt.Y("t:Q", title=labels["t"]),
                 y2="t_end:Q",
-                **_filled("log10:Q", labels["log10_input_grad_norm"], scale),
                 tooltip=[
                     alt.Tooltip("run:N", title=labels["run"]),
                     alt.Tooltip("t:Q", title=labels["t"]),
@@ -979,6 +1045,7 @@ def time_grad_heatmap(
             )
             .properties(title=_run_title(labels, run), width=PANEL_WIDTH, height=PANEL_HEIGHT)
         )
+        return _filled(rects, "log10", labels["log10_input_grad_norm"], scale)
 
     charts = [panel(r) for r in runs_in(df)] or [panel("")]
     return _panels(
@@ -997,6 +1064,8 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
     near 1 the cell state carries information across time steps."""
     rows = fit_rows(spread_layers(_rows(metrics, ("forget_gate_mean",))), ["run", "layer"])
     runs = runs_in(rows)
+    # Only LSTMs have a forget gate: their colours are those they have in the page's other charts.
+    color = _run_color(labels, runs, runs_in(metrics))
     pick = alt.selection_point(fields=["run"], bind="legend")
     base = alt.Chart(rows).encode(
         x=_step_x("step:Q", labels),
@@ -1009,7 +1078,7 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
         ],
     )
     lines = base.mark_line().encode(
-        color=alt.Color("run:N", title=labels["run"], sort=runs),
+        color=color,
         strokeDash=alt.StrokeDash("layer:N", title=labels["layer"]),
         opacity=_fade(pick),
         tooltip=[
@@ -1017,9 +1086,7 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
             alt.Tooltip("layer:N", title=labels["layer"]),
         ],
     )
-    points = _lone_points(
-        base, ["run", "layer"], color=alt.Color("run:N", title=labels["run"], sort=runs)
-    )
+    points = _lone_points(base, ["run", "layer"], color=color)
     return alt.layer(lines.add_params(pick), points, _hover(base)).properties(
         title=labels["title_forget_gate"], width="container", height=PANEL_HEIGHT
     )
@@ -1052,7 +1119,7 @@ def compare_chart(
     grads = fit_rows(grads, ["run", "layer"])
     brush = alt.selection_interval(encodings=["x"])
     pick = alt.selection_point(fields=["run"], bind="legend")
-    color = alt.Color("run:N", title=labels["run"], sort=runs)
+    color = _run_color(labels, runs)
     dash = alt.StrokeDash(
         "split:N", title=labels["split"], scale=alt.Scale(domain=split, range=[SOLID, DASHED])
     )

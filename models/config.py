@@ -729,6 +729,29 @@ def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunC
     return RunConfig.model_validate(nested), notices
 
 
+def applies(cfg: RunConfig, path: str) -> bool:
+    """Whether a field changes anything in this config's run: `model.pooling` does only for a
+    CNN, `optimizer.momentum` only for the momentum optimizer, `data.seq_len` only for a
+    sequence task, and so on. A diff lists a field only where it applies to some config."""
+    m, task = cfg.model, cfg.task
+    generated = cfg.data.name != CSV_DATASET
+    rules = {
+        "data.n_samples": generated,
+        "data.noise": generated,
+        "data.seed": generated,
+        "data.seq_len": task.is_sequence,
+        "model.kernel_size": m.arch == "cnn",
+        "model.pooling": m.arch == "cnn",
+        "model.leaky_k": m.activation == "leaky_relu",
+        "model.batch_norm": m.arch in ("mlp", "cnn"),
+        "model.residual": m.arch in ("mlp", "cnn"),
+        "model.init_scale": m.initializer == "random_normal",
+        "optimizer.momentum": cfg.optimizer.name == "momentum",
+        "train.snapshot_every": task.is_2d or task.is_image,
+    }
+    return rules.get(path, path in FIELDS)
+
+
 def diff(a: RunConfig, b: RunConfig) -> dict[str, tuple[Any, Any]]:
     """Fields whose values differ between two configs: {path: (a_value, b_value)}."""
     fa, fb = to_flat(a), to_flat(b)

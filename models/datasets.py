@@ -51,6 +51,7 @@ __all__ = [
     "uploaded_table",
     "make_dataset",
     "trivial_baseline",
+    "noise_floor",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +284,52 @@ def trivial_baseline(dataset: Dataset) -> dict[str, float]:
         "loss": float(-np.mean(np.log(freq[dataset.y_test]))),
         "accuracy": float(np.mean(dataset.y_test == counts.argmax())),
     }
+
+
+def noise_floor(data: DataConfig) -> float | None:
+    """The lowest test MSE any model can reach on a regression task at this noise level (the
+    Bayes error): what is left when the noise hides the answer. None where no model is limited
+    by noise: classification, no noise, or an uploaded table (whose noise is unknown).
+
+    ``plane``: the target carries (u1 + u2) * 6 * jitter / 10 with u uniform on [-1, 1], whatever
+    the input: 0.24 jitter^2 (jitter = PLAYGROUND_NOISE_MAX * noise). ``adding``: the target is the clean sum of two values v ~ U(0, 1)
+    seen as v + N(0, noise^2); the best guess is E[v | seen], whose error is computed by
+    quadrature. ``multigauss``: the input moves by a uniform jitter before the bumps are read;
+    E[Var(target | input)] is estimated on a fixed seeded sample (independent of data.seed).
+    """
+    if data.noise == 0 or data.name not in ("plane", "adding", "multigauss"):
+        return None
+    if data.name == "adding":
+        return 2 * _uniform_posterior_variance(float(data.noise))
+    jitter = PLAYGROUND_NOISE_MAX * data.noise  # what the generator is given (make_dataset)
+    if data.name == "plane":
+        return 0.24 * jitter**2
+    return _multigauss_floor(float(jitter))
+
+
+@functools.lru_cache(maxsize=32)
+def _uniform_posterior_variance(sigma: float, points: int = 801) -> float:
+    """E[Var(v | v + N(0, sigma^2))] for v ~ U(0, 1), by quadrature over v and the reading."""
+    v = np.linspace(0.0, 1.0, points)
+    y = np.linspace(-6 * sigma, 1 + 6 * sigma, 2 * points)
+    like = np.exp(-0.5 * ((y[:, None] - v[None, :]) / sigma) ** 2)  # p(y | v), unnormalized
+    mass = like.sum(axis=1)
+    mean = like @ v / mass
+    var = like @ v**2 / mass - mean**2
+    weight = mass / mass.sum()  # p(y): the prior is flat over v
+    return float(weight @ var)
+
+
+@functools.lru_cache(maxsize=32)
+def _multigauss_floor(noise: float, n: int = 4000, draws: int = 64) -> float:
+    rng = np.random.default_rng(0)
+    points = rng.uniform(-6, 6, (n, 1, 2))
+    moved = points + rng.uniform(-6, 6, (n, draws, 2)) * noise
+    dist = np.hypot(moved[..., None, 0] - _BUMPS[:, 0], moved[..., None, 1] - _BUMPS[:, 1])
+    signed = _BUMPS[:, 2] * np.clip(1 - dist / 2, 0, 1)
+    pick = np.abs(signed).argmax(axis=-1)[..., None]
+    target = np.take_along_axis(signed, pick, axis=-1)[..., 0]  # (n, draws)
+    return float(target.var(axis=1, ddof=1).mean())
 
 
 def grid_for(dataset: Dataset, resolution: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -38,7 +38,10 @@ _DEEP = {
     "train.epochs": 20,
 }
 
-# Deep ReLU net initialized far too large: activations and gradients grow layer by layer.
+# Deep ReLU net initialized far too large: activations and gradients grow layer by layer. Without
+# clipping it diverges at step 1; with clipnorm 1 it needs the 500 steps to shrink its weights
+# and then learns: val loss 0.003-0.009 on seeds 0-2 against the trivial baseline's 0.27 (at
+# lr 0.01 or 125 steps it ends in the hundreds: bounded, but nothing learned).
 _EXPLODING = {
     "data.name": "plane",
     "model.depth": 12,
@@ -47,21 +50,23 @@ _EXPLODING = {
     "model.initializer": "random_normal",
     "model.init_scale": 0.5,
     "optimizer.name": "sgd",
-    "optimizer.learning_rate": 0.01,
-    "train.epochs": 5,
-    "train.record_every": 1,
+    "optimizer.learning_rate": 0.05,
+    "train.epochs": 20,
+    "train.record_every": 5,
 }
 
 # A ReLU net pushed by a learning rate far too high: big updates knock units into the region where
-# they never fire again.
+# they never fire again. Measured on seeds 0-4 (6 x 16, Adam 0.03, 250 steps): 24-39 % of the
+# ReLU units end inactive for every sample, LeakyReLU's 3-15 %, at most half the ReLU net's on
+# every seed. The circle is easy: both nets still fit it with the units they have left.
 _DYING = {
     "data.name": "circle",
-    "model.depth": 4,
-    "model.width": 32,
+    "model.depth": 6,
+    "model.width": 16,
     "model.activation": "relu",
     "model.initializer": "he_normal",
-    "optimizer.name": "sgd",
-    "optimizer.learning_rate": 1.5,
+    "optimizer.name": "adam",
+    "optimizer.learning_rate": 0.03,
     "train.epochs": 10,
 }
 
@@ -171,21 +176,22 @@ PRESETS: dict[str, Preset] = {
             "exploding_clipnorm",
             "The same exploding net with clipnorm = 1",
             "Clipping each gradient to norm 1 bounds every update, so the same net trains "
-            "without diverging.",
+            "without diverging and, once its weights have shrunk, learns: its val loss ends far "
+            "below the trivial baseline.",
             {**_EXPLODING, "optimizer.clipnorm": 1.0},
         ),
         Preset(
             "dying_relu",
             "Dying ReLUs at a high learning rate",
-            "After a few large updates many ReLU units are inactive for the whole batch, and "
-            "a dead unit gets no gradient to recover with.",
+            "Large updates push ReLU units to where they output 0 for every input: by the end "
+            "about a third of them are dead, and a dead unit gets no gradient to recover with.",
             _DYING,
         ),
         Preset(
             "dying_relu_leaky",
             "The LeakyReLU fix for dying ReLUs",
-            "With LeakyReLU (k = 0.2) inactive units still pass k times the gradient, so the "
-            "same high learning rate leaves the net learning.",
+            "With LeakyReLU (k = 0.2) a unit below zero still passes k times the gradient, so "
+            "it can come back: at the same learning rate at most half as many units end dead.",
             {**_DYING, "model.activation": "leaky_relu"},
         ),
         Preset(

@@ -4,6 +4,8 @@ Every chart is turned into its spec with ``to_dict()`` (which validates it again
 schema) and walked: marks, encodings, scales, params and the inline data the marks draw.
 """
 
+import colorsys
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 
@@ -181,8 +183,13 @@ def panel_units(spec: dict, panel: dict) -> list[tuple[dict, pd.DataFrame]]:
 
 
 def filtered(data: pd.DataFrame, transform: dict) -> pd.DataFrame:
-    """Apply a transform of the two kinds the charts use: a filter Altair writes for
-    ``alt.datum.field == value`` and a count per group (``joinaggregate``)."""
+    """Apply a transform of the kinds the charts use: a filter Altair writes for
+    ``alt.datum.field == value``, a count per group (``joinaggregate``) and a copy of a
+    column (``calculate`` of ``datum.field``)."""
+    if "calculate" in transform:
+        match = re.fullmatch(r"datum\.(\w+)", transform["calculate"])
+        assert match, f"a transform these tests cannot apply: {transform}"
+        return data.assign(**{transform["as"]: data[match.group(1)]})
     if "joinaggregate" in transform:
         [agg] = transform["joinaggregate"]
         assert agg["op"] == "count", f"a transform these tests cannot apply: {transform}"
@@ -211,9 +218,9 @@ def params(spec: dict) -> list[dict]:
     return [p for k, v in walk(spec) if k == "params" for p in v]
 
 
-def legend_selection(spec: dict, field: str) -> dict:
+def legend_selection(spec: dict, field: str, count: int = 1) -> dict:
     found = [p for p in params(spec) if p.get("bind") == "legend"]
-    assert [p["select"]["fields"] for p in found] == [[field]]
+    assert [p["select"]["fields"] for p in found] == [[field]] * count
     return found[0]
 
 
@@ -244,7 +251,9 @@ def all_charts(runs=("A",)):
         "regression": charts.boundary_chart(
             make_grid(runs), POINTS.assign(label=[-2.0, 0.5, 1.0, 3.0]), labels, "regression"
         ),
-        "loss_baseline": charts.loss_chart(make_sequence_metrics(runs), labels, baseline=0.167),
+        "loss_baseline": charts.loss_chart(
+            make_sequence_metrics(runs), labels, baseline=0.167, floor=0.016
+        ),
         "time_grad": charts.time_grad_chart(make_sequence_metrics(runs), labels),
         "time_heatmap": charts.time_grad_heatmap(make_sequence_metrics(runs), labels, max_bins=5),
         "forget_gate": charts.forget_gate_chart(make_sequence_metrics(runs), labels),
@@ -271,6 +280,15 @@ def test_loss_baseline_is_a_labelled_rule_at_its_value():
     [(_, text)] = of_mark(spec, "text")
     assert text["text"].tolist() == [f"{L('baseline')} 0.167"]
     assert not of_mark(spec_of(charts.loss_chart(make_sequence_metrics(), StrictLabels())), "rule")
+
+
+def test_the_noise_floor_is_a_second_labelled_rule_below_the_baseline():
+    chart = charts.loss_chart(make_sequence_metrics(), StrictLabels(), baseline=0.167, floor=0.016)
+    spec = spec_of(chart)
+    rules = sorted(d["value"].tolist()[0] for _, d in of_mark(spec, "rule"))
+    assert rules == [0.016, 0.167]
+    texts = sorted(d["text"].tolist()[0] for _, d in of_mark(spec, "text"))
+    assert texts == [f"{L('baseline')} 0.167", f"{L('noise_floor')} 0.016"]
 
 
 def test_time_grad_chart_draws_each_runs_latest_step_on_a_log_scale():
@@ -599,6 +617,116 @@ def test_heatmap_runs_share_one_colour_scale():
             assert "domain" not in scale and scheme_name(scale) == "viridis"
 
 
+def with_batch_norm(metrics: pd.DataFrame, run: str) -> pd.DataFrame:
+    """``run`` also records a batch-norm layer bn_i beside each dense_i (same depth), as the
+    trainer does for an MLP with batch norm."""
+    dense = metrics[
+        (metrics["run"] == run)
+        & (metrics["name"] == "grad_norm")
+        & metrics["layer"].astype(str).str.startswith("dense")
+    ]
+    return pd.concat([metrics, dense.assign(layer=dense["layer"].str.replace("dense", "bn"))])
+
+
+def test_heatmap_panels_list_only_their_own_layers_at_one_height():
+    """A run with batch norm has twice the rows; on a shared layer axis its bn_* rows striped
+    the other panels with empty rows. Each panel lists its own layers, input at the bottom;
+    the panels share one height, so a depth sits at the same height in each."""
+    spec = spec_of(
+        charts.grad_heatmap(with_batch_norm(make_metrics(("A", "B")), "B"), StrictLabels())
+    )
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    (a, b), heights = spec["concat"], {p["height"] for p in spec["concat"]}
+    assert len(heights) == 1
+    want = {
+        "A": ["output", "dense_2", "dense_1", "dense_0"],
+        "B": ["output", "dense_2", "bn_2", "dense_1", "bn_1", "dense_0", "bn_0"],
+    }
+    for run, panel in (("A", a), ("B", b)):
+        [(rect, data)] = panel_units(spec, panel)
+        assert rect["encoding"]["y"]["sort"] == want[run]
+        assert set(data["layer"]) == set(want[run]) and set(data["run"]) == {run}
+
+
+HEATMAPS = {
+    "layer_step_one_run": lambda: charts.grad_heatmap(make_metrics(), StrictLabels()),
+    "layer_step_two_runs": lambda: charts.grad_heatmap(make_metrics(("A", "B")), StrictLabels()),
+    "time_step": lambda: charts.time_grad_heatmap(
+        make_sequence_metrics(("A", "B")), StrictLabels()
+    ),
+    "compare": lambda: charts.compare_chart(make_metrics(("A", "B")), StrictLabels()),
+    "boundary": lambda: charts.boundary_chart(make_grid(), POINTS, StrictLabels(), "binary"),
+}
+HEATMAP_TITLES = {"time_step": L("log10_input_grad_norm"), "boundary": L("prediction")}
+
+
+@pytest.mark.parametrize("name", sorted(HEATMAPS))
+def test_every_heatmap_has_a_colour_legend_with_a_title(name):
+    """The Deep Networks heatmap had no colour scale: its cells' stroke, on the fill's field
+    with its legend hidden, made Vega-Lite merge the two legends and hide both."""
+    rects = of_mark(spec_of(HEATMAPS[name]()), "rect")
+    assert rects
+    for rect, data in rects:
+        encoding = rect["encoding"]
+        color = encoding["color"]
+        assert color.get("legend", {}) is not None
+        assert color["title"] == HEATMAP_TITLES.get(name, L("log10_grad_norm"))
+        for channel, enc in encoding.items():
+            if channel != "color" and isinstance(enc, dict) and enc.get("field") == color["field"]:
+                assert enc.get("legend", {}) is not None, (channel, enc)
+        stroke = encoding["stroke"]  # still stroked in the fill's colour (no seams)
+        assert stroke["scale"] == color["scale"]
+        assert np.allclose(data[stroke["field"]], data[color["field"]])
+
+
+def hue(colour: str) -> float:
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 360 * colorsys.rgb_to_hsv(red, green, blue)[0]
+
+
+def run_colours(spec: dict) -> dict[str, str]:
+    """Run -> colour, read from every colour scale of the spec that encodes the run."""
+    found: dict[str, str] = {}
+    for unit, _ in units(spec):
+        color = unit.get("encoding", {}).get("color", {})
+        if color.get("field") == "run":
+            scale = color["scale"]
+            for run, colour in zip(scale["domain"], scale["range"], strict=True):
+                assert found.setdefault(run, colour) == colour, (run, colour, found)
+    return found
+
+
+FOUR = ("A", "B", "C", "D")
+BY_RUN = {
+    "loss": lambda: charts.loss_chart(make_metrics(FOUR), StrictLabels()),
+    "layer_bars": lambda: charts.layer_bars(make_metrics(FOUR), StrictLabels()),
+    "time_grad": lambda: charts.time_grad_chart(make_sequence_metrics(FOUR), StrictLabels()),
+    "forget_gate": lambda: charts.forget_gate_chart(make_sequence_metrics(FOUR), StrictLabels()),
+    "compare": lambda: charts.compare_chart(make_metrics(FOUR), StrictLabels()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BY_RUN))
+def test_four_runs_get_four_clearly_different_hues(name):
+    """Runs were coloured by the theme's light/dark pairs: A and B, C and D looked alike.
+    Each pair of runs differs in hue by 30 degrees at least (Okabe-Ito's palette)."""
+    colours = run_colours(spec_of(BY_RUN[name]()))
+    assert sorted(colours) == list(FOUR)
+    for a, b in itertools.combinations(colours.values(), 2):
+        gap = abs(hue(a) - hue(b))
+        assert min(gap, 360 - gap) >= 30, colours
+
+
+def test_a_run_keeps_its_colour_in_a_chart_that_draws_only_some_runs():
+    metrics = make_sequence_metrics(("A", "B", "C"))
+    only_b = metrics[(metrics["name"] != "forget_gate_mean") | (metrics["run"] == "B")]
+    everywhere = run_colours(spec_of(charts.loss_chart(only_b, StrictLabels())))
+    assert run_colours(spec_of(charts.forget_gate_chart(only_b, StrictLabels()))) == {
+        "B": everywhere["B"]
+    }
+    assert run_colours(spec_of(charts.time_grad_chart(only_b, StrictLabels()))) == everywhere
+
+
 # -- thin_steps --------------------------------------------------------------------------------
 
 
@@ -645,18 +773,40 @@ def test_loss_chart_has_an_accuracy_panel_only_when_accuracy_was_recorded():
     assert {u["encoding"]["y"]["title"] for u, _ in units(without)} == {L("loss")}
 
 
-def test_loss_chart_one_run_colours_by_metric_validation_dashed():
+def test_loss_chart_one_run_tells_the_splits_apart_by_colour_and_dash():
     spec = spec_of(charts.loss_chart(make_metrics(accuracy=False), StrictLabels()))
     [(line, data)] = of_mark(spec, "line")
-    assert line["encoding"]["color"]["field"] == "metric"
-    dash = line["encoding"]["strokeDash"]
-    assert dash["field"] == "split"
-    assert dash["scale"]["domain"] == [L("train"), L("validation")]
+    color, dash = line["encoding"]["color"], line["encoding"]["strokeDash"]
+    assert color["field"] == dash["field"] == "split"  # one legend, readable without colour
+    assert color["scale"]["domain"] == dash["scale"]["domain"] == [L("train"), L("validation")]
     solid, dashed = dash["scale"]["range"]
     assert solid != dashed
+    assert len(set(color["scale"]["range"])) == 2
     val = data[data["metric"] == L("val_loss")]
     assert (val["split"] == L("validation")).all()
-    legend_selection(spec, "metric")
+    legend_selection(spec, "split")
+
+
+@pytest.mark.parametrize("runs", [("A",), ("A", "B", "C")])
+def test_each_loss_panel_has_its_own_legend_of_what_it_draws(runs):
+    """The loss legend once listed accuracy and the accuracy panel had none: each panel's
+    colour scale is its own (a legend per panel) and lists exactly the series it draws."""
+    metrics = make_metrics(runs)
+    metrics = metrics[metrics["name"] != "val_accuracy"]  # the accuracy panel: train only
+    spec = spec_of(charts.loss_chart(metrics, StrictLabels()))
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    assert spec["resolve"]["scale"]["strokeDash"] == "independent"
+    for panel in spec["vconcat"]:
+        [(line, data)] = [(u, d) for u, d in panel_units(spec, panel) if mark_type(u) == "line"]
+        color = line["encoding"]["color"]
+        assert color.get("legend", {}) is not None
+        drawn = list(dict.fromkeys(data.sort_values(color["field"])[color["field"]]))
+        assert sorted(color["scale"]["domain"]) == drawn, (color["scale"]["domain"], drawn)
+    # a pick in either legend highlights in both panels: every line reads every selection
+    picks = {p["name"] for p in params(spec) if p.get("bind") == "legend"}
+    assert len(picks) == 2
+    for line, _ in of_mark(spec, "line"):
+        assert all(name in str(line["encoding"]["opacity"]) for name in picks)
 
 
 def test_loss_chart_several_runs_overlay_coloured_by_run():
@@ -668,7 +818,7 @@ def test_loss_chart_several_runs_overlay_coloured_by_run():
         assert line["encoding"]["color"]["sort"] == ["A", "B", "C"]
         assert line["encoding"]["strokeDash"]["field"] == "split"
         assert set(data["run"]) == {"A", "B", "C"}
-    legend_selection(spec, "run")
+    legend_selection(spec, "run", count=2)  # one per panel's legend
 
 
 # -- layer bars --------------------------------------------------------------------------------

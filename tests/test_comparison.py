@@ -4,7 +4,7 @@ records shaped like the trainer's, and the sentence the lab page shows for a rea
 import pandas as pd
 import pytest
 
-from models.comparison import OUTCOMES, judge
+from models.comparison import OUTCOMES, RUN_OUTCOMES, judge, judge_one
 
 
 def frame(final: float, grads=(1e-4, 1.0), metric: str = "val_accuracy") -> pd.DataFrame:
@@ -48,6 +48,22 @@ def test_regression_is_judged_on_the_loss_lower_is_better():
     assert (verdict.key, verdict.better, verdict.metric) == ("some_better", ("B",), "val_loss")
 
 
+def dead(fraction: float) -> pd.DataFrame:
+    rows = [(100, "dead_fraction", f"re_lu_{d}", d, fraction) for d in (1, 2)]
+    rows += [(0, "dead_fraction", f"re_lu_{d}", d, 0.0) for d in (1, 2)]
+    return pd.concat([frame(0.95), pd.DataFrame(rows, columns=frame(0).columns)])
+
+
+@pytest.mark.parametrize(
+    "a, b, fewer",
+    [(0.3, 0.15, ("B",)), (0.3, 0.2, ()), (0.05, 0.0, ())],  # half of A's; not half; A alive
+)
+def test_fewer_dead_units_is_measured_at_the_last_record(a, b, fewer):
+    verdict = judge({"A": ("completed", dead(a)), "B": ("completed", dead(b))}, True)
+    assert verdict.runs[0].dead == pytest.approx(a) and verdict.fewer_dead == fewer
+    assert verdict.key == "none_better"  # both fit the task: the dead units tell them apart
+
+
 def test_the_lab_page_says_what_a_comparison_measured_when_it_ends():
     from tests.test_dashboard import open_lab, train_until_done
 
@@ -61,3 +77,41 @@ def test_the_lab_page_says_what_a_comparison_measured_when_it_ends():
     assert list(table["Run"]) == ["A", "B"] and list(table["Status"]) == ["diverged", "completed"]
     ratio = table["First layer's gradient ÷ output layer's, at step 0"]
     assert all(float(v) > 1 for v in ratio)  # exploding: the first layer's gradient is larger
+
+
+def loss_frame(final: float) -> pd.DataFrame:
+    return frame(final, metric="val_loss")
+
+
+@pytest.mark.parametrize(
+    "status, run, classification, floor, key",
+    [
+        ("diverged", frame(0.5), True, None, "diverged"),
+        ("completed", frame(0.95), True, None, "learned"),  # chance 0.5
+        ("completed", frame(0.55), True, None, "chance"),
+        ("completed", loss_frame(0.017), False, 0.0164, "at_floor"),  # baseline 0.167
+        ("completed", loss_frame(0.05), False, 0.0164, "below_baseline"),
+        ("completed", loss_frame(0.16), False, 0.0164, "at_baseline"),
+        ("completed", loss_frame(0.017), False, None, "below_baseline"),  # no noise, no floor
+    ],
+)
+def test_one_run_is_judged_against_chance_the_baseline_and_the_noise_floor(
+    status, run, classification, floor, key
+):
+    reference = 0.5 if classification else 0.167
+    verdict = judge_one(status, run, classification, reference, floor)
+    assert verdict.key == key and verdict.key in RUN_OUTCOMES
+
+
+def test_a_preset_run_alone_states_its_claim_and_what_it_measured():
+    from tests.test_dashboard import open_lab, train_until_done
+
+    at = open_lab()
+    at.sidebar.selectbox(key="dn:preset").set_value("dying_relu").run()
+    texts = train_until_done(at)
+    assert "completed" in texts[0]
+    claim = " ".join(i.value for i in at.info)
+    assert "The claim: Large updates push ReLU units" in claim  # kept after Train
+    said = " ".join(m.value for m in at.markdown)
+    assert "**What the run measured:** validation accuracy" in said
+    assert "the net learned the task" in said and "Dead ReLU units at the end" in said

@@ -146,8 +146,8 @@ def test_side_by_side_configs_train_together_and_the_table_shows_only_difference
     at = open_lab({**SMALL, "model.depth": "2", "b.model.activation": "relu"})
     editor, diff = (d.value for d in at.dataframe)
     assert editor.iloc[0].tolist() == ["model.activation", "relu", None, None]
-    assert list(diff.index) == ["model.activation"]
-    assert diff.loc["model.activation"].tolist() == ["tanh", "relu"]
+    assert list(diff.index) == ["Activation"]
+    assert diff.loc["Activation"].tolist() == ["tanh", "relu"]
     texts = train_until_done(at)
     assert len(texts) == 2 and all("completed" in s for s in texts)
     assert texts[0].startswith("A") and texts[1].startswith("B")

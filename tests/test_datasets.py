@@ -15,6 +15,7 @@ from models.datasets import (
     grid_for,
     load_csv,
     make_dataset,
+    noise_floor,
     trivial_baseline,
 )
 
@@ -456,3 +457,27 @@ def test_an_unexpected_failure_still_becomes_a_data_error(monkeypatch):
 
     monkeypatch.setattr(datasets_module, "_read_rows", explode)
     assert "could not be read" in error_of(csv_bytes())
+
+
+@pytest.mark.parametrize("name, noise", [("adding", 0.1), ("adding", 0.5), ("plane", 0.5)])
+def test_the_noise_floor_is_the_error_of_the_best_possible_guess(name, noise):
+    """Oracle: the best guess of the target given the (noisy) input, estimated on a large
+    sample by binning; its MSE must match the closed form / quadrature within 5 %."""
+    rng = np.random.default_rng(7)
+    if name == "adding":  # one marked value: v seen as v + N(0, noise^2); two of them add up
+        v = rng.random(2_000_000)
+        seen = v + noise * rng.standard_normal(v.size)
+        bins = np.digitize(seen, np.linspace(seen.min(), seen.max(), 400))
+        best = np.bincount(bins, v) / np.maximum(np.bincount(bins), 1)
+        mse = 2 * np.mean((v - best[bins]) ** 2)
+    else:  # plane: the target's jitter does not depend on the input, so the best guess is x + y
+        ds = make_dataset(DataConfig(name="plane", noise=noise, n_samples=5000, seed=3))
+        x, y = ds.x_train, ds.y_train[:, 0]
+        mse = np.mean((y - (x * datasets_module.PLAYGROUND_SCALE).sum(axis=1) / 10) ** 2)
+    assert noise_floor(DataConfig(name=name, noise=noise)) == pytest.approx(mse, rel=0.05)
+
+
+def test_no_floor_where_noise_does_not_limit_a_model():
+    assert noise_floor(DataConfig(name="adding", noise=0.0)) is None
+    assert noise_floor(DataConfig(name="circle", noise=0.3)) is None  # classification
+    assert 0 < noise_floor(DataConfig(name="multigauss", noise=0.3)) < 0.5

@@ -80,10 +80,10 @@ def dead(fraction, val_loss):
 @pytest.mark.parametrize(
     "low, leaky, key",
     [
-        (dead(0.1, 0.3), dead(0.0, 0.1), "both_help"),
-        (dead(0.1, 0.3), dead(0.0, 0.9), "only_lower_lr"),
-        (dead(0.6, 0.3), dead(0.0, 0.1), "only_leaky"),
-        (dead(0.6, 0.3), dead(0.0, 0.9), "neither"),
+        (dead(0.1, 0.3), dead(0.0, 0.9), "both_help"),  # judged by dead units, not the loss
+        (dead(0.1, 0.3), dead(0.7, 0.1), "only_lower_lr"),
+        (dead(0.6, 0.3), dead(0.0, 0.9), "only_leaky"),
+        (dead(0.6, 0.3), dead(0.7, 0.1), "neither"),
     ],
 )
 def test_dying_relu_all_four_ways(low, leaky, key):
@@ -189,11 +189,8 @@ def test_every_experiment_runs_headless_through_the_engine():
                     data.add(event)
             results.setdefault(qid, {})[label] = data
     verdicts = {qid: judge(qid, results[qid]).key for qid in QUESTIONS}
-    # A lower learning rate leaves fewer dead units on every seed measured; whether LeakyReLU
-    # then ends with the lower val loss is a near-tie that flips with float rounding and seeds
-    # (0.017 vs 0.018 here; it diverges on 2 of 4 seeds at lr 1.5): issue 15 redesigns it.
-    assert verdicts.pop("dying_relu") in ("both_help", "only_lower_lr")
     assert verdicts == {
+        "dying_relu": "both_help",
         "tanh_vs_sigmoid": "tanh_faster",
         "relu_exploding": "no_explodes",
         "bn_relu": "not_dead",
@@ -222,3 +219,111 @@ def test_a_card_runs_its_experiment_from_the_page():
     assert not at.exception
     body = " ".join(m.value for m in at.markdown)
     assert "exactly what Keras' count_params() says: 4513" in body
+
+
+def test_a_cards_runs_are_charted_and_saved_to_this_browsers_runs_on_compare():
+    """The clipnorm card: its two runs train with a bar each, end with the verdict over the
+    charts it reads (gradient norms, val loss: one series per run, with a legend), and are
+    saved under this browser's owner, so Compare lists them."""
+    import json
+    import urllib.parse
+
+    from streamlit.testing.v1 import AppTest
+
+    from models.store import RunStore
+    from ui import owner
+
+    at = AppTest.from_file("../dashboard.py", default_timeout=120)
+    at.run()
+    at.switch_page("pages/questions.py").run()
+    at.button(key="q:clipnorm:run").click().run()
+    bars = [p.proto.text for p in at.get("progress")]
+    assert len(bars) == 2 and bars[0].startswith("no clip: ") and bars[1].startswith("clipnorm: ")
+    deadline = time.monotonic() + 120
+    while not at.session_state["q:clipnorm"].done and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    at.run()
+    assert not at.exception, at.exception
+    assert "it tames it" in " ".join(m.value for m in at.markdown).lower()
+    elements = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    specs = [json.loads(c.proto.spec) for c in elements]
+    assert len(specs) == 2
+    grads, losses = (json.dumps(s) for s in specs)
+    assert "Config no clip" in grads and "Config clipnorm" in grads  # a panel per run
+    assert "Validation loss per config" in losses and '"field": "run"' in losses
+    assert "Saved to your runs (2)" in " ".join(c.value for c in at.caption)
+
+    mine = RunStore().list_runs(owner.owner_key(at.session_state[owner.STATE]))
+    assert {r.name for r in mine} == {"Clipnorm · no clip", "Clipnorm · clipnorm"}
+    link = next(p.proto for p in at.get("page_link") if p.proto.label == "Compare these runs")
+    linked = urllib.parse.parse_qs(link.query_string)["runs"][0].split(",")
+    assert sorted(linked) == sorted(r.id for r in mine)
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception, at.exception
+    options = at.multiselect(key="cmp:picked").options
+    assert sorted(o.split(" · ")[1] for o in options) == ["clipnorm", "no clip"]
+
+
+def test_each_run_has_its_own_bar_waiting_training_or_ended():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from models.config import RunConfig
+        from models.sweep import Cell, Plan, Sweep
+        from ui.sweep import runs_progress_ui
+
+        cfg = RunConfig()
+        cells = [Cell((label,), [cfg]) for label in ("waits", "trains", "ended")]
+        sweep = Sweep(Plan(("label",), cells), pool=None, owner="o")
+        sweep.runs[1].result.add({"type": "start", "layers": [], "total_steps": 200})
+        sweep.runs[1].result.add({"type": "records", "done": 50, "records": []})
+        sweep.runs[2].result.add({"type": "end", "status": "diverged", "step": 7})
+        runs_progress_ui(sweep, lambda run: sweep.plan.cells[run.cell].values[0])
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception, at.exception
+    bars = [(p.proto.text, p.proto.value) for p in at.get("progress")]
+    assert bars == [
+        ("waits: waiting for a worker", 0),
+        ("trains: step 50 of 200", 25),
+        ("ended: diverged", 100),
+    ]
+
+
+def test_every_card_chart_is_in_its_column_with_a_legend_and_at_most_5000_rows():
+    import altair as alt
+    import numpy as np
+    import pandas as pd
+
+    from charts.questions import LABEL_KEYS, evidence_chart, run_lines_frame
+    from ui.i18n import chart_labels
+
+    labels = chart_labels()
+    assert set(LABEL_KEYS) <= set(labels)
+    steps = np.arange(0, 20_000, 2)  # a long run, recorded at every other step
+    rows = []
+    for run in ("filters 2", "filters 16", "filters 4"):  # a card's order, not sorted as text
+        for depth in range(3):
+            for name in ("dead_fraction", "val_loss", "val_accuracy", "grad_norm", "loss"):
+                frame = pd.DataFrame({"step": steps, "name": name, "value": 0.5 + 0 * steps})
+                rows.append(frame.assign(run=run, layer=f"dense_{depth}", depth=depth))
+    metrics = pd.concat(rows, ignore_index=True)
+    metrics.loc[metrics["step"] == steps[-1], "value"] = np.inf  # a run that blew up at the end
+    names = ("loss", "grad_norm", "grad_norm_first", "dead_fraction", "val_loss", "val_accuracy")
+    assert {n for q in QUESTIONS.values() for n in q.evidence} <= set(names)
+    for name in names:
+        spec = evidence_chart(metrics, name, labels).to_dict()  # MaxRowsError past 5,000
+        assert sum(len(v) for v in spec.get("datasets", {}).values()) <= 3 * 5000
+        assert all(len(v) <= 5000 for v in spec.get("datasets", {}).values())
+        text = str(spec)
+        assert "'field': 'run'" in text or "'field': 'layer'" in text  # a legend of series
+    no_grads = metrics[metrics["name"] != "grad_norm"]
+    assert evidence_chart(no_grads, "grad_norm_first", labels) is None  # nothing to draw
+    frame = run_lines_frame(metrics, "val_loss")
+    assert len(frame) <= 5000 and np.isfinite(frame["value"]).all()
+    assert sorted(frame["run"].unique()) == ["filters 16", "filters 2", "filters 4"]
+    chart = evidence_chart(metrics, "val_loss", labels)
+    assert chart.to_dict()["width"] == "container" and isinstance(chart, alt.LayerChart)
+    colour = chart.to_dict()["layer"][0]["encoding"]["color"]
+    assert colour["sort"] == ["filters 2", "filters 16", "filters 4"]  # the card's order

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from models.config import parse_config
+from models.config import parse_config, with_changes
 from models.jobs import JobPool, JobRefused
 from models.trainer import train
-from ui.runs import RunGroup, diff_table
+from ui.runs import RunGroup, diff_table, run_names
 
 TINY = {
     "data": {"n_samples": 200},
@@ -24,10 +24,35 @@ def test_diff_table_lists_only_the_fields_that_differ():
     b = parse_config({**TINY, "model": {**TINY["model"], "activation": "relu"}})
     c = parse_config({**TINY, "optimizer": {"clipnorm": 1.0}})
     table = diff_table([("A", a), ("B", b), ("C", c)], off="off")
-    assert list(table.index) == ["model.activation", "optimizer.clipnorm"]
-    assert table.loc["model.activation"].tolist() == ["tanh", "relu", "tanh"]
-    assert table.loc["optimizer.clipnorm"].tolist() == ["off", "off", "1.0"]
+    assert list(table.index) == ["Activation", "clipnorm"]  # the sidebar's labels
+    assert table.loc["Activation"].tolist() == ["tanh", "relu", "tanh"]
+    assert table.loc["clipnorm"].tolist() == ["off", "off", "1.0"]
     assert diff_table([("A", a), ("B", a)]).empty
+
+
+def test_a_diff_lists_a_field_only_where_it_applies():
+    """An MLP's pooling or momentum is no difference; a CNN's pooling is, and a field that
+    applies to one run only shows "–" for the other."""
+    mlp = parse_config(TINY)
+    mlp_mean = with_changes(mlp, {"model.pooling": "mean", "optimizer.momentum": 0.5})
+    assert diff_table([("A", mlp), ("B", mlp_mean)]).empty
+    cnn = with_changes(mlp, {"data.name": "shapes", "model.arch": "cnn", "model.width": 4})
+    cnn_mean = with_changes(cnn, {"model.pooling": "mean"})
+    assert list(diff_table([("A", cnn), ("B", cnn_mean)]).index) == ["Pooling"]
+    momentum = with_changes(mlp, {"optimizer.name": "momentum", "optimizer.momentum": 0.5})
+    table = diff_table([("A", mlp), ("B", momentum)])
+    assert table.loc["Momentum"].tolist() == ["–", "0.5"]  # Adam has no momentum field
+
+
+def test_runs_are_named_by_what_differs_from_the_first():
+    a = parse_config(TINY)
+    b = with_changes(a, {"model.activation": "relu", "model.initializer": "he_normal"})
+    c = with_changes(a, {"model.batch_norm": True, "optimizer.clipnorm": 1.0})
+    names = run_names([("A", a), ("B", b), ("C", c)])
+    assert names == {"A": "A · tanh, glorot_uniform", "B": "B · relu, he_normal",
+                     "C": "C · batch_norm, clipnorm 1"}  # fmt: skip
+    assert run_names([("A", a)]) == {"A": "A · mlp tanh"}
+    assert run_names([("LSTM", a), ("GRU", b)])["GRU"] == "GRU · relu, he_normal"
 
 
 @pytest.fixture(scope="module")

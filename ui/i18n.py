@@ -28,10 +28,17 @@ EN: dict[str, str] = {
         "gradient clipping. Watch loss, per-layer gradient norms and the decision boundary, and "
         "compare up to four configs side by side."
     ),
+    "home.start.title": "Start here: watch a gradient vanish",
+    "home.start.body": (
+        "Four 10-layer nets side by side on one task: a sigmoid net (**A**) and three fixes, "
+        "ReLU with He initialization (**B**), batch norm (**C**) and residual connections "
+        "(**D**). Press **{train}** on the page that opens and read the gradient heatmaps: a "
+        "dark band near the input is a vanishing gradient."
+    ),
+    "home.start.button": "Open the vanishing-gradient experiment",
     "home.howto": (
-        "Pick a preset in the sidebar (for example *Sigmoid, 10 layers*), press **Train**, and "
-        "read the gradient heatmap: a dark band near the input is a vanishing gradient. Every "
-        "setting is in the URL, so a link reproduces the screen."
+        "Each lab page has more experiments in its sidebar, under **{preset}** and "
+        "**{comparison}**. Every setting is in the URL, so a link reproduces the screen."
     ),
     # -- deep networks page ---------------------------------------------------------------------
     "dn.title": "Deep Networks",
@@ -88,11 +95,17 @@ EN: dict[str, str] = {
     "dn.compare.title": "Side by side",
     "dn.compare.help": (
         "Train up to four configs together on the same data and seed. B, C and D are copies of "
-        "A with the fields you list here changed; leave a cell empty to keep A's value."
+        "A with the fields you list here changed. A blank cell is the same as A."
     ),
     "dn.compare.field": "Field",
     "dn.compare.diff": "What differs",
     "dn.compare.same": "The configs are identical.",
+    "dn.download.menu": "Download {label}",
+    "dn.download.all": "Download all runs (.zip)",
+    "dn.download.all_help": (
+        "Every run's metrics (CSV and Parquet), run record (JSON), Keras script and trained "
+        "model in one zip archive."
+    ),
     "dn.download.csv": "Download metrics (CSV)",
     "dn.download.json": "Download run record (JSON)",
     "dn.download.csv_help": "Long form: one row per step, metric, layer.",
@@ -195,6 +208,7 @@ EN: dict[str, str] = {
     "chart.log10_input_grad_norm": "log10 ‖∂loss/∂xₜ‖",
     "chart.forget_gate_mean": "Mean forget gate",
     "chart.baseline": "baseline",
+    "chart.noise_floor": "noise floor",
     "chart.title_time_grad": "Gradient through time at the latest step: ‖∂loss/∂xₜ‖ (log scale)",
     "chart.title_time_heatmap": "Gradient through time in training: log10 ‖∂loss/∂xₜ‖, t × step",
     "chart.title_forget_gate": "LSTM forget gate over training (1 = keep the cell state)",
@@ -212,6 +226,11 @@ EN: dict[str, str] = {
     "chart.title_compare_overview": "Drag across this strip to zoom every chart to a step range",
     "chart.title_compare_loss": "Loss (solid) and val loss (dashed)",
     "chart.title_compare_grad": "Gradient norm of the layer at depth",
+    # the Questions cards' charts (charts/questions.py)
+    "chart.title_runs_dead_fraction": "Dead units per config (mean over layers)",
+    "chart.title_runs_val_loss": "Validation loss per config (log scale)",
+    "chart.title_runs_val_accuracy": "Validation accuracy per config",
+    "chart.title_first_step_grad": "Gradient norm per layer at the first step (log scale)",
     # -- the Compare page ----------------------------------------------------------------------
     "nav.compare": "Compare",
     "home.compare": (
@@ -257,8 +276,8 @@ EN: dict[str, str] = {
     ),
     "cmp.rename.title": "Rename a run",
     "cmp.rename.none": (
-        "Only runs saved in this browser session can be renamed; runs opened from a share link "
-        "keep their names."
+        "Only runs saved in this browser can be renamed; runs opened from a share link keep "
+        "their names."
     ),
     "cmp.rename.run": "Run (one of yours)",
     "cmp.rename.name": "New name",
@@ -268,7 +287,15 @@ EN: dict[str, str] = {
     ),
     "cmp.rename.button": "Rename",
     "cmp.rename.done": "Renamed: the lists, tables and charts show the new name.",
-    "cmp.rename.not_yours": "Only a run saved in this browser session can be renamed.",
+    "cmp.rename.not_yours": "Only a run saved in this browser can be renamed.",
+    "cmp.forget.title": "Forget my runs",
+    "cmp.forget.help": (
+        "Deletes every run saved in this browser ({count}) from the server, so their share "
+        "links stop working too, and starts a new, empty list. This cannot be undone."
+    ),
+    "cmp.forget.button": "Delete my {count} runs",
+    "cmp.forget.done": "Forgotten: {count} run(s) deleted. This browser starts a new list.",
+    "cmp.forget.failed": "Your runs were not deleted: {error}.",
     "lab.import": "Import a config (JSON)",
     "lab.import_help": (
         "A config file (python -m models schema describes it) or a downloaded run record; "
@@ -329,6 +356,9 @@ EN: dict[str, str] = {
     "sweep.invalid": "The sweep was not started: {error}",
     "sweep.progress": "{ended} of {total} runs ended · {running} running · {waiting} waiting",
     "sweep.waiting": "Waiting for room: {reason}.",
+    "sweep.run_steps": "{label}: step {steps:,} of {total:,}",
+    "sweep.run_waiting": "{label}: waiting for a worker",
+    "sweep.run_ended": "{label}: {status}",
     "sweep.save_failed": (
         "The sweep's runs could not all be saved ({error}); the results are shown here, but "
         "some cells cannot be opened in Compare."
@@ -346,6 +376,39 @@ EN: dict[str, str] = {
     "sweep.col.diverged": "diverged",
     # -- every lab page ------------------------------------------------------------------------
     "lab.saved": "Saved to your runs ({count}): open them on the Compare page.",
+    "lab.claim": "**{title}.** The claim: {claim}",
+    "lab.claims": "**{title}.** The claims:",
+    # What one run measured (models/comparison.judge_one), once it has ended.
+    "run.verdict.diverged": (
+        "**What the run measured:** {label} diverged at step {step}: its loss or gradient became "
+        "non-finite."
+    ),
+    "run.verdict.learned": (
+        "**What the run measured:** validation accuracy {final} at the end, far above the "
+        "{reference} of always answering the commonest class: the net learned the task."
+    ),
+    "run.verdict.chance": (
+        "**What the run measured:** validation accuracy {final} at the end, no better than the "
+        "{reference} of always answering the commonest class: the net did not learn the task."
+    ),
+    "run.verdict.at_floor": (
+        "**What the run measured:** validation loss {final} at the end, at the noise floor "
+        "{floor} (the lowest loss any model can reach at this noise; the trivial baseline is "
+        "{reference}): the net solved the task."
+    ),
+    "run.verdict.below_baseline": (
+        "**What the run measured:** validation loss {final} at the end, clearly below the "
+        "trivial baseline {reference}: the net learned."
+    ),
+    "run.verdict.at_baseline": (
+        "**What the run measured:** validation loss {final} at the end, no better than the "
+        "trivial baseline {reference}: the net did not learn the task."
+    ),
+    "run.verdict.floor": "The lowest loss any model can reach at this noise is {floor}.",
+    "run.verdict.grad_ratio": (
+        "At step 0 the first layer's gradient norm was {ratio} times the output layer's."
+    ),
+    "run.verdict.dead": "Dead ReLU units at the end (output 0 for every sample): {dead}.",
     # What a side-by-side run measured (models/comparison.py), once every run has ended.
     "cmp.verdict.a_diverged": (
         "**What the runs measured:** {a} diverged (its loss or gradient became non-finite); "
@@ -359,6 +422,15 @@ EN: dict[str, str] = {
         "**What the runs measured:** {better} end clearly better than {a} on {metric} "
         "({a}: {a_value}); {rest} do not."
     ),
+    "cmp.reference": "For scale: a model that ignores its input scores {baseline}.",
+    "cmp.references": (
+        "For scale: a model that ignores its input scores {baseline}; the lowest loss any model "
+        "can reach at this noise is {floor}."
+    ),
+    "cmp.verdict.fewer_dead": (
+        "Dead ReLU units at the end (output 0 for every sample): {fewer}, at most half of "
+        "{a}'s {a_dead}."
+    ),
     "cmp.verdict.none_better": (
         "**What the runs measured:** no run ends clearly better than {a} on {metric} "
         "({a}: {a_value}; {others})."
@@ -367,6 +439,7 @@ EN: dict[str, str] = {
     "cmp.metric.val_loss": "validation loss",
     "cmp.col.final": "At the end",
     "cmp.col.grad_ratio": "First layer's gradient ÷ output layer's, at step 0",
+    "cmp.col.dead": "Dead ReLU units at the end",
     "lab.save_failed": "The runs were not saved ({error}); the charts and downloads still work.",
     "lab.store_unavailable": "the run database is unavailable",
     "lab.store_locked": "the run database is locked by another process",
@@ -384,6 +457,7 @@ EN: dict[str, str] = {
         "gradient reaches each time step t: t = 0 is the start of the sequence."
     ),
     "rn.cells": "Cells (side by side)",
+    "rn.field.depth": "Recurrent layers",
     "rn.cells_help": "Each cell trains as its own run on the same data and seed.",
     "rn.cell.simple_rnn": "SimpleRNN",
     "rn.cell.lstm": "LSTM",
@@ -545,6 +619,8 @@ EN: dict[str, str] = {
         "noise. The sidebar sets the config; the URL carries it."
     ),
     "cnn.summary": "{params} parameters · {steps} steps ({epochs} epochs)",
+    "cnn.field.depth": "Conv layers",
+    "cnn.field.width": "Filters per conv layer",
     "cnn.filters_of": "Config {label}",
     "cnn.filters_initial": "initial",
     "cnn.filters_step": "step {step}",
@@ -623,6 +699,10 @@ EN: dict[str, str] = {
     "bp.backward": "Backward pass: the chain rule, layer by layer",
     "bp.check": "By hand vs GradientTape",
     "bp.col.param": "parameter",
+    "bp.param.weight": "W({layer}) row {row}, column {column}",
+    "bp.param.bias": "b({layer}) entry {entry}",
+    "bp.input": "input x{i}",
+    "bp.target": "target y{i}",
     "bp.col.hand": "by hand",
     "bp.col.tape": "GradientTape",
     "bp.col.diff": "|difference|",
@@ -644,8 +724,19 @@ EN: dict[str, str] = {
         "get the same numbers (fixed seeds)."
     ),
     "q.run": "Run the experiment",
-    "q.progress": "{ended} of {total} runs ended · {running} running · {waiting} waiting",
     "q.failed": "A run of this experiment did not finish: {reason}",
+    "q.evidence": "What the verdict reads, run by run:",
+    "q.compare": "Compare these runs",
+    "q.tanh_vs_sigmoid.short": "Tanh vs sigmoid",
+    "q.relu_exploding.short": "ReLU and exploding gradients",
+    "q.dying_relu.short": "Dying ReLU",
+    "q.bn_relu.short": "BN before ReLU",
+    "q.lstm_tanh.short": "LSTM tanh vs ReLU",
+    "q.residual.short": "Residual connections",
+    "q.clipnorm.short": "Clipnorm",
+    "q.lstm_params.short": "LSTM parameters",
+    "q.cnn_filters.short": "CNN filters",
+    "q.newton_deep.short": "Newton's method",
     "q.tanh_vs_sigmoid.question": (
         "Does tanh converge faster than sigmoid because it is zero-centred?"
     ),
@@ -680,26 +771,29 @@ EN: dict[str, str] = {
     ),
     "q.dying_relu.question": "Does a lower learning rate prevent dying ReLUs, and does LeakyReLU?",
     "q.dying_relu.how": (
-        "A 4-layer ReLU MLP at lr 1.5 and at lr 0.05, and the same net with LeakyReLU at lr 1.5; "
-        "the final fraction of dead units (zero on the whole batch), mean over layers."
+        "A 6-layer ReLU MLP trained with Adam at learning rate 0.03 and at 0.003, and the same "
+        "net with LeakyReLU at 0.03; the final fraction of dead units (output 0 for every "
+        "sample of the batch), mean over layers."
     ),
     "q.dying_relu.both_help": (
-        "**Both help.** Dead units: {dead_high} at lr 1.5, **{dead_low}** at lr 0.05. LeakyReLU "
-        "at lr 1.5 reaches val loss **{loss_leaky}** (ReLU: {loss_high}; its units are never "
-        "dead in the gradient sense, fraction at zero output {dead_leaky}). The lower rate also "
-        "learns slower: val loss {loss_low}."
+        "**Both help.** Dead units at the end: {dead_high} at lr 0.03, **{dead_low}** at lr "
+        "0.003 and **{dead_leaky}** with LeakyReLU at 0.03 (whose units below zero still pass "
+        "k times the gradient, so they can come back). Val loss: {loss_high}, {loss_low}, "
+        "{loss_leaky}."
     ),
     "q.dying_relu.only_lower_lr": (
-        "**The lower rate helps, LeakyReLU did not here.** Dead units {dead_high} at lr 1.5, "
-        "{dead_low} at lr 0.05; val loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+        "**The lower rate helps, LeakyReLU did not here.** Dead units {dead_high} at lr 0.03, "
+        "{dead_low} at lr 0.003, {dead_leaky} with LeakyReLU; val loss {loss_high}, {loss_low}, "
+        "{loss_leaky}."
     ),
     "q.dying_relu.only_leaky": (
-        "**LeakyReLU helps, the lower rate did not here.** Dead units {dead_high} at lr 1.5, "
-        "{dead_low} at lr 0.05; val loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+        "**LeakyReLU helps, the lower rate did not here.** Dead units {dead_high} at lr 0.03, "
+        "{dead_low} at lr 0.003, {dead_leaky} with LeakyReLU; val loss {loss_high}, "
+        "{loss_low}, {loss_leaky}."
     ),
     "q.dying_relu.neither": (
-        "**Neither helped here.** Dead units {dead_high} at lr 1.5, {dead_low} at lr 0.05; val "
-        "loss with LeakyReLU {loss_leaky} vs ReLU {loss_high}."
+        "**Neither helped here.** Dead units {dead_high} at lr 0.03, {dead_low} at lr 0.003, "
+        "{dead_leaky} with LeakyReLU; val loss {loss_high}, {loss_low}, {loss_leaky}."
     ),
     "q.bn_relu.question": "BN before ReLU centres inputs at 0 — are half the units dead?",
     "q.bn_relu.how": (
@@ -806,12 +900,13 @@ EN: dict[str, str] = {
     ),
     "concept_chart.x": "x",
     "concept_chart.value": "value",
+    "concept_chart.curve_value": "f(x) and f′(x)",
     "concept_chart.activation": "Activation",
     "concept_chart.curve": "Curve",
     "concept_chart.function": "f(x)",
     "concept_chart.derivative": "f′(x) (autodiff)",
     "concept_chart.max_derivative": "max f′ =",
-    "concept_chart.title_activations": "Activation and derivative",
+    "concept_chart.title_activations": "Activation and derivative (each panel on its own y scale)",
     "concept_chart.depth": "Path length n",
     "concept_chart.product": "Product of n derivative factors",
     "concept_chart.bound": "Factor",
@@ -822,7 +917,7 @@ EN: dict[str, str] = {
     "concept_chart.column": "column",
     "concept_chart.method": "Method",
     "concept_chart.step": "Iteration",
-    "concept_chart.f": "f",
+    "concept_chart.f": "f(x₁, x₂)",
     "concept_chart.grad_norm": "‖∇f‖",
     "concept_chart.title_paths": "Paths over the function",
     "concept_chart.title_loss": "f per iteration",
@@ -876,6 +971,7 @@ def missing_keys(lang: str) -> list[str]:
     keys = set(EN) | {f"field.{p}" for p in FIELDS} | {f"help.{p}" for p in FIELDS}
     keys |= {f"preset.{n}.{part}" for n in PRESETS for part in ("title", "claim")}
     keys |= {f"comparison.{n}" for n in COMPARISONS}
-    keys |= {f"q.{q.id}.{part}" for q in QUESTIONS.values() for part in ("question", "how")}
+    parts = ("question", "how", "short")
+    keys |= {f"q.{q.id}.{part}" for q in QUESTIONS.values() for part in parts}
     keys |= {f"q.{q.id}.{key}" for q in QUESTIONS.values() for key in q.outcomes}
     return sorted(k for k in keys if k not in table)

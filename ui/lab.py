@@ -12,14 +12,23 @@ from typing import Any
 import streamlit as st
 
 from models import comparison
-from models.config import ConfigError, RunConfig, diff, json_data, parse_config, to_flat
+from models.config import (
+    ConfigError,
+    DataConfig,
+    RunConfig,
+    diff,
+    json_data,
+    parse_config,
+    to_flat,
+)
+from models.datasets import make_dataset, trivial_baseline
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
 from ui import live, upload
 from ui.i18n import t
 from ui.pool import run_store, session_owner
-from ui.runs import RUN_LABELS, RunGroup
+from ui.runs import RUN_LABELS, LabRun, RunGroup
 from ui.text import escape_markdown
 
 STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
@@ -173,10 +182,14 @@ def loaded_notice(page: form.PageSchema) -> None:
 def controls_ui(
     page: form.PageSchema, pool: JobPool, configs: Sequence[tuple[str, RunConfig]]
 ) -> None:
-    """Train (Ctrl+Enter) and Stop. Train replaces the session's group: never two at once."""
-    prefix, key = page.prefix, f"{page.prefix}:group"
+    """Train (Ctrl+Enter) and Stop. Train replaces the session's group: never two at once.
 
-    def start() -> None:
+    The click only asks; the runs start here, from the configs this script run built. A
+    callback would train the configs of the run that drew the button: after a preset was
+    picked, a click that lands before the page has redrawn would train the old values.
+    """
+    prefix, key = page.prefix, f"{page.prefix}:group"
+    if st.session_state.pop(f"{prefix}:start", False) and configs:
         old = st.session_state.get(key)
         if old is not None:
             old.stop()
@@ -184,6 +197,9 @@ def controls_ui(
             st.session_state[key] = RunGroup.start(pool, list(configs), owner=session_owner())
         except (JobRefused, ConfigError) as exc:
             st.session_state[f"{prefix}:refused"] = str(exc)
+
+    def start() -> None:
+        st.session_state[f"{prefix}:start"] = True
 
     def stop() -> None:
         group = st.session_state.get(key)
@@ -250,9 +266,84 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
     live_view()
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def chance_accuracy(data: DataConfig) -> float | None:
+    """The test accuracy of always answering the train set's majority class (classification)."""
+    return trivial_baseline(make_dataset(data)).get("accuracy")
+
+
+def claim_ui(group: RunGroup) -> None:
+    """The claim the runs test, when they are a preset or a comparison as it was loaded (an
+    edited config tests no claim of ours, so none is shown)."""
+    configs = [r.config for r in group.runs]
+    if len(configs) == 1:
+        name = next((n for n, p in PRESETS.items() if p.config() == configs[0]), None)
+        if name:
+            title, claim = t(f"preset.{name}.title"), t(f"preset.{name}.claim")
+            st.info(t("lab.claim", title=title, claim=claim))
+        return
+    for name, members in COMPARISONS.items():
+        if [PRESETS[n].config() for n in members] == configs:
+            claims = "\n".join(
+                f"- **{label}**: {t(f'preset.{n}.claim')}"
+                for label, n in zip((r.label for r in group.runs), members, strict=True)
+            )
+            st.info(t("lab.claims", title=t(f"comparison.{name}")) + "\n\n" + claims)
+            return
+
+
+def judge_run(run: LabRun) -> comparison.RunVerdict | None:
+    """One ended run against chance (or the trivial baseline) and the noise floor."""
+    data = run.config.data
+    classification = run.config.task.is_classification
+    baseline, floor = live.loss_references(data)
+    reference = chance_accuracy(data) if classification else baseline
+    if reference is None:
+        return None
+    result = run.result
+    return comparison.judge_one(
+        result.status, run.frame, classification, reference, floor, result.diverged_at
+    )
+
+
+def run_verdict_ui(group: RunGroup) -> None:
+    """What one run measured, in a sentence or three (judged once per ended group)."""
+    run = group.runs[0]
+    if "verdict" not in group.views:
+        group.views["verdict"] = (None, judge_run(run))
+    verdict = group.views["verdict"][1]
+    if verdict is None:
+        return
+
+    def value(x: float | None) -> str:
+        return "–" if x is None else f"{x:.3g}"
+
+    n = verdict.numbers
+    parts = [
+        t(
+            f"run.verdict.{verdict.key}",
+            label=run.label,
+            final=value(n.final),
+            reference=value(verdict.reference),
+            floor=value(verdict.floor),
+            step=verdict.diverged_at if verdict.diverged_at is not None else run.step,
+        )
+    ]
+    if verdict.floor is not None and verdict.key != "at_floor":
+        parts.append(t("run.verdict.floor", floor=value(verdict.floor)))
+    if n.grad_ratio is not None:
+        parts.append(t("run.verdict.grad_ratio", ratio=value(n.grad_ratio)))
+    if n.dead is not None:
+        parts.append(t("run.verdict.dead", dead=f"{n.dead:.0%}"))
+    st.markdown(" ".join(parts))
+
+
 def verdict_ui(group: RunGroup) -> None:
-    """What a side-by-side group measured, in one sentence over a table of its numbers."""
-    if len(group.runs) < 2:
+    """What the runs measured: one run against chance and its floor; a side-by-side group in
+    one sentence over a table of its numbers."""
+    claim_ui(group)
+    if len(group.runs) == 1:
+        run_verdict_ui(group)
         return
     # Judged once per ended group, not on every rerun of the page (the frames can be long).
     cached = group.views.get("verdict")
@@ -265,6 +356,10 @@ def verdict_ui(group: RunGroup) -> None:
     def value(x: float | None) -> str:
         return "–" if x is None else f"{x:.3g}"
 
+    def percent(x: float | None) -> str:
+        return "–" if x is None else f"{x:.0%}"
+
+    any_dead = any(r.dead is not None for r in verdict.runs)
     finals = {r.label: f"{r.label} {value(r.final)}" for r in verdict.runs}
     ref, others = verdict.runs[0], verdict.runs[1:]
     st.markdown(
@@ -279,12 +374,27 @@ def verdict_ui(group: RunGroup) -> None:
             completed=", ".join(r.label for r in others if r.status == "completed"),
         )
     )
+    if verdict.metric == "val_loss":
+        baseline, floor = live.loss_references(group.runs[0].config.data)
+        key = "cmp.references" if floor is not None else "cmp.reference"
+        st.markdown(t(key, baseline=value(baseline), floor=value(floor)))
+    if verdict.fewer_dead:
+        dead = {r.label: f"{r.label} {percent(r.dead)}" for r in verdict.runs}
+        st.markdown(
+            t(
+                "cmp.verdict.fewer_dead",
+                a=ref.label,
+                a_dead=percent(ref.dead),
+                fewer=", ".join(dead[label] for label in verdict.fewer_dead),
+            )
+        )
     rows = [
         {
             t("cmp.col.run"): r.label,
             t("cmp.col.status"): t(f"cmp.status.{r.status}"),
             t("cmp.col.final"): value(r.final),
             t("cmp.col.grad_ratio"): value(r.grad_ratio),
+            **({t("cmp.col.dead"): percent(r.dead)} if any_dead else {}),
         }
         for r in verdict.runs
     ]
@@ -303,7 +413,12 @@ def ended_ui(page: form.PageSchema, group: RunGroup) -> None:
 
 def _save(page: form.PageSchema, group: RunGroup) -> None:
     """Every ended run goes to the run store; if the store fails, the page says so and the
-    run itself (charts, downloads) is unaffected."""
+    run itself (charts, downloads) is unaffected. They are saved under this browser's owner
+    token, which the browser keeps from now on (its cookie), so Compare lists them after a
+    reload too."""
+    from ui import owner  # here, not at the top: issue 15 changed this function alone
+
     store = run_store()
-    error = t("lab.store_unavailable") if store is None else group.save(store, session_owner())
+    error = t("lab.store_unavailable") if store is None else group.save(store, owner.store_owner())
     st.session_state[f"{page.prefix}:save_error"] = error
+    owner.remember_ui()

@@ -8,9 +8,11 @@ reruns several times a second while the group trains, so it draws from thinned f
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 import time
+import zipfile
 
 import altair as alt
 import numpy as np
@@ -20,7 +22,7 @@ import streamlit as st
 
 import charts
 from models.config import DataConfig
-from models.datasets import make_dataset
+from models.datasets import make_dataset, noise_floor, trivial_baseline
 from models.export import keras_script
 from models.jobs import CANCELLED_REASON
 from ui.i18n import chart_labels, t
@@ -78,6 +80,16 @@ def banners_ui(group: RunGroup) -> None:
             st.warning(t("dn.stopped_banner", label=run.label, step=r.steps, reason=reason))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def loss_references(data: DataConfig) -> tuple[float | None, float | None]:
+    """The loss chart's two reference lines: the trivial baseline, the line to beat (for
+    `adding`, always answering 1.0, ~0.167; otherwise the best constant guess: ln 2 for two
+    balanced classes) and, for a regression task with noise, the noise floor, the lowest loss
+    any model can reach (models.datasets.noise_floor)."""
+    scores = trivial_baseline(make_dataset(data))
+    return scores.get("mse_predict_one", scores["loss"]), noise_floor(data)
+
+
 def charts_ui(group: RunGroup) -> None:
     """The five live charts; side-by-side runs overlay or appear as aligned small multiples.
 
@@ -91,7 +103,12 @@ def charts_ui(group: RunGroup) -> None:
     labels, m = chart_labels(), _Metrics(group)
     clip = group.runs[0].config.optimizer.clipping
     parts = {
-        "loss": (lambda: charts.loss_frame(m.thinned, labels), charts.loss_view),
+        "loss": (
+            lambda: charts.loss_frame(
+                m.thinned, labels, *loss_references(group.runs[0].config.data)
+            ),
+            charts.loss_view,
+        ),
         "grad": (
             lambda: charts.grad_norm_frame(m.thinned, labels, clip, m.floor),
             charts.grad_norm_view,
@@ -112,13 +129,20 @@ def charts_ui(group: RunGroup) -> None:
         make = functools.partial(chart_spec, "boundary", frame, charts.boundary_view, labels, group)
         specs["boundary"] = _spec(group, "boundary", snapshots, make)
     _show(specs.pop("loss"))
-    views = list(specs.values())
-    if len(group.runs) > 1:  # small multiples need the whole width
+    grid_ui(list(specs.values()), several=len(group.runs) > 1)
+
+
+def grid_ui(views: list[dict], several: bool) -> None:
+    """Chart specs two to a row, or (``several`` runs) one to a row: side-by-side runs are
+    drawn as fixed-size small multiples, which ran past a half-page column. One run's charts
+    stretch to their column or are narrower than it. (A stacked loss and accuracy chart is
+    fixed-size at any run count: pages show it on a row of its own, before these.)"""
+    if several:
         for view in views:
             _show(view)
         return
-    for pair in (views[:2], views[2:]):
-        for view, col in zip(pair, st.columns(2), strict=False):
+    for start in range(0, len(views), 2):
+        for view, col in zip(views[start : start + 2], st.columns(2), strict=False):
             with col:
                 _show(view)
 
@@ -264,31 +288,61 @@ def _points_frame(data: DataConfig) -> pd.DataFrame:
     return frame
 
 
+def _run_files(run: LabRun) -> list[tuple[str, object, str, str]]:
+    """(kind, data or a callable that makes it, file name, MIME type) of one run's downloads."""
+    name = f"gradient-lab-{run.label.lower()}-{run.config.model.activation}"
+    files = [
+        ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
+        ("parquet", run.metrics_parquet, f"{name}.metrics.parquet", "application/octet-stream"),
+        ("json", run.record_json, f"{name}.run.json", "application/json"),
+        ("script", functools.partial(keras_script, run.config), f"{name}.py", "text/x-python"),
+    ]
+    if run.keras_file is not None:
+        files.append(("keras", run.keras_file, f"{name}.keras", "application/octet-stream"))
+    return files
+
+
+def runs_archive(runs: list[LabRun]) -> bytes:
+    """Every run's files in one zip archive, made when the button is clicked."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for run in runs:
+            for _, data, file_name, _ in _run_files(run):
+                archive.writestr(file_name, data() if callable(data) else data)
+    return buffer.getvalue()
+
+
 def downloads_ui(group: RunGroup) -> None:
-    """Per run: the metrics as long-form CSV and the run record as the CLI's JSON."""
+    """One download menu per run (metrics as CSV or Parquet, the run record as the CLI's JSON,
+    a Keras script, the trained model) and, side by side, one archive of every run's files."""
     runs = [r for r in group.runs if len(r.frame) or r.finished]
     if not runs:
         return
-    for run, col in zip(runs, st.columns(len(runs)), strict=True):
-        name = f"gradient-lab-{run.label.lower()}-{run.config.model.activation}"
-        suffix = f" — {run.label}" if len(runs) > 1 else ""
-        files = [
-            ("csv", run.metrics_csv, f"{name}.metrics.csv", "text/csv"),
-            ("parquet", run.metrics_parquet, f"{name}.metrics.parquet", "application/octet-stream"),
-            ("json", run.record_json, f"{name}.run.json", "application/json"),
-            ("script", functools.partial(keras_script, run.config), f"{name}.py", "text/x-python"),
-        ]
-        if run.keras_file is not None:
-            files.append(("keras", run.keras_file, f"{name}.keras", "application/octet-stream"))
-        elif run.keras_error:
-            col.caption(t("dn.download.keras_unavailable", error=escape_markdown(run.keras_error)))
-        for kind, data, file_name, mime in files:
-            col.download_button(
-                t(f"dn.download.{kind}") + suffix,
+    several = len(runs) > 1
+    cols = st.columns(len(runs) + several)
+    for run, col in zip(runs, cols, strict=False):
+        menu = col.popover(t("dn.download.menu", label=run.label), width="stretch")
+        if run.keras_file is None and run.keras_error:
+            menu.caption(t("dn.download.keras_unavailable", error=escape_markdown(run.keras_error)))
+        for kind, data, file_name, mime in _run_files(run):
+            menu.download_button(
+                t(f"dn.download.{kind}"),
                 data=data,  # a callable: the file is made only when clicked
                 file_name=file_name,
                 mime=mime,
                 on_click="ignore",
                 help=t(f"dn.download.{kind}_help"),
                 key=f"dl-{kind}-{run.label}",
+                width="stretch",
             )
+    if several:
+        cols[-1].download_button(
+            t("dn.download.all"),
+            data=functools.partial(runs_archive, runs),
+            file_name="gradient-lab-runs.zip",
+            mime="application/zip",
+            on_click="ignore",
+            help=t("dn.download.all_help"),
+            key="dl-all",
+            width="stretch",
+        )

@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from models.config import TASKS, DataConfig, RunConfig, count_params, with_changes
-from models.datasets import make_dataset, trivial_baseline
+from models.config import TASKS, RunConfig, count_params, with_changes
 from ui import live
 from ui.i18n import chart_labels, t
 from ui.runs import RUN_LABELS, RunGroup
@@ -38,14 +37,6 @@ def cell_configs(config: RunConfig, variants) -> list[tuple[str, RunConfig]]:
     return runs[: len(RUN_LABELS)]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def baseline(data: DataConfig) -> float:
-    """The loss line to beat: for `adding`, always answering 1.0 (~0.167); otherwise the best
-    constant guess (for `recall`, the class frequencies: about ln 4)."""
-    scores = trivial_baseline(make_dataset(data))
-    return scores.get("mse_predict_one", scores["loss"])
-
-
 def charts_ui(group: RunGroup) -> None:
     """Loss per cell against the baseline, the gradient through time (latest profile and
     t x step heatmap), per-layer gradient norms and, for LSTMs, the forget gate."""
@@ -55,12 +46,12 @@ def charts_ui(group: RunGroup) -> None:
     labels, m = chart_labels(), live._Metrics(group)
     first = group.runs[0].config
     clip = first.optimizer.clipping
-    line = baseline(first.data)
+    line, floor = live.loss_references(first.data)
 
     def spec(name, build):
         return live._spec(group, name, version, lambda: live.vega_spec(build(), name))
 
-    live._show(spec("loss", lambda: charts.loss_chart(m.thinned, labels, line)))
+    live._show(spec("loss", lambda: charts.loss_chart(m.thinned, labels, line, floor)))
     left, right = st.columns(2)
     with left:
         live._show(spec("time", lambda: charts.time_grad_chart(m.thinned, labels)))
@@ -102,8 +93,11 @@ def param_terms(cfg: RunConfig) -> list[tuple[str, str, int]]:
 
 
 def term_latex(symbolic: str, numbers: str, count: int) -> str:
-    """``symbolic = numbers = count``, the count with thousands separators KaTeX keeps tight."""
-    return f"{symbolic} = {numbers} = " + f"{count:,}".replace(",", "{,}")
+    """``symbolic``, ``= numbers``, ``= count`` on three aligned lines (on one line an LSTM's
+    ran past its column when three cells sit side by side); the count with thousands
+    separators KaTeX keeps tight."""
+    total = f"{count:,}".replace(",", "{,}")
+    return rf"\begin{{aligned}}&{symbolic}\\&= {numbers}\\&= {total}\end{{aligned}}"
 
 
 def params_ui(configs: list[RunConfig], group: RunGroup | None) -> None:
@@ -113,7 +107,9 @@ def params_ui(configs: list[RunConfig], group: RunGroup | None) -> None:
     st.caption(t("rn.params.caption"))
     runs = group.runs if group is not None else []
     measured = {r.config: r.result.params for r in runs if r.result.params}
-    for cfg, col in zip(configs, st.columns(len(configs)), strict=True):
+    per_row = len(configs) if len(configs) <= 3 else 2  # four cells: two rows of two
+    cols = [c for start in range(0, len(configs), per_row) for c in st.columns(per_row)]
+    for cfg, col in zip(configs, cols, strict=False):
         with col:
             st.markdown(t("rn.params.cell", cell=t(f"rn.cell.{cfg.model.arch}")))
             terms = param_terms(cfg)

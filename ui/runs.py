@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.config import RunConfig, to_flat
+from models.config import FIELDS, RunConfig, applies, to_flat
 from models.jobs import Job, JobPool, JobRefused
 from models.record import CSV_COLUMNS, RunResult
 from models.store import LOCKED, READ_ONLY, StoreError
@@ -158,9 +158,10 @@ class RunGroup:
     def save(self, store, owner: str) -> str | None:
         """Save every ended run not saved yet; returns the one-sentence reason if it failed."""
         try:
+            names = run_names([(r.label, r.config) for r in self.runs])
             for run in self.runs:
                 if run.finished and run.saved_id is None:
-                    name = f"{run.label} · {run.config.model.arch} {run.config.model.activation}"
+                    name = names[run.label]
                     run.saved_id = store.save(run.record(), owner=owner, name=name)
         except StoreError as exc:
             return store_problem(exc)
@@ -213,12 +214,74 @@ def _records_from_frame(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
-def diff_table(configs: list[tuple[str, RunConfig]], off: str = "off") -> pd.DataFrame:
-    """Only the fields in which the configs differ: one row per dotted path, one column per
-    label (values as text, so a column can mix numbers, words and `off`, shown for None)."""
-    flats = [(label, to_flat(cfg)) for label, cfg in configs]
-    paths = [p for p in flats[0][1] if len({repr(f[p]) for _, f in flats}) > 1]
+def differing_fields(configs: list[tuple[str, RunConfig]]) -> list[str]:
+    """The dotted paths in which the configs differ, each config counted only where the field
+    applies to it (see models.config.applies): an MLP's `model.pooling` is no difference. A
+    field that applies to some configs only differs if one of them sets it off its default
+    (an MLP with batch norm beside an LSTM, which has none)."""
+    flats = [(cfg, to_flat(cfg)) for _, cfg in configs]
+    paths = []
+    for path in flats[0][1]:
+        where = [flat[path] for cfg, flat in flats if applies(cfg, path)]
+        differs = len({repr(v) for v in where}) > 1
+        partial = where and len(where) < len(flats) and where[0] != FIELDS[path].default
+        if differs or partial:
+            paths.append(path)
+    return paths
+
+
+def diff_table(
+    configs: list[tuple[str, RunConfig]], off: str = "off", not_applicable: str = "–"
+) -> pd.DataFrame:
+    """Only the fields in which the configs differ: one row per field (its label), one column
+    per run label (values as text, so a column can mix numbers, words and `off`, shown for
+    None; `not_applicable` where the field does nothing for that config)."""
+    paths = differing_fields(configs)
+
+    def cell(cfg: RunConfig, flat: dict, path: str) -> str:
+        if not applies(cfg, path):
+            return not_applicable
+        return off if flat[path] is None else str(flat[path])
+
+    flats = [(label, cfg, to_flat(cfg)) for label, cfg in configs]
     return pd.DataFrame(
-        {label: [off if f[p] is None else str(f[p]) for p in paths] for label, f in flats},
-        index=pd.Index(paths, name="field"),
+        {label: [cell(cfg, flat, p) for p in paths] for label, cfg, flat in flats},
+        index=pd.Index([t(f"field.{p}") for p in paths], name=t("dn.compare.field")),
     )
+
+
+def run_names(configs: list[tuple[str, RunConfig]], most: int = 3) -> dict[str, str]:
+    """A saved run's name says what sets it apart: in a side-by-side group each other run by
+    what it changes from the first ("B · relu, he_normal"), the first by what it has that the
+    second has not ("A · sigmoid, glorot_uniform"), up to `most` values; a run alone, or one
+    whose label already says it ("LSTM"), by its label and net ("A · mlp tanh")."""
+    paths = differing_fields(configs) if len(configs) > 1 else []
+    flats = [(label, cfg, to_flat(cfg)) for label, cfg in configs]
+    names = {}
+    for i, (label, cfg, flat) in enumerate(flats):
+        ref = flats[1 if i == 0 else 0][2] if len(flats) > 1 else flat
+        words = [
+            _value_word(p, flat[p])
+            for p in paths
+            if applies(cfg, p) and flat[p] != ref[p] and str(flat[p]).lower() != label.lower()
+        ][:most]
+        if words:
+            names[label] = f"{label} · {', '.join(words)}"
+        elif len(configs) > 1 and len(label) > 1:
+            names[label] = label  # "LSTM": the label is the difference
+        else:
+            names[label] = f"{label} · {cfg.model.arch} {cfg.model.activation}"
+    return names
+
+
+def _value_word(path: str, value: Any) -> str:
+    """A field's value as a short word for a run name: `relu`, `batch_norm`, `no clipnorm`,
+    `learning_rate 0.2`."""
+    name = path.split(".", 1)[1]
+    if isinstance(value, bool):
+        return name if value else f"no {name}"
+    if value is None:
+        return f"no {name}"
+    if isinstance(value, str):
+        return value
+    return f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"

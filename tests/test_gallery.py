@@ -1,0 +1,176 @@
+"""Every preset and comparison of the three labs, and one Questions card, at their configured
+length in a real browser, clicked as a user clicks: Debian's Chromium at 1440x900 against one
+fresh `streamlit run` server. Each end state is checked as a reader would look at it:
+
+- no error element on the page, and (at the end) no traceback or exception in the server log;
+- every run ended and saved ("Saved to your runs (N)"), and the page says what was measured;
+- every chart's drawn canvas inside its container;
+- every chart spec the browser received gives a legend to each colour it encodes by a field
+  (the specs are read from the app's websocket frames, as the browser got them).
+
+A screenshot of each end state (the whole page, not only the first screen) goes to
+tests/screenshots/gallery/; the paths are printed at the end of the module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from google.protobuf.message import DecodeError
+from playwright.sync_api import expect, sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from models.presets import COMPARISONS, PRESETS
+from tests.app_server import CHROMIUM, ROOT, AppServer, launch_chromium
+from ui.i18n import t
+
+SHOTS = ROOT / "tests" / "screenshots" / "gallery"
+LOG = ROOT / "tests" / ".gallery-app.log"
+assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"  # fail, never skip
+
+LABS = {"deep_networks": ("mlp",), "recurrent": ("simple_rnn", "lstm", "gru"), "cnn": ("cnn",)}
+
+
+def _items() -> list[tuple[str, str, str, int]]:
+    """(page, "preset" | "comparison", name, runs) for every preset and comparison of a lab."""
+    items = []
+    for path, archs in LABS.items():
+        names = [n for n, p in PRESETS.items() if p.config().model.arch in archs]
+        items += [(path, "preset", n, 1) for n in names]
+        items += [
+            (path, "comparison", c, len(members))
+            for c, members in COMPARISONS.items()
+            if set(members) <= set(names)
+        ]
+    return items
+
+
+ITEMS = _items()
+ENDED = re.compile(r"^[^:]{1,30}: (completed|diverged|stopped|failed)")
+MEASURED = re.compile(r"^What the runs? measured:")
+SHOWN: list[Path] = []
+
+# Each Vega view's drawn canvas against the element Streamlit sized for it.
+CHART_BOXES = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => {
+    const drawn = e.querySelector('canvas, svg').getBoundingClientRect();
+    const box = e.parentElement.getBoundingClientRect();
+    return {drawnLeft: drawn.left, drawnRight: drawn.right, boxLeft: box.left,
+            boxRight: box.right, width: drawn.width};
+  })"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with AppServer(LOG) as app:
+        yield app
+    log = LOG.read_text()
+    assert not re.search(r"Traceback|Exception|Error\b", log), log[-3000:]
+    print("\nGallery screenshots:\n" + "\n".join(f"  {p}" for p in SHOWN))
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        pg = context.new_page()
+        pg.specs = []  # Vega-Lite specs as the browser received them
+        pg.errors = []
+        pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+        pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: _collect(pg.specs, f)))
+        yield pg
+        browser.close()
+
+
+def _collect(specs: list[dict], frame: str | bytes) -> None:
+    """Every Vega-Lite chart the server sent in a websocket frame (a ForwardMsg protobuf)."""
+    if not isinstance(frame, bytes):
+        return
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(frame)
+    except DecodeError:
+        return
+    if msg.HasField("delta") and msg.delta.HasField("new_element"):
+        element = msg.delta.new_element
+        if element.WhichOneof("type") == "vega_lite_chart":
+            specs.append(json.loads(element.vega_lite_chart.spec))
+
+
+def _colours_without_legend(spec: object) -> list[str]:
+    """Each mark (other than text) that colours by a field and hides that colour's legend."""
+    found = []
+    if isinstance(spec, dict):
+        mark = spec.get("mark")
+        mark_type = mark.get("type") if isinstance(mark, dict) else mark
+        for channel in ("color", "fill", "strokeDash"):  # stroke: outlines, not series
+            enc = (spec.get("encoding") or {}).get(channel)
+            hidden = isinstance(enc, dict) and "legend" in enc and enc["legend"] is None
+            if hidden and "field" in enc and mark_type != "text":
+                found.append(f"{mark_type} {channel}={enc['field']}")
+        for value in spec.values():
+            found += _colours_without_legend(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _colours_without_legend(value)
+    return found
+
+
+def _screenshot(page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main block, so the viewport is stretched
+    to the content's height for the picture (same width, so the same layout)."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": min(max(900, height + 40), 8000)})
+    time.sleep(0.6)  # the charts re-fit their new container
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=path)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    SHOWN.append(path)
+    return path
+
+
+def _check_end_state(page, name: str, runs: int) -> None:
+    main = page.get_by_test_id("stMain")
+    assert page.locator('[data-testid="stException"]').count() == 0, name
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
+    assert not page.errors, page.errors
+    shot = _screenshot(page, name)
+    for box in page.evaluate(CHART_BOXES):
+        assert box["width"] > 50, (name, box, shot)
+        assert box["drawnRight"] <= box["boxRight"] + 1, (name, "chart wider than its column", shot)
+        assert box["drawnLeft"] >= box["boxLeft"] - 1, (name, box, shot)
+    missing = sorted({m for spec in page.specs for m in _colours_without_legend(spec)})
+    assert not missing, (name, "a colour with no legend", missing)
+    assert page.specs, "no chart spec was received"
+    page.specs.clear()
+    del main
+
+
+@pytest.mark.parametrize("path, kind, name, runs", ITEMS, ids=[i[2] for i in ITEMS])
+def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kind, name, runs):
+    page.goto(f"{server.url}/{path}")
+    side = page.get_by_test_id("stSidebar")
+    picker = side.get_by_role("combobox").nth(0 if kind == "preset" else 1)
+    picker.wait_for(timeout=60_000)
+    picker.click()
+    label = t(f"preset.{name}.title") if kind == "preset" else t(f"comparison.{name}")
+    page.get_by_role("option", name=label, exact=True).click()
+    train = page.get_by_role("button", name=re.compile(r"^Train( Shortcut|$)"))
+    expect(train).to_be_enabled(timeout=60_000)
+    train.click()  # at once: the runs must be the preset's, not the form's previous values
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text(ENDED)).to_have_count(runs, timeout=240_000)
+    expect(main.get_by_text(f"Saved to your runs ({runs})")).to_be_visible(timeout=30_000)
+    expect(main.get_by_text(MEASURED)).to_have_count(1, timeout=10_000)
+    statuses = main.get_by_text(ENDED).all_text_contents()
+    members = COMPARISONS[name] if kind == "comparison" else (name,)
+    assert len(statuses) == len(members), statuses
+    expect(page.get_by_role("button", name=re.compile(r"^Stop"))).to_be_disabled()
+    _check_end_state(page, f"{path}-{name}", runs)
