@@ -19,6 +19,7 @@ from charts import DARK, DASHED, PANEL_HEIGHT, SEQUENTIAL, SOLID, _hover, _sized
 LABEL_KEYS: tuple[str, ...] = (
     "x",
     "value",
+    "curve_value",
     "activation",
     "curve",
     "function",
@@ -51,7 +52,15 @@ LABEL_KEYS: tuple[str, ...] = (
     "kernel_column",
     "title_filters",
 )
+CURVE_COLOURS = ["#1f77b4", "#ff7f0e"]  # f, f′: blue and orange, apart for colour-blind eyes too
 PATH_COLOURS = {"gd": "#1f77b4", "momentum": "#2ca02c", "adam": "#9467bd", "newton": "#d62728"}
+# Paths often overlap (Adam's and Newton's both run straight down the diagonal of a quadratic),
+# so each method differs in more than colour: drawn in this order, each line thinner than the
+# one under it, with its own dash and point shape, so a later path shows inside an earlier one.
+PATH_ORDER = ("adam", "gd", "momentum", "newton")
+PATH_WIDTHS = {"adam": 6.0, "gd": 4.0, "momentum": 2.5, "newton": 2.0}
+PATH_DASHES = {"adam": SOLID, "gd": SOLID, "momentum": [6, 3], "newton": [3, 2]}
+PATH_SHAPES = {"gd": "circle", "momentum": "square", "adam": "triangle-up", "newton": "diamond"}
 
 
 @_sized
@@ -59,7 +68,10 @@ def activation_chart(
     result: Mapping[str, Any], names: Mapping[str, str], labels: Mapping[str, str]
 ) -> alt.TopLevelMixin:
     """Each activation (one panel) and its derivative by autodiff, overlaid; the derivative's
-    maximum marked and labelled; y = 0 drawn so zero-centredness shows. ``names``: display names."""
+    maximum marked and labelled; y = 0 drawn so zero-centredness shows. ``names``: display names.
+
+    Each panel has its own y scale (a shared one would flatten sigmoid's f′, whose peak is 1/4,
+    next to ReLU's f reaching x_max); the legend above the panels says which line is which."""
     rows, peaks = [], []
     for act in result["activations"]:
         shown = names[act["name"]]
@@ -82,17 +94,23 @@ def activation_chart(
     order = [names[a["name"]] for a in result["activations"]]
     curves = [labels["function"], labels["derivative"]]
     x = alt.X("x:Q", title=labels["x"])
-    y = alt.Y("value:Q", title=labels["value"])
+    y = alt.Y("value:Q", title=labels["curve_value"])
+    # color and strokeDash on one field with one title merge into ONE legend (a legend=None on
+    # either would drop it): a solid line for f, a dashed one for f′
+    legend = alt.Legend(orient="top", direction="horizontal", symbolStrokeWidth=2.5)
     lines = (
         alt.Chart(df)
-        .mark_line()
+        .mark_line(strokeWidth=2)
         .encode(
             x=x,
             y=y,
-            color=alt.Color("curve:N", title=labels["curve"], sort=curves),
+            color=alt.Color(
+                "curve:N", title=labels["curve"], sort=curves, legend=legend,
+                scale=alt.Scale(domain=curves, range=CURVE_COLOURS),
+            ),
             strokeDash=alt.StrokeDash(
-                "curve:N", sort=curves, scale=alt.Scale(domain=curves, range=[SOLID, DASHED]),
-                legend=None,
+                "curve:N", title=labels["curve"], sort=curves, legend=legend,
+                scale=alt.Scale(domain=curves, range=[SOLID, DASHED]),
             ),
             tooltip=[alt.Tooltip("curve:N", title=labels["curve"])],
         )
@@ -101,7 +119,7 @@ def activation_chart(
         tooltip=[
             alt.Tooltip("curve:N", title=labels["curve"]),
             alt.Tooltip("x:Q", title=labels["x"], format=".3g"),
-            alt.Tooltip("value:Q", title=labels["value"], format=".4g"),
+            alt.Tooltip("value:Q", title=labels["curve_value"], format=".4g"),
         ]
     )
     zero = alt.Chart(pd.DataFrame({"value": [0.0]})).mark_rule(color="#999999").encode(y="value:Q")
@@ -131,7 +149,7 @@ def activation_chart(
             ).properties(title=name, width=230, height=PANEL_HEIGHT - 40)
         )
     return alt.concat(*panels, columns=3, title=labels["title_activations"]).resolve_scale(
-        y="shared"
+        y="independent"
     )
 
 
@@ -234,27 +252,33 @@ def matrix_chart(
 
 @_sized
 def paths_chart(
-    result: Mapping[str, Any], labels: Mapping[str, str], width: int = 360
+    result: Mapping[str, Any], labels: Mapping[str, str], height: int = 340
 ) -> alt.TopLevelMixin:
     """The function over the plane (colour, symmetric-log scale) with each method's path drawn
-    over it and (when known) the minimum marked. The methods' colours are those of
-    ``path_loss_chart``, whose legend names them."""
+    over it and (when known) the minimum marked; as wide as its column, the methods' legend
+    below (styles as in ``path_loss_chart``)."""
     grid = pd.DataFrame(result["grid"])
     step = float(sorted(set(grid["x"]))[1] - sorted(set(grid["x"]))[0])
     grid = grid.assign(x2=grid["x"] + step, y2=grid["y"] + step)
+    # every layer gets the grid's own extent, unpadded: otherwise Vega "nices" the union of
+    # the layers' domains and the plane ends short of the axes
+    x_scale = alt.Scale(domain=_extent(grid["x"], step), nice=False, zero=False)
+    y_scale = alt.Scale(domain=_extent(grid["y"], step), nice=False, zero=False)
     surface = (
         alt.Chart(grid)
         .mark_rect()
         .encode(
-            x=alt.X("x:Q", title=labels["x1"], scale=alt.Scale(domain=_extent(grid["x"], step))),
-            y=alt.Y("y:Q", title=labels["x2"], scale=alt.Scale(domain=_extent(grid["y"], step))),
+            x=alt.X("x:Q", title=labels["x1"], scale=x_scale),
+            y=alt.Y("y:Q", title=labels["x2"], scale=y_scale),
             x2="x2:Q",
             y2="y2:Q",
-            # filled contours: f in bands whose edges are evenly spaced in symlog(f)
-            color=alt.Color(
+            # filled contours: f in bands whose edges are evenly spaced in symlog(f); fill, so
+            # the paths' colour and shape (by method) share one legend of their own
+            fill=alt.Fill(
                 "f:Q",
                 title=labels["f"],
                 scale=alt.Scale(type="threshold", domain=_levels(grid["f"]), scheme=SEQUENTIAL),
+                legend=alt.Legend(format="~g"),
             ),
             tooltip=[
                 alt.Tooltip("x:Q", title=labels["x1"], format=".2f"),
@@ -271,40 +295,60 @@ def paths_chart(
         if lo <= r["x"] <= hi and lo <= r["y"] <= float(grid["y"].max() + step)
     ]
     path_df = pd.DataFrame(rows, columns=["step", "x", "y", "f", "grad_norm", "method"])
-    methods = [labels[p["method"]] for p in result["paths"]]
-    colours = [PATH_COLOURS[p["method"]] for p in result["paths"]]
-    colour = alt.Color(
-        "method:N",
-        title=labels["method"],
-        scale=alt.Scale(domain=methods, range=colours),
-        legend=None,
+    base = alt.Chart(path_df).encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), order="step:Q"
     )
-    base = alt.Chart(path_df).encode(x="x:Q", y="y:Q")
-    line = base.mark_line(strokeWidth=2).encode(
-        color=colour, order="step:Q", tooltip=[alt.Tooltip("method:N", title=labels["method"])]
-    )
-    dots = base.mark_circle(size=30, stroke="white", strokeWidth=0.5).encode(
-        color=colour,
-        tooltip=[
-            alt.Tooltip("method:N", title=labels["method"]),
-            alt.Tooltip("step:Q", title=labels["step"]),
-            alt.Tooltip("f:Q", title=labels["f"], format=".4g"),
-            alt.Tooltip("grad_norm:Q", title=labels["grad_norm"], format=".3g"),
-        ],
-    )
-    layers = [surface, line, dots]
-    if result.get("minimum") is not None:
+    legend = alt.Legend(orient="bottom", direction="horizontal", columns=2, symbolSize=80)
+    layers = [surface]
+    if result.get("minimum") is not None:  # under the paths: a path ending there stays visible
         mx, my = result["minimum"]
         minimum = pd.DataFrame({"x": [mx], "y": [my]})
         layers.append(
             alt.Chart(minimum).mark_point(shape="cross", size=150, color="white", filled=True)
-            .encode(x="x:Q", y="y:Q")
+            .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
         )  # fmt: skip
-    return (
-        alt.layer(*layers)
-        .resolve_scale(color="independent")
-        .properties(title=labels["title_paths"], width=width, height=width)
+    layers += _method_layers(base, result, labels, legend)
+    return alt.layer(*layers).properties(
+        title=labels["title_paths"], width="container", height=height
     )
+
+
+def _method_layers(
+    base: alt.Chart, result: Mapping[str, Any], labels: Mapping[str, str], legend: alt.Legend
+) -> list[alt.Chart]:
+    """Each method's line and points (``base`` encodes x, y and order), one pair of layers per
+    method in PATH_ORDER, so overlapping paths stay apart (see PATH_WIDTHS). Colour and point
+    shape share one legend."""
+    present = [p["method"] for p in result["paths"]]
+    names = [labels[m] for m in present]
+
+    def channel(kind: type, table: Mapping[str, Any]) -> Any:
+        scale = alt.Scale(domain=names, range=[table[m] for m in present])
+        return kind("method:N", title=labels["method"], scale=scale, legend=legend)
+
+    colour, shape = channel(alt.Color, PATH_COLOURS), channel(alt.Shape, PATH_SHAPES)
+    layers = []
+    for method in (m for m in PATH_ORDER if m in present):
+        part = base.transform_filter(alt.datum.method == labels[method])
+        line = part.mark_line(strokeWidth=PATH_WIDTHS[method], strokeDash=PATH_DASHES[method])
+        points = part.mark_point(
+            filled=True, opacity=1, size=70 if method == "newton" else 35, stroke="white",
+            strokeWidth=0.7,
+        )  # fmt: skip
+        layers += [
+            line.encode(color=colour, tooltip=[alt.Tooltip("method:N", title=labels["method"])]),
+            points.encode(
+                color=colour,
+                shape=shape,
+                tooltip=[
+                    alt.Tooltip("method:N", title=labels["method"]),
+                    alt.Tooltip("step:Q", title=labels["step"]),
+                    alt.Tooltip("f:Q", title=labels["f"], format=".4g"),
+                    alt.Tooltip("grad_norm:Q", title=labels["grad_norm"], format=".3g"),
+                ],
+            ),
+        ]
+    return layers
 
 
 def _levels(values: pd.Series, bands: int = 12) -> list[float]:
@@ -322,31 +366,45 @@ def _extent(values: pd.Series, step: float) -> list[float]:
 
 @_sized
 def path_loss_chart(result: Mapping[str, Any], labels: Mapping[str, str]) -> alt.TopLevelMixin:
-    """f vs iteration for each method (symmetric-log scale: f may be negative at a saddle)."""
+    """f vs iteration for each method (symmetric-log scale: f may be negative at a saddle),
+    ticks at round numbers spread over the decades f spans."""
     rows = [{**r, "method": labels[p["method"]]} for p in result["paths"] for r in p["rows"]]
     df = pd.DataFrame(rows)
-    methods = [labels[p["method"]] for p in result["paths"]]
-    colours = [PATH_COLOURS[p["method"]] for p in result["paths"]]
+    ticks = symlog_ticks(df["f"])
+    # -1,000 rather than -1e+3 while that stays short; powers of ten beyond
+    short = "abs(datum.value) < 1e5 ? format(datum.value, ',') : format(datum.value, '.0e')"
+    axis = alt.Axis(format="~g") if ticks is None else alt.Axis(values=ticks, labelExpr=short)
     base = alt.Chart(df).encode(
         x=alt.X("step:Q", title=labels["step"]),
-        y=alt.Y("f:Q", title=labels["f"], scale=alt.Scale(type="symlog")),
+        y=alt.Y("f:Q", title=labels["f"], scale=alt.Scale(type="symlog"), axis=axis),
+        order="step:Q",
     )
-    line = base.mark_line(point=True).encode(
-        color=alt.Color(
-            "method:N", title=labels["method"], scale=alt.Scale(domain=methods, range=colours)
-        ),
-        tooltip=[alt.Tooltip("method:N", title=labels["method"])],
-    )
-    hover = _hover(base).encode(
-        tooltip=[
-            alt.Tooltip("method:N", title=labels["method"]),
-            alt.Tooltip("step:Q", title=labels["step"]),
-            alt.Tooltip("f:Q", title=labels["f"], format=".4g"),
-        ]
-    )
-    return alt.layer(line, hover).properties(
+    legend = alt.Legend(symbolSize=80)
+    return alt.layer(*_method_layers(base, result, labels, legend)).properties(
         title=labels["title_loss"], width="container", height=PANEL_HEIGHT + 100
     )
+
+
+def symlog_ticks(values: pd.Series, most: int = 8) -> list[float] | None:
+    """Round tick values for a symmetric-log axis over ``values``: 0 (when inside) and powers of
+    ten, or 1, 2 and 5 times them when that gives under 4 ticks; at most ``most``, thinned
+    evenly from 0 outwards. None when even those give under 4 (a narrow range, nearly linear on
+    this scale, where Vega's own ticks serve). Vega's own symlog ticks are those of a linear
+    axis: two (0 and -10^8) for a range that runs from 0 to -1.3 x 10^8."""
+    lo, hi = float(values.min()), float(values.max())
+    decades = range(int(np.ceil(np.log10(max(abs(lo), abs(hi), 1.0)))) + 1)
+    ticks: list[float] = []
+    for mantissas in ((1,), (1, 2, 5)):
+        magnitudes = [m * 10.0**k for k in decades for m in mantissas]
+        candidates = sorted({0.0, *magnitudes, *(-v for v in magnitudes)})
+        ticks = [v for v in candidates if lo <= v <= hi]
+        if len(ticks) >= 4:
+            break
+    else:
+        return None
+    stride = int(np.ceil(len(ticks) / most))
+    zero = min(range(len(ticks)), key=lambda i: abs(ticks[i]))
+    return [v for i, v in enumerate(ticks) if (i - zero) % stride == 0]
 
 
 @_sized

@@ -30,11 +30,13 @@ x_default = list(default(R, "inputs")) + [0.0] * 4
 y_default = list(default(R, "targets")) + [0.0] * 4
 cols = st.columns(int(n_in) + int(n_out))
 xs = [
-    cols[i].number_input(f"x{i + 1}", -100.0, 100.0, x_default[i], key=f"bp_x{i}")
+    cols[i].number_input(t("bp.input", i=i + 1), -100.0, 100.0, x_default[i], key=f"bp_x{i}")
     for i in range(int(n_in))
 ]
 ys = [
-    cols[int(n_in) + i].number_input(f"y{i + 1}", -100.0, 100.0, y_default[i], key=f"bp_y{i}")
+    cols[int(n_in) + i].number_input(
+        t("bp.target", i=i + 1), -100.0, 100.0, y_default[i], key=f"bp_y{i}"
+    )
     for i in range(int(n_out))
 ]
 
@@ -52,12 +54,16 @@ if result is None:
     st.stop()
 
 
+def num(v: float) -> str:
+    return f"{v + 0.0:.4g}"  # + 0.0: a gradient of -0.0 reads 0
+
+
 def vec(values) -> str:
-    return r"\begin{bmatrix}" + r" & ".join(f"{v:.4g}" for v in values) + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + r" & ".join(num(v) for v in values) + r"\end{bmatrix}"
 
 
 def mat(values) -> str:
-    body = r" \\ ".join(" & ".join(f"{v:.4g}" for v in row) for row in values)
+    body = r" \\ ".join(" & ".join(num(v) for v in row) for row in values)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
 
@@ -67,10 +73,11 @@ layers, weights, biases = result["layers"], result["weights"], result["biases"]
 st.latex(rf"a^{{(0)}} = x = {vec(layers[0]['a'])}")
 for i in range(1, len(layers)):
     prev = layers[i - 1]["a"]
+    # one step per line: with 4 units a row of it is wider than the page's column
     st.latex(
-        rf"z^{{({i})}} = a^{{({i - 1})}} W^{{({i})}} + b^{{({i})}} = "
-        rf"{vec(prev)} {mat(weights[i - 1])}"
-        rf" + {vec(biases[i - 1])} = {vec(layers[i]['z'])}"
+        rf"\begin{{aligned}} z^{{({i})}} &= a^{{({i - 1})}} W^{{({i})}} + b^{{({i})}} \\ "
+        rf"&= {vec(prev)} {mat(weights[i - 1])} + {vec(biases[i - 1])} \\ "
+        rf"&= {vec(layers[i]['z'])} \end{{aligned}}"
     )
     if layers[i]["linear"]:
         st.latex(rf"\hat y = z^{{({i})}} = {vec(layers[i]['a'])} \quad \text{{{t('bp.linear')}}}")
@@ -118,11 +125,17 @@ for i, (hw, tw, hb, tb) in enumerate(
         strict=True,
     )
 ):
-    for name, hand, tape in ((f"W({i + 1})", hw, tw), (f"b({i + 1})", hb, tb)):
-        for idx, (h, g) in enumerate(zip(np.ravel(hand), np.ravel(tape), strict=True)):
+    for hand, tape in ((hw, tw), (hb, tb)):
+        hand, tape = np.asarray(hand), np.asarray(tape)
+        for idx in np.ndindex(hand.shape):  # named as the matrices above are written
+            if len(idx) == 2:
+                name = t("bp.param.weight", layer=i + 1, row=idx[0] + 1, column=idx[1] + 1)
+            else:
+                name = t("bp.param.bias", layer=i + 1, entry=idx[0] + 1)
+            h, g = float(hand[idx]), float(tape[idx])
             rows.append(
                 {
-                    t("bp.col.param"): f"{name}[{idx}]",
+                    t("bp.col.param"): name,
                     t("bp.col.hand"): h,
                     t("bp.col.tape"): g,
                     t("bp.col.diff"): abs(h - g),

@@ -94,7 +94,7 @@ if result is None:
 labels = concept_chart_labels()
 left, right = st.columns([1, 1])
 with left:
-    st.altair_chart(concept_charts.paths_chart(result, labels), width="content")
+    st.altair_chart(concept_charts.paths_chart(result, labels))
 with right:
     st.altair_chart(concept_charts.path_loss_chart(result, labels))
 

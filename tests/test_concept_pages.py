@@ -3,14 +3,17 @@ hostile URL params), and their charts' labels and fields (charts/concepts.py).""
 
 import re
 import time
+from urllib.parse import parse_qsl
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from charts import concepts as concept_charts
 from models.concepts import compute
+from models.config import RunConfig, with_changes
+from models.presets import COMPARISONS, PRESETS
 from tests.test_charts import mark_type, spec_of, units, walk
-from ui.i18n import LANGUAGES, concept_chart_labels
+from ui.i18n import LANGUAGES, concept_chart_labels, field_label, t
 
 
 def open_page(name, widgets=None):
@@ -29,6 +32,44 @@ def open_page(name, widgets=None):
 
 def texts(at):
     return " ".join(m.value for m in at.markdown)
+
+
+def in_order(node):
+    """Every element under an AppTest node, in page order (containers included)."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from in_order(child)
+
+
+def test_home_starts_with_a_link_that_opens_the_vanishing_comparison_on_deep_networks():
+    home = AppTest.from_file("../dashboard.py", default_timeout=120)
+    home.run()
+    shown = [e for e in in_order(home.main) if e.type != "flex_container"]
+    kinds = [e.type for e in shown]
+    first = kinds.index("page_link")
+    # the first step straight after the title and the intro: heading, what to do, the link
+    assert kinds[:first] == ["title", "markdown", "subheader", "markdown"]
+    link = shown[first].proto
+    assert link.page == "deep_networks" and t("home.start.button") in link.label
+
+    params = dict(parse_qsl(link.query_string, strict_parsing=True))
+    at = AppTest.from_file("../dashboard.py", default_timeout=120)
+    at.run()
+    at.switch_page("pages/deep_networks.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.error
+    assert not [w for w in at.warning if w.value.startswith(t("dn.url_notice"))]
+    a = with_changes(RunConfig(), at.session_state["dn:values"])
+    loaded = {"A": a} | {x: with_changes(a, c) for x, c in at.session_state["dn:variants"].items()}
+    # A sigmoid, B ReLU + He, C sigmoid + batch norm, D sigmoid + residual: the presets' own
+    wanted = [PRESETS[name].config() for name in COMPARISONS["vanishing_fixes"]]
+    assert loaded == dict(zip("ABCD", wanted, strict=True))
+    # and the page's "what differs" table says so, as a user reads it
+    differs = [d.value for d in at.dataframe if list(d.value.columns) == list("ABCD")]
+    activations = differs[0].loc[field_label("model.activation")].tolist()
+    assert activations == ["sigmoid", "relu", "sigmoid", "sigmoid"]
 
 
 def test_activations_page_states_the_measured_maxima():
@@ -111,7 +152,12 @@ def test_backprop_page_matches_the_tape_for_a_user_sized_net():
     )
     assert not at.error
     assert re.search(r"All 26 gradients by hand equal GradientTape's", texts(at))
-    assert len(at.dataframe[0].value) == 26  # 3*4 + 4 + 4*2 + 2
+    params = list(at.dataframe[0].value["parameter"])
+    assert len(params) == 26  # 3*4 + 4 + 4*2 + 2
+    # named by row and column as the matrices are written above, counted from 1
+    assert params[:2] == ["W(1) row 1, column 1", "W(1) row 1, column 2"]
+    assert params[11:13] == ["W(1) row 3, column 4", "b(1) entry 1"]
+    assert params[-1] == "b(2) entry 2"
     assert len(at.latex) > 8
 
 
@@ -199,11 +245,65 @@ def test_the_paths_chart_draws_filled_contour_bands_inside_the_functions_range(g
     specs, _ = gallery
     rect = next(u for u, _ in units(specs["paths"]) if mark_type(u) == "rect")
     _, grid = next((u, d) for u, d in units(specs["paths"]) if mark_type(u) == "rect")
-    scale = rect["encoding"]["color"]["scale"]
+    scale = rect["encoding"]["fill"]["scale"]
     assert scale["type"] == "threshold"
     edges = scale["domain"]
     assert edges == sorted(edges) and len(edges) >= 8
     assert grid["f"].min() < edges[0] and edges[-1] < grid["f"].max()
+
+
+def test_each_activation_panel_has_its_own_y_scale_and_a_legend_says_which_line_is_f(gallery):
+    specs, _ = gallery
+    spec = specs["activations"]
+    # a shared y scale drew sigmoid's f′ (peak 1/4) as a flat line next to ReLU's f
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    lines = [u for u, _ in units(spec) if mark_type(u) == "line"]
+    assert len(lines) == 3  # one panel per activation
+    for line in lines:
+        enc = line["encoding"]
+        curves = ["L:function", "L:derivative"]
+        for channel in ("color", "strokeDash"):
+            assert enc[channel]["field"] == "curve" and enc[channel]["scale"]["domain"] == curves
+            # a legend=None on either channel of one field drops the merged legend
+            assert enc[channel].get("legend", {}) is not None
+            assert enc[channel]["title"] == "L:curve"
+        assert len({str(v) for v in enc["strokeDash"]["scale"]["range"]}) == 2
+        assert len(set(enc["color"]["scale"]["range"])) == 2
+        assert enc["y"]["title"] == "L:curve_value"
+
+
+def test_overlapping_optimizer_paths_stay_apart_and_one_legend_names_them(gallery):
+    specs, _ = gallery
+    for name in ("paths", "path_loss"):
+        lines = [(u, d) for u, d in units(specs[name]) if mark_type(u) == "line"]
+        points = [u for u, _ in units(specs[name]) if "shape" in u.get("encoding", {})]
+        drawn = [d["method"].iloc[0] for _, d in lines]
+        assert sorted(drawn) == sorted(f"L:{m}" for m in ("gd", "momentum", "adam", "newton"))
+        widths = [u["mark"]["strokeWidth"] for u, _ in lines]
+        # each path is drawn thinner than every path under it, so none hides another (Newton's
+        # one straight step ran under Adam's diagonal)
+        assert widths == sorted(set(widths), reverse=True), (name, widths)
+        styles = {(u["mark"]["strokeWidth"], str(u["mark"].get("strokeDash"))) for u, _ in lines}
+        assert len(styles) == 4
+        shapes = points[0]["encoding"]["shape"]["scale"]["range"]
+        assert len(points) == 4 and len(set(shapes)) == 4
+        for u, _ in lines:  # colour and shape on one field and title: one legend
+            colour = u["encoding"]["color"]
+            assert colour["legend"] is not None and colour["title"] == "L:method"
+        assert all(p["encoding"]["shape"]["title"] == "L:method" for p in points)
+
+
+@pytest.mark.parametrize("function", ["saddle", "quadratic"])
+def test_the_f_axis_has_round_ticks_across_the_decades_f_spans(function):
+    result = compute({"kind": "optimizers", "function": function})  # the page's defaults
+    spec = spec_of(concept_charts.path_loss_chart(result, concept_chart_labels()))
+    f = [r["f"] for p in result["paths"] for r in p["rows"]]
+    axis = next(u["encoding"]["y"]["axis"] for u, _ in units(spec) if "y" in u["encoding"])
+    ticks = axis["values"]
+    # Vega's own ticks on this symlog axis were 0 and -1e8 alone for the saddle
+    assert len(ticks) >= 4 and min(f) <= min(ticks) < max(ticks) <= max(f)
+    assert 0 in ticks and min(ticks) <= min(f) / 100  # from 0 to within two decades of the end
+    assert len(ticks) <= 8
 
 
 def test_the_cnn_filters_sweep_shows_accuracy_and_parameters_per_value():
