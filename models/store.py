@@ -16,9 +16,10 @@ a 20,000-step x 64-layer run is millions of rows, which load as one column read 
 instead of millions of ORM rows. Everything else is a plain column, written with bound
 parameters only.
 
-Privacy on a shared host: ``list_runs(owner)`` returns only that owner's runs (a browser
-session's id); ``get(run_id)`` serves anyone who holds the id, which is an unguessable token,
-the share link. This module imports neither TensorFlow nor Streamlit.
+Privacy on a shared host: ``list_runs(owner)`` returns only that owner's runs (the pages pass
+a hash of the browser's owner token, ui/owner.py; the CLI any name); ``delete_all(owner)``
+forgets them all; ``get(run_id)`` serves anyone who holds the id, which is an unguessable
+token, the share link. This module imports neither TensorFlow nor Streamlit.
 """
 
 from __future__ import annotations
@@ -320,6 +321,12 @@ class RunStore:
         if owner is not None:
             query = query.where(runs_table.c.owner == owner)
         return self._write(query) > 0
+
+    def delete_all(self, owner: str) -> int:
+        """Delete every run of an owner (and nobody else's); returns how many were deleted."""
+        if not isinstance(owner, str) or not owner:
+            raise StoreError("The owner must be a non-empty text.")
+        return self._write(delete(runs_table).where(runs_table.c.owner == owner))
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:

@@ -1,4 +1,4 @@
-"""Compare: saved runs side by side, from this session or from share links."""
+"""Compare: saved runs side by side, this browser's (ui/owner.py) or from share links."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import streamlit as st
 import charts
 from models.store import StoreError
 from ui import compare as cmp
+from ui import owner
 from ui.i18n import chart_labels, t
-from ui.pool import run_store, session_owner
+from ui.pool import run_store
 from ui.router import require_router
 from ui.runs import diff_table, store_problem
 from ui.text import escape_markdown
@@ -26,9 +27,11 @@ linked, bad = cmp.linked_ids(st.query_params.get("runs"))
 if bad:
     items = ", ".join(escape_markdown(b[:40]) for b in bad[:5])
     st.warning(t("cmp.bad_ids", items=items))
-owner = session_owner()
+cmp.forget_result_ui()
+who = owner.store_owner()
+owner.remember_ui()  # a first visit, or a token Forget has just replaced
 try:
-    own = store.list_runs(owner)  # newest first; only these can be renamed
+    own = store.list_runs(who)  # newest first; only these can be renamed or forgotten
 except StoreError as exc:  # locked by another process, or unreadable: one sentence
     st.error(t("cmp.store_failed", error=store_problem(exc)))
     st.stop()
@@ -57,7 +60,8 @@ picked = st.multiselect(
     key=cmp.PICKED,
 )
 st.query_params["runs"] = ",".join(picked)
-cmp.rename_ui(store, owner, own)
+cmp.rename_ui(store, who, own)
+cmp.forget_ui(store, own)
 records = [r for r in (cmp.load(store, i) for i in picked) if r is not None]
 if not records:
     st.info(t("cmp.pick_some"))

@@ -1,6 +1,7 @@
 """The run store (models/store.py) on SQLite in a temp dir: round trips, privacy, hostile names."""
 
 import json
+import os
 import sqlite3
 
 import pytest
@@ -171,3 +172,35 @@ def test_a_read_only_database_gives_one_sentence_and_loses_nothing(tmp_path, rec
         readonly.save(record, owner="o")
     assert readonly.get(kept)["name"] == "kept"
     assert [r.name for r in RunStore(str(path)).list_runs("o")] == ["kept"]
+
+
+# The same calls on PostgreSQL when GRADIENT_LAB_TEST_POSTGRES names a database to use (for
+# example postgresql+psycopg://user@localhost/scratch); without it, SQLite only.
+POSTGRES = os.environ.get("GRADIENT_LAB_TEST_POSTGRES")
+
+
+@pytest.fixture(params=["sqlite-default", "postgres"])
+def any_store(request, tmp_path, monkeypatch):
+    if request.param == "postgres":
+        if not POSTGRES:
+            pytest.skip("GRADIENT_LAB_TEST_POSTGRES is not set")
+        store = RunStore(POSTGRES)
+        for owner in ("alice", "bob"):
+            store.delete_all(owner)
+        return store
+    # The default setting: GRADIENT_LAB_DB a plain file path, as a demo is deployed.
+    monkeypatch.setenv("GRADIENT_LAB_DB", str(tmp_path / "default.db"))
+    return RunStore()
+
+
+def test_forgetting_an_owner_deletes_all_their_runs_and_nobody_elses(any_store, record):
+    mine = [any_store.save(record, owner="alice", name=f"mine {i}") for i in range(3)]
+    theirs = any_store.save(record, owner="bob", name="theirs")
+    assert any_store.delete_all("alice") == 3
+    assert any_store.list_runs("alice") == []
+    assert all(any_store.get(run_id) is None for run_id in mine)  # share links stop working
+    assert [r.id for r in any_store.list_runs("bob")] == [theirs]
+    assert any_store.get(theirs)["name"] == "theirs"
+    assert any_store.delete_all("alice") == 0  # nothing left: not an error
+    with pytest.raises(StoreError):
+        any_store.delete_all("")  # never "every run whose owner is empty"

@@ -93,7 +93,9 @@ def test_a_sweep_of_four_cells_runs_end_to_end_through_the_pool():
 def test_a_sweep_runs_from_the_lab_page_and_links_each_cell_to_compare():
     from streamlit.testing.v1 import AppTest
 
+    from models.store import RunStore
     from tests.test_dashboard import SMALL
+    from ui import owner
 
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     at.run()
@@ -120,6 +122,15 @@ def test_a_sweep_runs_from_the_lab_page_and_links_each_cell_to_compare():
     assert "Sweep results" in specs
     table = at.dataframe[-1].value
     assert len(table) == 2 and set(table["ended"]) == {1}
+    # saved as this browser's runs (its owner token), so Compare lists them after a reload too
+    mine = RunStore().list_runs(owner.owner_key(at.session_state[owner.STATE]))
+    assert sorted(r.name for r in mine) == [
+        "sweep model.activation=relu seed 0",
+        "sweep model.activation=sigmoid seed 0",
+    ]
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert len(at.multiselect(key="cmp:picked").options) == 2
 
 
 def compare_links(at):

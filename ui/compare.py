@@ -10,8 +10,10 @@ import streamlit as st
 
 from models.config import CSV_DATASET, ConfigError, RunConfig, parse_config, to_flat
 from models.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
+from ui import owner
 from ui.config_form import url_text
 from ui.i18n import t
+from ui.runs import store_problem
 from ui.text import escape_markdown
 
 RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -20,6 +22,7 @@ DRAW_STEPS = 400  # distinct steps per run drawn
 CACHE_KEY = "cmp:records"
 PICKED = "cmp:picked"  # the multiselect of the runs compared
 RENAME_RUN, RENAME_NAME, RENAME_RESULT = "cmp:rename:run", "cmp:rename:name", "cmp:rename:result"
+FORGET_RESULT = "cmp:forget:result"
 
 
 def linked_ids(param: str | None) -> tuple[list[str], list[str]]:
@@ -190,6 +193,53 @@ def _rename(store: RunStore, owner: str) -> None:
     st.session_state[RENAME_RUN] = run_id
     st.session_state[RENAME_NAME] = ""
     st.session_state[RENAME_RESULT] = ("ok", run_id)
+
+
+def forget_result_ui() -> None:
+    """What the last Forget click did, once (it runs before the page lists the runs)."""
+    result = st.session_state.pop(FORGET_RESULT, None)
+    if result is None:
+        return
+    kind, value = result
+    if kind == "error":
+        st.error(t("cmp.forget.failed", error=escape_markdown(value)))
+    else:
+        st.success(t("cmp.forget.done", count=value))
+
+
+def forget_ui(store: RunStore, own: list[RunSummary]) -> None:
+    """Forget my runs: delete every run of this browser from the store and start a new owner
+    token (a new, empty list; the browser's cookie is replaced by ``owner.remember_ui``)."""
+    if not own:
+        return
+    with st.expander(t("cmp.forget.title")):
+        st.caption(t("cmp.forget.help", count=len(own)))
+        st.button(
+            t("cmp.forget.button", count=len(own)),
+            key="cmp:forget",
+            type="primary",
+            on_click=_forget,
+            args=(store, [r.id for r in own]),
+        )
+
+
+def _forget(store: RunStore, own_ids: list[str]) -> None:
+    """The button's callback: delete, replace the token, and drop the deleted runs from the
+    session's cache, the picker and the URL (a link to them would only say "not found")."""
+    try:
+        count = store.delete_all(owner.store_owner())
+    except StoreError as exc:
+        st.session_state[FORGET_RESULT] = ("error", store_problem(exc))
+        return
+    owner.new_token()
+    gone = set(own_ids)
+    cache = st.session_state.get(CACHE_KEY, {})
+    for run_id in gone & set(cache):
+        del cache[run_id]
+    kept = [i for i in st.session_state.get(PICKED, []) if i not in gone]
+    st.session_state[PICKED] = kept
+    st.query_params["runs"] = ",".join(kept)
+    st.session_state[FORGET_RESULT] = ("ok", count)
 
 
 LAB_PAGES = {"mlp": "pages/deep_networks.py", "cnn": "pages/cnn.py"}  # the others: recurrent

@@ -25,7 +25,7 @@ from models.datasets import make_dataset, trivial_baseline
 from models.jobs import JobPool, JobRefused
 from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
-from ui import live, upload
+from ui import live, owner, upload
 from ui.i18n import t
 from ui.pool import run_store, session_owner
 from ui.runs import RUN_LABELS, LabRun, RunGroup
@@ -416,8 +416,6 @@ def _save(page: form.PageSchema, group: RunGroup) -> None:
     run itself (charts, downloads) is unaffected. They are saved under this browser's owner
     token, which the browser keeps from now on (its cookie), so Compare lists them after a
     reload too."""
-    from ui import owner  # here, not at the top: issue 15 changed this function alone
-
     store = run_store()
     error = t("lab.store_unavailable") if store is None else group.save(store, owner.store_owner())
     st.session_state[f"{page.prefix}:save_error"] = error

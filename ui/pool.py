@@ -77,7 +77,8 @@ def _reap_forever(pool: JobPool) -> None:
 
 
 def session_owner() -> str:
-    """The id that ties jobs to this browser session (also the pool's per-owner limit key)."""
+    """The id that ties jobs to this browser session (also the pool's per-owner limit key, and
+    what the reaper checks). Saved runs belong to the browser instead: ``ui.owner.store_owner``."""
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else "no-session"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -9,9 +11,10 @@ import charts
 from models.config import FIELDS, ConfigError, RunConfig
 from models.jobs import JobPool
 from models.ray_pool import RayPool
-from models.store import StoreError
-from models.sweep import MAX_SEEDS, Sweep, parse_values, plan
+from models.store import MAX_NAME, StoreError
+from models.sweep import MAX_SEEDS, Sweep, SweepRun, parse_values, plan
 from ui import config_form as form
+from ui import owner
 from ui.i18n import chart_labels, field_label, t
 from ui.pool import ray_backend, run_store, session_owner
 from ui.runs import store_problem
@@ -69,8 +72,11 @@ def sweep_ui(
             old = state.get(key)
             if old is not None:
                 old.cancel()
+            # The pool's owner is the tab (its limit, its reaper); the saved runs' is the browser.
             state[key] = Sweep(the_plan, runner, session_owner(), parallel=runner.max_workers)
             state.pop(f"{key}:saved", None)
+            state.pop(f"{key}:save_error", None)
+            owner.token()  # made now, so this run's page writes the cookie before any run ends
 
         def stop() -> None:
             st.session_state[key].cancel()
@@ -84,6 +90,9 @@ def sweep_ui(
             st.error(t("sweep.invalid", error=escape_markdown(error)))
         if key in st.session_state:
             _progress(prefix)
+    # Every lab page draws this section on each full run: the place that writes this browser's
+    # owner cookie once a run has been saved (the lab's or a sweep's).
+    owner.remember_ui()
 
 
 def _ray_ui() -> RayPool | None:
@@ -165,27 +174,61 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _save(key: str, sweep: Sweep) -> list[tuple[object, str]]:
-    """Save every run of a finished sweep once (so each cell opens in Compare)."""
-    saved = st.session_state.get(f"{key}:saved")
-    if saved is None:
-        saved = []
-        store = run_store()
-        if store is not None:
-            for run in sweep.runs:
-                pairs = zip(sweep.plan.fields, sweep.plan.cells[run.cell].values, strict=True)
-                name = f"sweep {', '.join(f'{f}={v}' for f, v in pairs)} seed {run.seed}"
-                try:
-                    rid = store.save(run.result.to_json_dict(), session_owner(), name=name[:100])
-                except StoreError as exc:
-                    # The results stay on screen; only the Compare links are missing. One
-                    # failure is enough: a locked database would make each try wait.
-                    st.session_state[f"{key}:save_error"] = store_problem(exc)
-                    break
-                saved.append((run, rid))
+def runs_progress_ui(sweep: Sweep, label_of: Callable[[SweepRun], str]) -> None:
+    """One bar per run: the steps it has trained of its total, or that it waits, or how it
+    ended."""
+    for run in sweep.runs:
+        result, label = run.result, escape_markdown(label_of(run))
+        if result.finished:
+            status = t(f"cmp.status.{result.status}")
+            st.progress(1.0, text=t("sweep.run_ended", label=label, status=status))
+        elif result.total_steps:
+            done, total = result.steps, result.total_steps
+            text = t("sweep.run_steps", label=label, steps=done, total=total)
+            st.progress(min(1.0, done / total), text=text)
         else:
-            st.session_state[f"{key}:save_error"] = t("lab.store_unavailable")
-        st.session_state[f"{key}:saved"] = saved
+            st.progress(0.0, text=t("sweep.run_waiting", label=label))
+
+
+def _save(key: str, sweep: Sweep) -> list[tuple[SweepRun, str]]:
+    """Save every run of a finished sweep once (so each cell opens in Compare)."""
+    saved = st.session_state.setdefault(f"{key}:saved", {})
+    if f"{key}:save_error" not in st.session_state:  # one failure is enough (see save_runs)
+        error = save_runs(sweep.runs, saved, lambda run: _run_name(sweep, run))
+        if error:
+            st.session_state[f"{key}:save_error"] = error
     if failed := st.session_state.get(f"{key}:save_error"):
         st.warning(t("sweep.save_failed", error=escape_markdown(failed)))
-    return saved
+    return [(sweep.runs[i], rid) for i, rid in sorted(saved.items())]
+
+
+def _run_name(sweep: Sweep, run: SweepRun) -> str:
+    pairs = zip(sweep.plan.fields, sweep.plan.cells[run.cell].values, strict=True)
+    return f"sweep {', '.join(f'{f}={v}' for f, v in pairs)} seed {run.seed}"
+
+
+def save_runs(
+    runs: Sequence[SweepRun], saved: dict[int, str], name_of: Callable[[SweepRun], str]
+) -> str | None:
+    """Save each ended run not saved yet under this browser's owner (``ui.owner``), named by
+    ``name_of``; ``saved`` (index in ``runs`` -> run id) is updated in place. A failed run has
+    nothing to compare and is skipped. Returns the one-sentence reason if the store failed; the
+    caller tries no more (a locked database would make each try wait)."""
+    pending = [i for i, r in enumerate(runs) if i not in saved and _saveable(r)]
+    if not pending:
+        return None
+    store = run_store()
+    if store is None:
+        return t("lab.store_unavailable")
+    who = owner.store_owner()
+    for i in pending:
+        name = name_of(runs[i])[:MAX_NAME].strip()
+        try:
+            saved[i] = store.save(runs[i].result.to_json_dict(), who, name=name)
+        except StoreError as exc:
+            return store_problem(exc)
+    return None
+
+
+def _saveable(run: SweepRun) -> bool:
+    return run.result.finished and run.result.status != "failed"
