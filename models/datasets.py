@@ -294,8 +294,9 @@ def noise_floor(data: DataConfig) -> float | None:
     ``plane``: the target carries (u1 + u2) * 6 * jitter / 10 with u uniform on [-1, 1], whatever
     the input: 0.24 jitter^2 (jitter = PLAYGROUND_NOISE_MAX * noise). ``adding``: the target is
     the clean sum of two values v ~ U(0, 1) seen as v + N(0, noise^2); the best guess is
-    E[v | seen], whose error is computed by quadrature. ``multigauss``: the input moves by a uniform jitter before the bumps are read;
-    E[Var(target | input)] is estimated on a fixed seeded sample (independent of data.seed).
+    E[v | seen], whose error is computed by quadrature. ``multigauss``: the input moves by a
+    uniform jitter before the bumps are read; E[Var(target | input)] is estimated on a fixed
+    seeded sample (independent of data.seed).
     """
     if data.noise == 0 or data.name not in ("plane", "adding", "multigauss"):
         return None
