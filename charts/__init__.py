@@ -107,6 +107,9 @@ WIDE_WIDTH = 600  # stacked (vconcat) loss and accuracy panels get a whole row
 BOUNDARY_SIZE = 260  # one run; small multiples use PANEL_WIDTH
 COLUMNS = 2  # up to 4 runs wrap into 2 x 2 panels
 FADED = 0.15  # opacity of lines the legend selection did not pick
+# A symbol legend's title and each entry, in px, as Streamlit's theme draws them (measured in
+# Chromium): a container-wide chart ("fit-x") cuts off a legend taller than its plot.
+LEGEND_TITLE, LEGEND_ROW = 30, 30
 TINY = 1e-12  # floor for log scales when every value is 0
 MAX_ROWS = 5000  # rows per dataset Altair accepts (more raise MaxRowsError)
 MAX_LAYER_LINES = 16  # lines per panel at most: a deeper net shows evenly spaced layers
@@ -239,6 +242,12 @@ def _run_title(labels: Mapping[str, str], run: str) -> str:
     return f"{labels['run']} {run}"
 
 
+def _tall_enough(*legends: int) -> int:
+    """The height of a container-wide plot beside symbol legends of these many entries: its
+    own height, or more if they need it (fit-x autosizing clips what the plot does not span)."""
+    return max(PANEL_HEIGHT, sum(LEGEND_TITLE + LEGEND_ROW * n for n in legends if n))
+
+
 def _panels(charts: list[alt.TopLevelMixin], title: str, **shared: str) -> alt.ConcatChart:
     """One panel per run, wrapped in rows of COLUMNS, with the named scales shared."""
     return alt.concat(*charts, columns=COLUMNS, title=title).resolve_scale(**shared)
@@ -256,7 +265,7 @@ def _filled(chart: alt.Chart, field: str, title: str, scale: alt.Scale) -> alt.C
     )
 
 
-def _run_colours(runs: Sequence[str], every: Sequence[str] | None = None) -> alt.Scale:
+def run_colours(runs: Sequence[str], every: Sequence[str] | None = None) -> alt.Scale:
     """Each run's colour from RUN_COLOURS by its place among ``every`` run of the page (default:
     ``runs``), so a chart that draws only some runs colours them as the others do."""
     every = list(every) if every is not None else list(runs)
@@ -267,7 +276,7 @@ def _run_colours(runs: Sequence[str], every: Sequence[str] | None = None) -> alt
 def _run_color(
     labels: Mapping[str, str], runs: Sequence[str], every: Sequence[str] | None = None
 ) -> alt.Color:
-    return alt.Color("run:N", title=labels["run"], sort=list(runs), scale=_run_colours(runs, every))
+    return alt.Color("run:N", title=labels["run"], sort=list(runs), scale=run_colours(runs, every))
 
 
 # Steps are whole numbers: no "0.5" ticks early on, no "0.000000" when only step 0 is in.
@@ -377,7 +386,9 @@ def loss_view(
         # splits told apart without colour too).
         domain = splits(name)
         scale = alt.Scale(domain=domain, range=[RUN_COLOURS[split.index(d)] for d in domain])
-        return alt.Color("split:N", title=labels["split"], sort=domain, scale=scale)
+        # Line symbols: a merged colour and dash legend drew its entries as dashed circles.
+        legend = alt.Legend(symbolType="stroke")
+        return alt.Color("split:N", title=labels["split"], sort=domain, scale=scale, legend=legend)
 
     def panel(name: str, title: str, y: alt.Y) -> alt.LayerChart:
         part = base.transform_filter(alt.datum.panel == name).encode(y=y)
@@ -543,9 +554,8 @@ def grad_norm_view(
         return alt.layer(owned, points, _hover(base), *extra)
 
     if len(runs) <= 1:
-        return panel().properties(
-            title=labels["title_grad_norm"], width="container", height=PANEL_HEIGHT
-        )
+        height = _tall_enough(len(layers), len(kinds) if clip else 0)
+        return panel().properties(title=labels["title_grad_norm"], width="container", height=height)
     charts = [
         panel(r, owner=i == 0).properties(
             title=_run_title(labels, r), width=PANEL_WIDTH, height=PANEL_HEIGHT
@@ -683,7 +693,7 @@ def grad_heatmap_view(
     layers, runs = shape
     height = max(PANEL_HEIGHT // 2, 22 * max((len(own) for own in layers), default=0))
     # The colour domain is left to Vega (the data's extent), so the spec does not change as the
-    # data grows; panels share it through resolve_scale, and fill and stroke read the same field.
+    # data grows; panels share it through resolve_scale, and fill and stroke the same values.
     scale = alt.Scale(scheme=SEQUENTIAL)
 
     def panel(own: Sequence[str], run: str | None = None) -> alt.Chart:
@@ -1087,8 +1097,9 @@ def forget_gate_chart(metrics: pd.DataFrame, labels: Mapping[str, str]) -> alt.T
         ],
     )
     points = _lone_points(base, ["run", "layer"], color=color)
+    height = _tall_enough(len(runs), rows["layer"].nunique())
     return alt.layer(lines.add_params(pick), points, _hover(base)).properties(
-        title=labels["title_forget_gate"], width="container", height=PANEL_HEIGHT
+        title=labels["title_forget_gate"], width="container", height=height
     )
 
 

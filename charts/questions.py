@@ -22,6 +22,7 @@ from charts import (
     grad_norm_chart,
     layer_bars,
     loss_chart,
+    run_colours,
 )
 
 UNIT_METRICS = ("dead_fraction", "saturated_fraction", "accuracy", "val_accuracy")  # in [0, 1]
@@ -83,7 +84,7 @@ def run_lines_chart(
     base = alt.Chart(frame).encode(
         x=alt.X("step:Q", title=labels["step"], axis=STEP_AXIS),
         y=alt.Y("value:Q", title=labels[name], scale=scale),
-        color=alt.Color("run:N", title=labels["run"], sort=runs),
+        color=alt.Color("run:N", title=labels["run"], sort=runs, scale=run_colours(runs)),
         opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(FADED)),
         tooltip=[
             alt.Tooltip("run:N", title=labels["run"]),

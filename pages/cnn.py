@@ -13,7 +13,7 @@ from models.presets import COMPARISONS, PRESETS
 from ui import config_form as form
 from ui import lab, live
 from ui.concepts import bounds, compute_ui
-from ui.i18n import chart_labels, concept_chart_labels, t
+from ui.i18n import chart_labels, concept_chart_labels, field_label, t
 from ui.pool import job_pool
 from ui.router import require_router
 from ui.runs import RunGroup, diff_table
@@ -139,6 +139,7 @@ PAGE = form.PageSchema(
     prefix="cnn",
     fixed={"model.arch": "cnn", "data.name": "shapes"},
     defaults=PRESETS["cnn_shapes_max"].changes,
+    labels={"model.depth": "cnn.field.depth", "model.width": "cnn.field.width"},
 )
 CNN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "cnn"]
 CNN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(CNN_PRESETS)]
@@ -178,12 +179,13 @@ def cnn_charts_ui(group: RunGroup) -> None:
     def spec(name, build):
         return live._spec(group, name, version, lambda: live.vega_spec(build(), name))
 
-    left, right = st.columns(2)
-    with left:
-        live._show(spec("loss", lambda: charts.loss_chart(m.thinned, labels)))
-    with right:
-        live._show(spec("grad", lambda: charts.grad_norm_chart(m.thinned, labels, clip)))
-    live._show(spec("heatmap", lambda: charts.grad_heatmap(m.thinned, labels)))
+    # The loss and accuracy panels have a fixed width: a row of their own, as on Deep Networks.
+    live._show(spec("loss", lambda: charts.loss_chart(m.thinned, labels)))
+    views = [
+        spec("grad", lambda: charts.grad_norm_chart(m.thinned, labels, clip)),
+        spec("heatmap", lambda: charts.grad_heatmap(m.thinned, labels)),
+    ]
+    live.grid_ui(views, several=len(group.runs) > 1)
     filters_ui(group)
 
 
@@ -231,7 +233,10 @@ else:
     ]
     form.sync_url(PAGE, config, variants)
     if len(configs) > 1:
-        st.dataframe(diff_table(configs, off=t("dn.clip.off")))
+        table = diff_table(configs, off=t("dn.clip.off"))  # rows named by the general labels
+        st.dataframe(
+            table.rename(index={field_label(p): form.field_title(PAGE, p) for p in PAGE.labels})
+        )
 
 lab.controls_ui(PAGE, job_runner, configs)
 lab.live_ui(PAGE, cnn_charts_ui)

@@ -74,8 +74,10 @@ def variants_ui(base) -> list[tuple[str, object]]:
     with st.expander(t("dn.compare.title"), expanded=bool(seed)):
         st.caption(t("dn.compare.help"))
         paths = sorted({p for changes in seed.values() for p in changes})
+        # The cells hold dotted paths (the URL's names) and "" for "same as A"; the user reads
+        # each field's label, and blank cells rather than "None".
         table = pd.DataFrame(
-            {field_col: paths} | {x: [seed.get(x, {}).get(p) for p in paths] for x in labels}
+            {field_col: paths} | {x: [seed.get(x, {}).get(p, "") for p in paths] for x in labels}
         ).astype("object")
         edited = st.data_editor(
             table,
@@ -84,9 +86,14 @@ def variants_ui(base) -> list[tuple[str, object]]:
             width="stretch",
             column_config={
                 field_col: st.column_config.SelectboxColumn(
-                    options=[p for p in form.FIELDS if p not in PAGE.fixed], required=True
+                    options=[p for p in form.FIELDS if p not in PAGE.fixed],
+                    format_func=lambda p: form.field_title(PAGE, p),
+                    required=True,
                 ),
-                **{label: st.column_config.TextColumn(max_chars=100) for label in labels},
+                **{
+                    label: st.column_config.TextColumn(max_chars=100, default="")
+                    for label in labels
+                },
             },
             key=f"dn:variant_editor:{st.session_state.get('dn:editor_version', 0)}",
         )

@@ -27,6 +27,7 @@ PAGE = form.PageSchema(
         "model.activation": ("tanh", "relu"),
     },
     defaults={**PRESETS["rnn_adding_simple"].changes, "train.epochs": 6},
+    labels={"model.depth": "rn.field.depth"},
 )
 RN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch in RECURRENT_ARCHS]
 RN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(RN_PRESETS)]

@@ -499,12 +499,12 @@ def table_rows(store: RunStore) -> dict[str, dict]:
 
 @pytest.fixture
 def saved(monkeypatch):
-    """Two runs of this session (the newest picked by default on Compare) and one of someone
+    """Two runs of this browser (the newest picked by default on Compare) and one of someone
     else's, opened by its share link."""
-    import ui.pool
+    import ui.owner
 
     owner = f"bad-input-{uuid.uuid4().hex}"
-    monkeypatch.setattr(ui.pool, "session_owner", lambda: owner)
+    monkeypatch.setattr(ui.owner, "store_owner", lambda: owner)
     store = RunStore()
     theirs = store.save(fake_record(), owner=f"{owner}-other", name="theirs")
     older = store.save(fake_record(depth=3), owner=owner, name="keep me")
@@ -639,9 +639,9 @@ def test_only_the_sessions_own_runs_can_be_renamed(saved):
 
 
 def test_a_session_with_only_linked_runs_is_told_it_cannot_rename_them(saved, monkeypatch):
-    import ui.pool
+    import ui.owner
 
-    monkeypatch.setattr(ui.pool, "session_owner", lambda: "a session that saved nothing")
+    monkeypatch.setattr(ui.owner, "store_owner", lambda: "a browser that saved nothing")
     at = open_page("compare", {"runs": saved["theirs"]}, timeout=60)
     assert not at.exception
     assert not at.get("text_input")

@@ -83,9 +83,16 @@ def test_a_shared_link_trains_side_by_side_and_draws_every_chart(page, app_url):
     expect(page.locator(".vega-embed")).to_have_count(5, timeout=10_000)
     expect(page.get_by_text("A: completed")).to_be_visible()
     expect(page.get_by_text("B: completed")).to_be_visible()
-    expect(page.get_by_role("button", name="Download metrics (CSV) — A")).to_be_visible(
+    # One download menu per run, and one archive of both.
+    expect(page.get_by_role("button", name="Download all runs (.zip)")).to_be_visible(
         timeout=15_000
     )
+    page.get_by_role("button", name="Download A", exact=True).click()
+    expect(page.get_by_role("button", name="Download metrics (CSV)", exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download metrics (CSV)", exact=True).click()
+    assert download.value.suggested_filename == "gradient-lab-a-sigmoid.metrics.csv"
+    page.keyboard.press("Escape")
     assert "model.activation=sigmoid" in page.url and "b.model.activation=relu" in page.url
     page.screenshot(path=SHOTS / "deep_networks_side_by_side.png", full_page=True)
     assert not page.errors

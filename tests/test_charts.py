@@ -727,6 +727,44 @@ def test_a_run_keeps_its_colour_in_a_chart_that_draws_only_some_runs():
     assert run_colours(spec_of(charts.time_grad_chart(only_b, StrictLabels()))) == everywhere
 
 
+LEGEND_PX = 30  # a symbol legend's title, and each entry, in Streamlit's theme (Chromium)
+
+
+def deep_metrics(layers: int = 16, steps: int = 20) -> pd.DataFrame:
+    rows = [
+        ("A", s, name, f"dense_{d}", d, None, 10.0 ** (d - layers))
+        for s in range(steps)
+        for d in range(layers)
+        for name in ("grad_norm", "grad_norm_clipped")
+    ]
+    return pd.DataFrame(rows, columns=["run", "step", "name", "layer", "depth", "t", "value"])
+
+
+TALL_LEGENDS = {  # chart: (build, the fields its symbol legends list)
+    "grad_norm": (
+        lambda: charts.grad_norm_chart(deep_metrics(), StrictLabels(), clip=("clipnorm", 1.0)),
+        ("layer", "kind"),
+    ),
+    "forget_gate": (
+        lambda: charts.forget_gate_chart(make_sequence_metrics(FOUR), StrictLabels()),
+        ("run", "layer"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TALL_LEGENDS))
+def test_a_container_wide_chart_is_tall_enough_for_its_legends(name):
+    """A chart stretched to its column is autosized "fit-x", which cuts off whatever the plot
+    does not span: the layer legend of a 10-layer MLP's gradient norms lost its last layers."""
+    build, fields = TALL_LEGENDS[name]
+    spec = spec_of(build())
+    assert spec["width"] == "container" and spec["autosize"]["type"] == "fit-x"
+    [(_, lines)] = of_mark(spec, "line")
+    entries = [lines[f].nunique() for f in fields]
+    assert entries == ([16, 2] if name == "grad_norm" else [4, 2])
+    assert spec["height"] >= sum(LEGEND_PX * (1 + n) for n in entries)
+
+
 # -- thin_steps --------------------------------------------------------------------------------
 
 

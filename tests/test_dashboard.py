@@ -145,7 +145,7 @@ def test_bad_query_params_are_ignored_with_a_visible_notice():
 def test_side_by_side_configs_train_together_and_the_table_shows_only_differences():
     at = open_lab({**SMALL, "model.depth": "2", "b.model.activation": "relu"})
     editor, diff = (d.value for d in at.dataframe)
-    assert editor.iloc[0].tolist() == ["model.activation", "relu", None, None]
+    assert editor.iloc[0].tolist() == ["model.activation", "relu", "", ""]
     assert list(diff.index) == ["Activation"]
     assert diff.loc["Activation"].tolist() == ["tanh", "relu"]
     texts = train_until_done(at)
@@ -154,6 +154,78 @@ def test_side_by_side_configs_train_together_and_the_table_shows_only_difference
     loss = next(c for c in at.get("vega_lite_chart") if "loss" in c.proto.spec)
     assert "B" in str(loss.proto.datasets) or '"B"' in loss.proto.spec  # B's curve is drawn
     assert at.query_params["b.model.activation"] == "relu"
+
+
+def editor_labels(at: AppTest) -> dict[str, str]:
+    """What the side-by-side editor's Field column shows for each field it holds."""
+    columns = json.loads(at.dataframe[0].proto.columns)
+    options = columns["Field"]["type_config"]["options"]
+    return {o["value"]: o["label"] for o in options}
+
+
+def test_the_side_by_side_editor_shows_field_labels_and_blank_cells_for_same_as_a():
+    """It showed dotted paths and "None" for "same as A"; the URL keeps the dotted paths."""
+    at = open_lab({"b.model.activation": "relu", "c.optimizer.learning_rate": "0.2"})
+    editor = at.dataframe[0].value
+    assert editor.to_dict("records") == [
+        {"Field": "model.activation", "B": "relu", "C": "", "D": ""},
+        {"Field": "optimizer.learning_rate", "B": "", "C": "0.2", "D": ""},
+    ]
+    shown = editor_labels(at)
+    assert shown["model.activation"] == "Activation"
+    assert shown["optimizer.learning_rate"] == "Learning rate"
+    assert not any("." in label for label in shown.values())
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert all(columns[x]["default"] == "" for x in "BCD")  # a new row's cells start blank
+    assert any("A blank cell is the same as A" in c.value for c in at.caption)
+    assert at.query_params["b.model.activation"] == "relu"
+    assert at.query_params["c.optimizer.learning_rate"] == "0.2"
+
+
+SIDEBAR_LABELS = {
+    "pages/deep_networks.py": {"model.depth": "Hidden layers", "model.width": "Units per layer"},
+    "pages/cnn.py": {"model.depth": "Conv layers", "model.width": "Filters per conv layer"},
+    "pages/recurrent.py": {"model.depth": "Recurrent layers", "model.width": "Units per layer"},
+}
+
+
+@pytest.mark.parametrize("page", sorted(SIDEBAR_LABELS))
+def test_the_sidebar_names_each_field_by_what_it_is_on_its_page(page):
+    at = open_lab(page=page)
+    widgets = [*at.sidebar.slider, *at.sidebar.number_input]
+    shown = {w.key.split(":", 1)[1]: w.label for w in widgets if w.key}
+    for path, label in SIDEBAR_LABELS[page].items():
+        assert shown[path] == label, (page, path)
+
+
+def test_the_cnn_table_of_differences_names_fields_as_the_sidebar_does():
+    at = open_lab({"b.model.width": "4", "b.model.depth": "1"}, "pages/cnn.py")
+    [diff] = [d.value for d in at.dataframe if list(d.value.columns) == ["A", "B"]]
+    assert set(diff.index) == {"Conv layers", "Filters per conv layer"}
+
+
+LIVE_CHARTS = ("loss-", "grad-", "heatmap-")  # ui.live.vega_spec names each chart's datasets
+
+
+@pytest.mark.parametrize("params", [{}, {"b.model.pooling": "mean"}], ids=["one", "two_runs"])
+def test_the_cnn_lab_puts_no_fixed_width_chart_in_a_half_page_column(params):
+    """The loss and accuracy panels (600 px wide) and two runs' gradient panels sat in half-page
+    columns and ran past their right edge: in a column only a chart that stretches to it."""
+    at = open_lab({"train.epochs": "1", "data.n_samples": "200", **params}, "pages/cnn.py")
+    texts = train_until_done(at)
+    assert len(texts) == 1 + len(params) and all("completed" in s for s in texts), texts
+    live = [
+        c
+        for c in at.get("vega_lite_chart")
+        if any(d.name.startswith(LIVE_CHARTS) for d in c.proto.datasets)
+    ]
+    assert len(live) == 3  # loss, gradient norms, heatmap
+    in_columns = {c.proto.spec for col in at.columns for c in col.get("vega_lite_chart")}
+    for chart in live:
+        spec = json.loads(chart.proto.spec)
+        if chart.proto.spec in in_columns:
+            assert spec.get("width") == "container", [d.name for d in chart.proto.datasets]
+    assert any(c.proto.spec in in_columns for c in live) == (not params)  # one run: two a row
 
 
 def test_stop_ends_a_long_run_and_the_stopped_run_is_saved():
@@ -212,3 +284,32 @@ def test_every_config_widget_defaults_to_its_current_value(page):
     assert checked >= 10
     [lr] = [w for w in at.sidebar.number_input if w.key.endswith(":optimizer.learning_rate")]
     assert lr.value == lr.proto.default == 0.05
+
+
+def test_a_run_that_ends_between_drawing_stop_and_the_live_view_leaves_stop_disabled():
+    """A short run can end after a script run drew Train and Stop (enabled, the group still
+    active) and before its live view polled: the page must be drawn again, or Stop stays
+    enabled with no timer left to redraw it."""
+    from models.config import parse_config
+    from ui.runs import LabRun, RunGroup
+
+    class EndsMidRun(RunGroup):
+        asked = 0
+
+        @property
+        def active(self) -> bool:  # active for Train/Stop, ended by the time the view polls
+            EndsMidRun.asked += 1
+            return EndsMidRun.asked == 1
+
+        def poll(self) -> bool:
+            return False
+
+    at = open_lab(SMALL)
+    run = LabRun("A", parse_config({"train": {"epochs": 1}}))
+    run.result.status = "completed"
+    at.session_state["dn:group"] = EndsMidRun([run])
+    at.session_state["dn:saved_group"] = at.session_state["dn:group"]  # nothing to save
+    at.run()
+    assert not at.exception, at.exception
+    [stop] = [b for b in at.button if b.label == "Stop"]
+    assert stop.disabled, "Stop enabled after the runs ended"

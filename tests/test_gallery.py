@@ -105,11 +105,14 @@ def _collect(specs: list[dict], frame: str | bytes) -> None:
 
 
 def _colours_without_legend(spec: object) -> list[str]:
-    """Each mark (other than text) that colours by a field and hides that colour's legend."""
+    """Each mark (other than text) that colours by a field and hides that colour's legend. A
+    layer that writes each value on its cell (a text mark over the rects) needs no legend."""
     found = []
     if isinstance(spec, dict):
-        mark = spec.get("mark")
-        mark_type = mark.get("type") if isinstance(mark, dict) else mark
+        layers = spec.get("layer") or []
+        if any(isinstance(x, dict) and _mark_type(x) == "text" for x in layers):
+            return []
+        mark_type = _mark_type(spec)
         for channel in ("color", "fill", "strokeDash"):  # stroke: outlines, not series
             enc = (spec.get("encoding") or {}).get(channel)
             hidden = isinstance(enc, dict) and "legend" in enc and enc["legend"] is None
@@ -121,6 +124,11 @@ def _colours_without_legend(spec: object) -> list[str]:
         for value in spec:
             found += _colours_without_legend(value)
     return found
+
+
+def _mark_type(spec: dict) -> str | None:
+    mark = spec.get("mark")
+    return mark.get("type") if isinstance(mark, dict) else mark
 
 
 def _screenshot(page, name: str) -> Path:
@@ -137,7 +145,6 @@ def _screenshot(page, name: str) -> Path:
 
 
 def _check_end_state(page, name: str, runs: int) -> None:
-    main = page.get_by_test_id("stMain")
     assert page.locator('[data-testid="stException"]').count() == 0, name
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
     assert not page.errors, page.errors
@@ -149,12 +156,11 @@ def _check_end_state(page, name: str, runs: int) -> None:
     missing = sorted({m for spec in page.specs for m in _colours_without_legend(spec)})
     assert not missing, (name, "a colour with no legend", missing)
     assert page.specs, "no chart spec was received"
-    page.specs.clear()
-    del main
 
 
 @pytest.mark.parametrize("path, kind, name, runs", ITEMS, ids=[i[2] for i in ITEMS])
 def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kind, name, runs):
+    page.specs.clear()
     page.goto(f"{server.url}/{path}")
     side = page.get_by_test_id("stSidebar")
     picker = side.get_by_role("combobox").nth(0 if kind == "preset" else 1)
@@ -169,8 +175,29 @@ def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kin
     expect(main.get_by_text(ENDED)).to_have_count(runs, timeout=240_000)
     expect(main.get_by_text(f"Saved to your runs ({runs})")).to_be_visible(timeout=30_000)
     expect(main.get_by_text(MEASURED)).to_have_count(1, timeout=10_000)
+    # The claim is shown only when the trained configs are the preset's (or comparison's) own:
+    # proof that the click trained what was picked, not the form's previous values.
+    claim = "The claims:" if kind == "comparison" else "The claim:"
+    expect(main.get_by_text(claim)).to_be_visible()
     statuses = main.get_by_text(ENDED).all_text_contents()
     members = COMPARISONS[name] if kind == "comparison" else (name,)
     assert len(statuses) == len(members), statuses
-    expect(page.get_by_role("button", name=re.compile(r"^Stop"))).to_be_disabled()
+    expect(page.get_by_role("button", name=re.compile(r"^Stop"))).to_be_disabled(timeout=10_000)
     _check_end_state(page, f"{path}-{name}", runs)
+
+
+def test_a_questions_card_runs_to_its_verdict_and_chart(page, server):
+    """The dying-ReLU card: three runs with a progress bar each, then the verdict over the chart
+    it read, and the runs saved for Compare."""
+    qid, runs = "dying_relu", 3
+    page.specs.clear()
+    page.goto(f"{server.url}/questions")
+    heading = page.get_by_role("heading", name=t(f"q.{qid}.question"))
+    card = page.get_by_test_id("stVerticalBlock").filter(has=heading).last  # the innermost
+    card.get_by_role("button", name=t("q.run")).click()
+    expect(card.get_by_test_id("stProgress").first).to_be_visible(timeout=60_000)
+    expect(card.get_by_text(f"Saved to your runs ({runs})")).to_be_visible(timeout=240_000)
+    verdict = re.compile(r"^(Both help|The lower rate helps|LeakyReLU helps|Neither helped)")
+    expect(card.get_by_text(verdict)).to_be_visible()
+    expect(card.locator(".vega-embed").first).to_be_visible()
+    _check_end_state(page, f"questions-{qid}", runs)

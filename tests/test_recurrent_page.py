@@ -1,10 +1,18 @@
 """The Recurrent page through Streamlit's AppTest, from dashboard.py, with real training jobs."""
 
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
-from models.config import count_params, parse_config
+from models.config import (
+    FIELDS,
+    RECURRENT_ARCHS,
+    ConfigError,
+    count_params,
+    parse_config,
+    with_changes,
+)
 from tests.test_dashboard import open_lab, statuses, train_until_done
 from ui.recurrent import param_terms, term_latex
 
@@ -105,3 +113,31 @@ def test_one_click_relu_rnn_explodes_and_clipnorm_tames_it_side_by_side():
     assert "diverged at step" in " ".join(w.value for w in at.warning)
     said = " ".join(m.value for m in at.markdown)  # the verdict names runs as the statuses do
     assert "measured:** SimpleRNN diverged" in said and "SimpleRNN (B) trained to the end" in said
+
+
+def drawn(line: str) -> str:
+    """The glyphs KaTeX draws for one line of a formula (roughly: commands and spacing out)."""
+    for command, glyph in ((r"\cdot", "·"), (r"\,", ""), (r"\big", ""), ("{,}", ",")):
+        line = line.replace(command, glyph)
+    line = re.sub(r"\\(begin|end)\{aligned\}", "", line)
+    return re.sub(r"[{}&\s]", "", line)
+
+
+def test_each_line_of_a_parameter_formula_fits_a_third_of_the_page():
+    """Three cells' formulas sit side by side; on one line (``4(u(u+d)+u) = 4(64·(64+1)+64) =
+    16,896``) an LSTM's ran past its column, about 300 px at 1440 px. Each line of the stacked
+    formula, at the widest layers the schema allows, is at most 24 glyphs (about 250 px)."""
+    for arch in RECURRENT_ARCHS:
+        cfg = parse_config({"data": {"name": "recall"}, "model": {"arch": arch, "depth": 2}})
+        for width in range(FIELDS["model.width"].le, 0, -1):  # the widest within the budget
+            try:
+                cfg = with_changes(cfg, {"model.width": width})
+                break
+            except ConfigError:
+                continue
+        assert cfg.model.width >= 100
+        for term in param_terms(cfg):
+            lines = term_latex(*term).split("\\\\")
+            assert len(lines) == 3, lines
+            for line in lines:
+                assert len(drawn(line)) <= 24, (arch, drawn(line))

@@ -6,6 +6,7 @@ redraw, so the spec must not change while a run merely gains steps.
 """
 
 import io
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -172,3 +173,41 @@ def test_a_live_chart_is_the_whole_chart_with_its_data_swapped_in(name, runs):
         live = chart_spec(name, lambda m=m, g=g: frame(m, g, labels), counting_view, labels, group)
         assert resolved(live) == resolved(vega_spec(whole(m, g, labels), name))
     assert len(built) == 1, "the second redraw reused the spec"
+
+
+def grid_app(several: bool) -> None:
+    """A page that places the live charts of one run or of two, as the lab pages do."""
+    import charts
+    from tests.test_ui_live import live_metrics
+    from ui.i18n import chart_labels
+    from ui.live import grid_ui, vega_spec
+
+    labels = chart_labels()
+    m = live_metrics(30, ("A", "B") if several else ("A",))
+    builders = {
+        "grad": lambda: charts.grad_norm_chart(m, labels),
+        "heatmap": lambda: charts.grad_heatmap(m, labels),
+        "bars": lambda: charts.layer_bars(m, labels),
+    }
+    grid_ui([vega_spec(build(), name) for name, build in builders.items()], several=several)
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["one_run", "two_runs"])
+def test_side_by_side_panels_get_a_row_each_and_one_runs_charts_share_rows(several):
+    """Side-by-side runs are fixed-size small multiples, which ran past a half-page column:
+    each gets a whole row. One run's charts go two to a row: the first two stretch to their
+    column, the third, narrow bars, sits in a column of the next row."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(grid_app, kwargs={"several": several}).run()
+    assert not at.exception
+    drawn = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    in_columns = [
+        json.loads(c.proto.spec) for col in at.columns for c in col.get("vega_lite_chart")
+    ]
+    assert len(drawn) == 3
+    if several:
+        assert not in_columns and all(spec.get("width") != "container" for spec in drawn)
+        return
+    assert in_columns == drawn and len(at.columns) == 4  # two rows of two columns
+    assert [spec.get("width") for spec in in_columns[:2]] == ["container", "container"]

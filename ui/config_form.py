@@ -35,6 +35,9 @@ class PageSchema:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # narrowed choices
     defaults: Mapping[str, Any] = field(default_factory=dict)  # the page's starting values
+    # A field's label where this page's name for it is not the general one: path -> i18n key
+    # (on the CNN page model.width is the filters per conv layer, not units per layer).
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def base(self) -> RunConfig:
         return with_changes(RunConfig(), {**self.defaults, **self.fixed})
@@ -46,6 +49,11 @@ class PageSchema:
         if path in self.choices and value not in self.choices[path]:
             return t("notice.choices", path=path, choices=", ".join(self.choices[path]))
         return None
+
+
+def field_title(page: PageSchema, path: str) -> str:
+    """A field's label as this page shows it (in the sidebar and the side-by-side editor)."""
+    return t(page.labels[path]) if path in page.labels else field_label(path)
 
 
 def _key(page: PageSchema, name: str) -> str:
@@ -174,7 +182,7 @@ def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
     key = _key(page, path)
     if key not in st.session_state:
         st.session_state[key] = vals[path]
-    label, help_text = field_label(path), t(f"help.{path}")
+    label, help_text = field_title(page, path), t(f"help.{path}")
     # Every widget also gets the current value as its default (the session state's value
     # wins; the duplication warning is off in .streamlit/config.toml). Without one the
     # element's default is Streamlit's (0.0, the minimum, the first option), and a browser

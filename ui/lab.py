@@ -208,6 +208,7 @@ def controls_ui(
 
     group = group_of(page)
     running = group is not None and group.active
+    st.session_state[f"{prefix}:drawn_running"] = running  # see live_ui
     train_col, stop_col, _ = st.columns([1, 1, 4])
     train_col.button(
         t("dn.train"),
@@ -229,6 +230,11 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
     if group is not None:
         group.poll()  # so the timer below is chosen from the runs' state now
     running = group is not None and group.active
+    if st.session_state.pop(f"{page.prefix}:drawn_running", False) and not running:
+        # The runs ended after this script run drew Train and Stop (a short run can end
+        # between the two): draw the page again, or Stop would stay enabled with no timer
+        # left to redraw it.
+        st.rerun()
     # While every run waits in the queue only its position can change: a slow timer, so a
     # class of queued users costs the server little. The first run to start switches it.
     queued = running and all(r.queue_position is not None for r in group.runs)
