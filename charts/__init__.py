@@ -413,7 +413,8 @@ def loss_view(
         if name == "loss":
             for value, text in ((baseline, "baseline"), (floor, "noise_floor")):
                 if value:
-                    extra += _reference_layers(value, labels[text], labels)
+                    below = text == "noise_floor"  # its label under its rule, clear of the other
+                    extra += _reference_layers(value, labels[text], labels, below)
         series = list(dict.fromkeys([key, "split"]))
         points = _lone_points(part, series, color=colour(name), opacity=_fade(picked))
         return alt.layer(owner, points, _hover(part), *extra, title=title)
@@ -431,8 +432,11 @@ def loss_view(
     )
 
 
-def _reference_layers(value: float, name: str, labels: Mapping[str, str]) -> list[alt.Chart]:
-    """A labelled horizontal rule at a reference loss (the trivial baseline, the noise floor)."""
+def _reference_layers(
+    value: float, name: str, labels: Mapping[str, str], below: bool = False
+) -> list[alt.Chart]:
+    """A labelled horizontal rule at a reference loss (the trivial baseline, the noise floor);
+    the label sits above the rule, or ``below`` it (two close rules keep their labels apart)."""
     df = pd.DataFrame({"value": [float(value)], "text": [f"{name} {value:.3g}"]})
     base = alt.Chart(df).encode(
         y=alt.Y("value:Q", title=labels["loss"]),
@@ -440,9 +444,13 @@ def _reference_layers(value: float, name: str, labels: Mapping[str, str]) -> lis
     )
     return [
         base.mark_rule(color=DARK, strokeDash=[2, 2]),
-        base.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=DARK).encode(
-            x=alt.value(0), text="text:N"
-        ),
+        base.mark_text(
+            align="left",
+            baseline="top" if below else "bottom",
+            dx=4,
+            dy=2 if below else -2,
+            color=DARK,
+        ).encode(x=alt.value(0), text="text:N"),
     ]
 
 

@@ -115,3 +115,30 @@ def test_a_preset_run_alone_states_its_claim_and_what_it_measured():
     said = " ".join(m.value for m in at.markdown)
     assert "**What the run measured:** validation accuracy" in said
     assert "the net learned the task" in said and "Dead ReLU units at the end" in said
+
+
+def test_a_regression_comparison_says_which_runs_reach_the_noise_floor():
+    """Synthetic ended runs on a noisy regression task: the page gives the baseline and the
+    floor for scale and names the run that ends at the floor (and not the one that does not)."""
+    from models.config import parse_config
+    from models.datasets import noise_floor
+    from tests.test_dashboard import open_lab
+    from ui.runs import LabRun, RunGroup
+
+    cfg = parse_config({"data": {"name": "plane", "noise": 0.5}, "train": {"epochs": 1}})
+    floor = noise_floor(cfg.data)
+    runs = []
+    for label, final in (("A", 0.2), ("B", 1.2 * floor)):
+        run = LabRun(label, cfg)
+        run.result.status = "completed"
+        run.frame = frame(final, metric="val_loss").assign(t=None)
+        runs.append(run)
+    at = open_lab()
+    group = RunGroup(runs)
+    at.session_state["dn:group"] = group
+    at.session_state["dn:saved_group"] = group  # nothing to save
+    at.run()
+    said = " ".join(m.value for m in at.markdown)
+    assert "every other run ends clearly better than A on validation loss: B 0.018" in said
+    assert f"the lowest loss any model can reach at this noise is {floor:.3g}" in said
+    assert "At that floor (within 1.5 times it): **B**." in said

@@ -423,6 +423,10 @@ EN: dict[str, str] = {
         "({a}: {a_value}); {rest} do not."
     ),
     "cmp.reference": "For scale: a model that ignores its input scores {baseline}.",
+    "cmp.at_floor": (
+        "At that floor (within 1.5 times it): **{runs}**. No model can do much better at this "
+        "noise: the task is solved."
+    ),
     "cmp.references": (
         "For scale: a model that ignores its input scores {baseline}; the lowest loss any model "
         "can reach at this noise is {floor}."

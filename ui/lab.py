@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from models import comparison
+from models.comparison import FLOOR_RATIO
 from models.config import (
     ConfigError,
     DataConfig,
@@ -384,6 +385,13 @@ def verdict_ui(group: RunGroup) -> None:
         baseline, floor = live.loss_references(group.runs[0].config.data)
         key = "cmp.references" if floor is not None else "cmp.reference"
         st.markdown(t(key, baseline=value(baseline), floor=value(floor)))
+        solved = [
+            r.label
+            for r in verdict.runs
+            if floor is not None and r.final is not None and r.final <= FLOOR_RATIO * floor
+        ]
+        if solved:
+            st.markdown(t("cmp.at_floor", runs=", ".join(solved)))
     if verdict.fewer_dead:
         dead = {r.label: f"{r.label} {percent(r.dead)}" for r in verdict.runs}
         st.markdown(
