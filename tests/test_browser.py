@@ -10,8 +10,6 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from models.config import to_flat
-from models.presets import PRESETS
 from models.store import RunStore
 from tests.app_server import CHROMIUM, ROOT, AppServer, launch_chromium
 
@@ -95,19 +93,6 @@ def test_a_shared_link_trains_side_by_side_and_draws_every_chart(page, app_url):
     page.keyboard.press("Escape")
     assert "model.activation=sigmoid" in page.url and "b.model.activation=relu" in page.url
     page.screenshot(path=SHOTS / "deep_networks_side_by_side.png", full_page=True)
-    assert not page.errors
-
-
-def test_a_diverging_run_shows_the_banner_and_keeps_its_charts(page, app_url):
-    params = to_flat(PRESETS["exploding"].config(), only_changed=True)
-    open_lab(page, app_url, {k: str(v) for k, v in params.items()})
-    page.get_by_role("button", name="Train").click()
-    wait_until_ended(page, runs=1)
-    banner = page.get_by_text("diverged at step")
-    expect(banner.first).to_be_visible()
-    expect(page.get_by_text("try clipnorm or a lower learning rate")).to_be_visible()
-    expect(page.locator(".vega-embed").first).to_be_visible()
-    page.screenshot(path=SHOTS / "deep_networks_diverged.png", full_page=True)
     assert not page.errors
 
 

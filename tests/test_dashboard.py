@@ -85,8 +85,9 @@ def test_training_from_a_shared_url_draws_every_chart_for_every_layer():
     assert any("Trained model (.keras)" in x for x in labels)
     # Saved to the run store (the tests' temporary database), under this session.
     assert any("Saved to your runs (1)" in c.value for c in at.caption)
-    saved = [r for _, r in RunStore().list_all() if r.name == "A · mlp relu"]
-    assert saved and saved[0].status == "completed"
+    saved_id = at.session_state["dn:group"].runs[0].saved_id
+    [saved] = [r for _, r in RunStore().list_all() if r.id == saved_id]
+    assert saved.name == "A · mlp relu" and saved.status == "completed"
     # The URL still reproduces the screen.
     assert at.query_params["model.depth"] == "3"
     assert at.query_params["model.activation"] == "relu"

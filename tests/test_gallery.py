@@ -52,7 +52,9 @@ def _items() -> list[tuple[str, str, str, int]]:
 ITEMS = _items()
 ENDED = re.compile(r"^[^:]{1,30}: (completed|diverged|stopped|failed)")
 MEASURED = re.compile(r"^What the runs? measured:")
+SAID_STARTS = ("What the run", "For scale", "At that floor", "Dead ReLU", "Both help", "The lower")
 SHOWN: list[Path] = []
+SAID: list[list[str]] = []  # each end state's status lines and measured sentences
 
 # Each Vega view's drawn canvas against the element Streamlit sized for it.
 CHART_BOXES = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')]
@@ -66,12 +68,18 @@ CHART_BOXES = """() => [...document.querySelectorAll('[data-testid="stMain"] .ve
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(request):
     with AppServer(LOG) as app:
         yield app
+    # Printed in the test run's output (not captured): the screenshots to look at.
+    write = request.config.pluginmanager.get_plugin("terminalreporter").write_line
+    write("\nGallery end states (screenshot, then what the page said):")
+    for path, said in zip(SHOWN, SAID, strict=False):
+        write(f"  {path.relative_to(ROOT)}")
+        for line in said:
+            write(f"      {line}")
     log = LOG.read_text()
     assert not re.search(r"Traceback|Exception|Error\b", log), log[-3000:]
-    print("\nGallery screenshots:\n" + "\n".join(f"  {p}" for p in SHOWN))
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +157,8 @@ def _check_end_state(page, name: str, runs: int) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0, name
     assert not page.errors, page.errors
     shot = _screenshot(page, name)
+    texts = page.get_by_test_id("stMain").locator("p").all_text_contents()
+    SAID.append([x for x in texts if ENDED.match(x) or x.startswith(SAID_STARTS)])
     for box in page.evaluate(CHART_BOXES):
         assert box["width"] > 50, (name, box, shot)
         assert box["drawnRight"] <= box["boxRight"] + 1, (name, "chart wider than its column", shot)
@@ -182,6 +192,8 @@ def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kin
     statuses = main.get_by_text(ENDED).all_text_contents()
     members = COMPARISONS[name] if kind == "comparison" else (name,)
     assert len(statuses) == len(members), statuses
+    if any("diverged" in s for s in statuses):  # an outcome, said with what to try
+        expect(main.get_by_text("try clipnorm or a lower learning rate").first).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Stop"))).to_be_disabled(timeout=10_000)
     _check_end_state(page, f"{path}-{name}", runs)
 
