@@ -149,3 +149,17 @@ def test_a_sweep_over_a_value_the_page_does_not_offer_is_refused():
     assert not at.exception
     assert "The sweep was not started" in " ".join(e.value for e in at.error)
     assert "data" in " ".join(e.value for e in at.error)
+
+
+def test_the_sweep_offers_the_fields_the_pages_net_has_under_the_pages_labels():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/deep_networks.py").run()
+    mlp = at.selectbox(key="dn:sweep:f1").options
+    assert "Pooling" not in mlp and "Kernel size" not in mlp  # an MLP has neither
+    assert "Activation" in mlp and "LeakyReLU slope k" in mlp  # the slope follows a choice
+    at.switch_page("pages/cnn.py").run()
+    cnn = at.selectbox(key="cnn:sweep:f1").options
+    assert "Pooling" in cnn and "Filters per conv layer" in cnn and "Units per layer" not in cnn

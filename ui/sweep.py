@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 import charts
-from models.config import FIELDS, ConfigError, RunConfig
+from models.config import FIELDS, ConfigError, RunConfig, applies
 from models.jobs import JobPool
 from models.ray_pool import RayPool
 from models.store import MAX_NAME, StoreError
@@ -35,20 +36,30 @@ def sweep_ui(
     ``second``: the fields and values it opens with (second field NONE: a one-field sweep)."""
     prefix = page.prefix
     key = f"{prefix}:sweep"
-    fields = [p for p in FIELDS if p not in page.fixed and p != "train.seed"]
+    # Fields this page's net has (no pooling on an MLP); those that apply once another field is
+    # set (the LeakyReLU slope, momentum, the init std) stay, as a sweep may set both.
+    follows = ("model.leaky_k", "model.init_scale", "optimizer.momentum")
+    fields = [
+        p
+        for p in FIELDS
+        if p not in page.fixed
+        and p != "train.seed"
+        and (base is None or applies(base, p) or p in follows)
+    ]
+    title = functools.partial(form.field_title, page)
     with st.expander(t("sweep.title"), expanded=key in st.session_state):
         st.caption(t("sweep.help"))
         runner = _ray_ui() or pool
         c1, c2 = st.columns(2)
         c1.selectbox(
             t("sweep.field"), fields, index=fields.index(first[0]),
-            format_func=field_label, key=f"{key}:f1",
+            format_func=title, key=f"{key}:f1",
         )  # fmt: skip
         c2.text_input(t("sweep.values"), first[1], key=f"{key}:v1", max_chars=300)
         c3, c4 = st.columns(2)
         c3.selectbox(
             t("sweep.field2"), [NONE, *fields], index=[NONE, *fields].index(second[0]),
-            format_func=lambda p: t("sweep.none") if p == NONE else field_label(p),
+            format_func=lambda p: t("sweep.none") if p == NONE else title(p),
             key=f"{key}:f2",
         )  # fmt: skip
         c4.text_input(t("sweep.values"), second[1], key=f"{key}:v2", max_chars=300)
