@@ -22,6 +22,7 @@ COPY --chown=app:app charts/ ./charts/
 COPY --chown=app:app models/ ./models/
 COPY --chown=app:app pages/ ./pages/
 COPY --chown=app:app ui/ ./ui/
+COPY --chown=app:app locales/ ./locales/
 COPY --chown=app:app .streamlit/ ./.streamlit/
 USER 1000
 RUN mkdir -p /home/app/data

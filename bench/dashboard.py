@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.app_server import AppServer, launch_chromium  # noqa: E402
+from tests.support.app_server import AppServer, launch_chromium  # noqa: E402
 
 RATIO_CONFIG = {}  # the default config: a 4x16 tanh MLP on circle, 500 steps
 LONG_CONFIG = {"data.n_samples": "20000", "model.width": "64", "train.epochs": "300"}  # 150k steps

@@ -66,11 +66,13 @@ from playwright.async_api import async_playwright, expect  # noqa: E402
 
 from bench.memory import tree  # noqa: E402
 from bench.ws_client import StreamlitSession, wait_until  # noqa: E402
-from models.config import RunConfig, with_changes  # noqa: E402
-from models.jobs import process_rss  # noqa: E402
-from models.store import RunStore  # noqa: E402
-from tests.app_server import AppServer, launch_chromium  # noqa: E402
-from ui.i18n import EN  # noqa: E402
+from locales import EN  # noqa: E402
+from models.config import RunConfig  # noqa: E402
+from models.fields import with_changes  # noqa: E402
+from models.infra import settings  # noqa: E402
+from models.infra.store import RunStore  # noqa: E402
+from models.infra.worker import process_rss  # noqa: E402
+from tests.support.app_server import AppServer, launch_chromium  # noqa: E402
 
 SMALL_CONFIG = {"data.n_samples": "300", "train.epochs": "3"}  # 21 steps: ~1 s once compiled
 # The Train button's accessible name is "Train Shortcut Ctrl + Enter"; a plain name="Train" also
@@ -628,7 +630,7 @@ def main() -> None:
     log = out / "load_app.log"
     load_before = os.getloadavg()
     print(f"client: {args.client}; config: {urlencode(args.params)} ({config.total_steps} steps); "
-          f"{os.environ.get('GRADIENT_LAB_WORKERS', '2')} workers; {os.cpu_count()} CPUs; "
+          f"{settings.workers()} workers; {os.cpu_count()} CPUs; "
           f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}",
           flush=True)  # fmt: skip
     started = time.monotonic()

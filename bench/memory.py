@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from models.jobs import process_rss  # noqa: E402
-from tests.app_server import AppServer, launch_chromium  # noqa: E402
+from models.infra.worker import process_rss  # noqa: E402
+from tests.support.app_server import AppServer, launch_chromium  # noqa: E402
 
 MB = 1024 * 1024
 

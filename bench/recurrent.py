@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.config import with_changes  # noqa: E402
 from models.datasets import make_dataset, trivial_baseline  # noqa: E402
-from models.presets import get_preset  # noqa: E402
+from models.fields import with_changes  # noqa: E402
+from models.teaching.presets import get_preset  # noqa: E402
 from models.trainer import train  # noqa: E402
 
 CELLS = {"SimpleRNN": "rnn_adding_simple", "LSTM": "rnn_adding_lstm", "GRU": "rnn_adding_gru"}

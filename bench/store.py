@@ -24,9 +24,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import models.store  # noqa: E402
-from models.config import parse_config  # noqa: E402
-from models.store import RunStore  # noqa: E402
+import models.infra.store  # noqa: E402
+from models.fields import parse_config  # noqa: E402
+from models.infra.store import RunStore  # noqa: E402
 
 
 def synthetic_metrics(steps: int, layers: int) -> pd.DataFrame:
@@ -68,9 +68,9 @@ def main() -> None:
         "metrics": metrics,
         "snapshots": [],
     }
-    default = models.store.COMPRESSION
+    default = models.infra.store.COMPRESSION
     for codec in (default, "zstd" if default != "zstd" else "lz4"):
-        models.store.COMPRESSION = codec
+        models.infra.store.COMPRESSION = codec
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "runs.db"
             store = RunStore(str(path))
@@ -89,7 +89,7 @@ def main() -> None:
                 f"load_s median {statistics.median(loads):.3f} "
                 f"(runs: {', '.join(f'{x:.3f}' for x in loads)})"
             )
-    models.store.COMPRESSION = default
+    models.infra.store.COMPRESSION = default
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Sweep figures (issue 5): the same sweep through a pool of 1 worker and of 2.
 
 An 8-cell sweep (activation x learning rate, one seed each, a small MLP on circle) runs to the
-end through ``models.sweep.Sweep``. ``--backend local`` (the default) uses a fresh ``JobPool``
-of each size, workers warmed first so the figure is the sweep, not TensorFlow's import.
-``--backend ray`` starts one local Ray instance with 2 CPUs (models.ray_pool) and lets the sweep
-run 1 or 2 cells at a time. Rounds alternate the two sizes so both see the same machine load;
-the speedup is median(1 worker) / median(2 workers).
+end through ``models.infra.sweep.Sweep``. ``--backend local`` (the default) uses a fresh
+``JobPool`` of each size, workers warmed first so the figure is the sweep, not TensorFlow's
+import. ``--backend ray`` starts one local Ray instance with 2 CPUs (models.infra.ray_pool) and
+lets the sweep run 1 or 2 cells at a time. Rounds alternate the two sizes so both see the same
+machine load; the speedup is median(1 worker) / median(2 workers).
 
 Usage: .venv/bin/python bench/sweep.py [--rounds 2] [--backend local|ray]
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.config import parse_config  # noqa: E402
-from models.jobs import JobPool  # noqa: E402
-from models.sweep import Sweep, plan  # noqa: E402
+from models.fields import parse_config  # noqa: E402
+from models.infra.jobs import JobPool  # noqa: E402
+from models.infra.sweep import Sweep, plan  # noqa: E402
 
 BASE = parse_config({"model": {"depth": 3, "width": 16}, "train": {"epochs": 10}})
 GRID = [
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     run = run_local
     if args.backend == "ray":
-        from models.ray_pool import RayPool  # optional: requirements-ray.txt
+        from models.infra.ray_pool import RayPool  # optional: requirements-ray.txt
 
         ray_pool = RayPool(num_cpus=2)
         warm = [ray_pool.submit(BASE.model_copy()) for _ in range(2)]  # both workers import TF

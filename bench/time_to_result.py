@@ -41,9 +41,10 @@ import tensorflow as tf  # noqa: E402
 
 from models.builders import build_model, loss_for, make_optimizer  # noqa: E402
 from models.compiled import clear_compiled  # noqa: E402
-from models.config import RunConfig, with_changes  # noqa: E402
+from models.config import RunConfig  # noqa: E402
 from models.datasets import make_dataset  # noqa: E402
-from models.presets import PRESETS  # noqa: E402
+from models.fields import with_changes  # noqa: E402
+from models.teaching.presets import PRESETS  # noqa: E402
 from models.trainer import Trainer  # noqa: E402
 
 # Two deep nets beyond the presets: the cases where tracing and compiling cost the most.

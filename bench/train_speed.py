@@ -24,8 +24,8 @@ os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.builders import build_model, loss_for, make_optimizer  # noqa: E402
-from models.config import parse_config  # noqa: E402
 from models.datasets import make_dataset  # noqa: E402
+from models.fields import parse_config  # noqa: E402
 from models.trainer import Trainer  # noqa: E402
 
 REFERENCE = {

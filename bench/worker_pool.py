@@ -53,7 +53,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
-    from models.jobs import JobPool
+    from models.infra.jobs import JobPool
 
     with JobPool(max_workers=1, max_jobs_per_worker=10_000) as pool:
         pool.wait_ready(timeout=120)

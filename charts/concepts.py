@@ -1,7 +1,7 @@
 """Charts of the concept pages (activations, pooling, optimizers): pure functions from the
-engine's results (``models.concepts``) to Altair charts. No st.* calls, no I/O.
+engine's results (``models.teaching.concepts``) to Altair charts. No st.* calls, no I/O.
 
-Like ``charts``, every user-facing string comes from ``labels`` (keys in ``LABEL_KEYS``,
+Like the lab's charts, every user-facing string comes from ``labels`` (keys in ``LABEL_KEYS``,
 translated in ui/i18n.py under "concept_chart.").
 """
 
@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts import DARK, DASHED, PANEL_HEIGHT, SEQUENTIAL, SOLID, _hover, _sized
+from charts.style import DARK, DASHED, PANEL_HEIGHT, SEQUENTIAL, SOLID, hover_points, sized
 
 LABEL_KEYS: tuple[str, ...] = (
     "x",
@@ -63,7 +63,7 @@ PATH_DASHES = {"adam": SOLID, "gd": SOLID, "momentum": [6, 3], "newton": [3, 2]}
 PATH_SHAPES = {"gd": "circle", "momentum": "square", "adam": "triangle-up", "newton": "diamond"}
 
 
-@_sized
+@sized
 def activation_chart(
     result: Mapping[str, Any], names: Mapping[str, str], labels: Mapping[str, str]
 ) -> alt.TopLevelMixin:
@@ -115,7 +115,7 @@ def activation_chart(
             tooltip=[alt.Tooltip("curve:N", title=labels["curve"])],
         )
     )  # fmt: skip
-    hover = _hover(alt.Chart(df).encode(x=x, y=y)).encode(
+    hover = hover_points(alt.Chart(df).encode(x=x, y=y)).encode(
         tooltip=[
             alt.Tooltip("curve:N", title=labels["curve"]),
             alt.Tooltip("x:Q", title=labels["x"], format=".3g"),
@@ -153,7 +153,7 @@ def activation_chart(
     )
 
 
-@_sized
+@sized
 def product_chart(
     result: Mapping[str, Any], names: Mapping[str, str], labels: Mapping[str, str]
 ) -> alt.TopLevelMixin:
@@ -185,7 +185,7 @@ def product_chart(
             alt.Tooltip("bound:N", title=labels["bound"]),
         ],
     )  # fmt: skip
-    hover = _hover(base).encode(
+    hover = hover_points(base).encode(
         tooltip=[
             alt.Tooltip("activation:N", title=labels["activation"]),
             alt.Tooltip("bound:N", title=labels["bound"]),
@@ -198,7 +198,7 @@ def product_chart(
     )
 
 
-@_sized
+@sized
 def matrix_chart(
     values: Sequence[Sequence[float]],
     title: str,
@@ -250,7 +250,7 @@ def matrix_chart(
     )
 
 
-@_sized
+@sized
 def paths_chart(
     result: Mapping[str, Any], labels: Mapping[str, str], height: int = 340
 ) -> alt.TopLevelMixin:
@@ -364,7 +364,7 @@ def _extent(values: pd.Series, step: float) -> list[float]:
     return [float(values.min()), float(values.max() + step)]
 
 
-@_sized
+@sized
 def path_loss_chart(result: Mapping[str, Any], labels: Mapping[str, str]) -> alt.TopLevelMixin:
     """f vs iteration for each method (symmetric-log scale: f may be negative at a saddle),
     ticks at round numbers spread over the decades f spans."""
@@ -407,7 +407,7 @@ def symlog_ticks(values: pd.Series, most: int = 8) -> list[float] | None:
     return [v for i, v in enumerate(ticks) if (i - zero) % stride == 0]
 
 
-@_sized
+@sized
 def filters_chart(
     snapshots: Sequence[Mapping[str, Any]], labels: Mapping[str, str], step_titles: Sequence[str]
 ) -> alt.TopLevelMixin:

@@ -1,9 +1,9 @@
 """The Questions cards' charts: the recorded metric a verdict reads, one series per run.
 
-``evidence_chart`` picks the chart for what a verdict reads: the loss chart and the per-layer
-gradient-norm chart of ``charts`` for ``loss`` and ``grad_norm``, its per-layer bars at the
-first step for ``grad_norm_first``, and ``run_lines_chart`` (one line per run, the mean over
-layers where the metric is per layer) for the rest. Pure: tidy frame -> chart.
+``evidence_chart`` picks the chart for what a verdict reads: the loss chart (charts/training.py)
+and the per-layer gradient-norm chart (charts/gradients.py) for ``loss`` and ``grad_norm``, the
+per-layer bars at the first step for ``grad_norm_first``, and ``run_lines_chart`` (one line per
+run, the mean over layers where the metric is per layer) for the rest. Pure: tidy frame -> chart.
 """
 
 from __future__ import annotations
@@ -14,16 +14,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from charts import (
-    FADED,
-    PANEL_HEIGHT,
-    STEP_AXIS,
-    fit_rows,
-    grad_norm_chart,
-    layer_bars,
-    loss_chart,
-    run_colours,
-)
+from charts.gradients import grad_norm_chart, layer_bars
+from charts.style import FADED, PANEL_HEIGHT, STEP_AXIS, fit_rows, run_colours
+from charts.training import loss_chart
 
 UNIT_METRICS = ("dead_fraction", "saturated_fraction", "accuracy", "val_accuracy")  # in [0, 1]
 RUN_LINE_METRICS = ("dead_fraction", "val_loss", "val_accuracy")  # titled title_runs_<name>

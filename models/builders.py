@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import keras
 
-from models.config import RECURRENT_ARCHS, RunConfig, TaskSpec
+from models.config import RECURRENT_ARCHS, RunConfig
+from models.tasks import TaskSpec
 
 _RNN_LAYERS = {
     "simple_rnn": keras.layers.SimpleRNN,

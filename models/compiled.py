@@ -28,7 +28,6 @@ import collections
 import contextlib
 import functools
 import math
-import os
 from collections.abc import Iterator
 
 import keras
@@ -36,20 +35,13 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.ops import control_flow_util_v2  # keep a cond unlowered
 
-from models.builders import (
-    Network,
-    build_network,
-    initial_kernel,
-    loss_for,
-    make_optimizer,
-)
+from models.builders import Network, build_network, initial_kernel, loss_for, make_optimizer
 from models.config import RECURRENT_ARCHS, RunConfig, graph_key
+from models.infra import settings
 
 CACHE_SIZE = 4  # architectures a worker keeps traced (each holds a model and its graph)
 MAX_ROWS_PER_CALL = 2000  # steps in one compiled call at most
 MAX_INDICES_PER_CALL = 262_144  # and at most this many sample indices (1 MB) sent per call
-# "auto" (the default): XLA where it pays (uses_xla); "1": always; "0": never.
-JIT = os.environ.get("GRADIENT_LAB_JIT", "auto")
 # Where XLA pays, measured on this kind of machine (2 CPU cores), a whole run end to end:
 # - an LSTM step over 50 time steps takes 4.1 ms as a graph and 1.7 ms compiled, and compiling
 #   costs about 2 s more: it breaks even near 800 steps (steps x time steps = 40,000; twice that
@@ -104,8 +96,9 @@ def without_grappler() -> Iterator[None]:
 
 def uses_xla(cfg: RunConfig) -> bool:
     """Whether a run compiles its step with XLA: from the config alone, so reproducibly."""
-    if JIT in ("0", "1"):
-        return JIT == "1"
+    jit = settings.jit()  # GRADIENT_LAB_JIT: "auto" (the default): below; "1": always; "0": never
+    if jit != "auto":
+        return jit == "1"
     if cfg.model.arch in RECURRENT_ARCHS:
         return cfg.total_steps * cfg.data.seq_len >= XLA_MIN_RECURRENT_STEP_TIMES
     return cfg.model.arch == "mlp" and cfg.total_steps >= XLA_MIN_MLP_STEPS

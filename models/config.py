@@ -1,114 +1,28 @@
 """The run config: one frozen pydantic schema that every other part reads.
 
-The schema owns every bound and default. Widgets, URL query params (dotted paths such as
+The schema owns every bound and default, and the rules between fields (which arch fits which
+task, the parameter and step budgets). Widgets, URL query params (dotted paths such as
 ``model.activation``), JSON import/export and the CLI all go through it, so a limit is written
-once, here. Invalid input becomes a :class:`ConfigError` whose message is one sentence naming
-the field and the allowed range.
+once, here; models.fields is the table of its fields they read, and turns invalid input into a
+:class:`ConfigError` whose message is one sentence naming the field and the allowed range.
 
 This module imports no TensorFlow: the dashboard's server process validates configs with it.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import types
-import typing
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# ---------------------------------------------------------------------------------------------
-# Tasks: what each dataset asks of a model. Read by the validator, the builders and the trainer.
-
-TaskKind = Literal[
-    "binary", "regression", "sequence_regression", "sequence_classes", "image_classes"
-]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """What a dataset feeds in and asks back."""
-
-    kind: TaskKind
-    # features per sample (2-D tasks), per time step (sequence tasks) or channels per pixel (images)
-    input_dim: int
-    n_outputs: int  # units of the output head
-    loss: Literal["binary_crossentropy", "mse", "sparse_categorical_crossentropy"]
-    title: str
-    image_size: int = 0  # side of the square image (image tasks); 0 otherwise
-
-    @property
-    def is_sequence(self) -> bool:
-        return self.kind.startswith("sequence")
-
-    @property
-    def is_image(self) -> bool:
-        return self.kind == "image_classes"
-
-    @property
-    def is_tabular(self) -> bool:
-        """A vector of features in, one number out: the tasks an MLP takes."""
-        return self.kind in ("binary", "regression")
-
-    @property
-    def is_2d(self) -> bool:
-        """A point in the plane in, one number out: the tasks with a decision-boundary grid."""
-        return self.is_tabular and self.input_dim == 2
-
-    @property
-    def is_classification(self) -> bool:
-        return self.kind in ("binary", "sequence_classes", "image_classes")
-
-    @property
-    def head_activation(self) -> str:
-        """The output layer's activation, matched to the loss."""
-        return {
-            "binary": "sigmoid",
-            "regression": "linear",
-            "sequence_regression": "linear",
-            "sequence_classes": "softmax",
-            "image_classes": "softmax",
-        }[self.kind]
-
-
-RECALL_CLASSES = 4  # vocabulary of the recall task; chance accuracy is 1/4
-SHAPES = ("horizontal bar", "vertical bar", "cross")  # the shapes task's classes, by label id
-IMAGE_SIZE = 16  # the shapes task's images are IMAGE_SIZE x IMAGE_SIZE pixels, one channel
-
-TASKS: dict[str, TaskSpec] = {
-    "circle": TaskSpec("binary", 2, 1, "binary_crossentropy", "Circle (inside vs outside)"),
-    "xor": TaskSpec("binary", 2, 1, "binary_crossentropy", "XOR (quadrants)"),
-    "gauss": TaskSpec("binary", 2, 1, "binary_crossentropy", "Two Gaussians"),
-    "spiral": TaskSpec("binary", 2, 1, "binary_crossentropy", "Two spirals"),
-    "plane": TaskSpec("regression", 2, 1, "mse", "Plane (linear regression)"),
-    "multigauss": TaskSpec("regression", 2, 1, "mse", "Multi-Gaussian surface (regression)"),
-    "adding": TaskSpec(
-        "sequence_regression", 2, 1, "mse", "Adding problem (sum of two marked values)"
-    ),
-    "recall": TaskSpec(
-        "sequence_classes",
-        RECALL_CLASSES,
-        RECALL_CLASSES,
-        "sparse_categorical_crossentropy",
-        "Recall the first token after a noisy sequence",
-    ),
-    "shapes": TaskSpec(
-        "image_classes",
-        1,
-        len(SHAPES),
-        "sparse_categorical_crossentropy",
-        f"Shapes: horizontal bar, vertical bar or cross ({IMAGE_SIZE}x{IMAGE_SIZE} images)",
-        image_size=IMAGE_SIZE,
-    ),
-}
+from models.tables import MAX_CSV_CHARS, CsvData, DataError, uploaded_table
+from models.tasks import IMAGE_SIZE, TASKS, TaskSpec
 
 DatasetName = Literal[
     "circle", "xor", "gauss", "spiral", "plane", "multigauss", "adding", "recall", "shapes", "csv"
 ]
 CSV_DATASET = "csv"  # data.name of a user's uploaded table; the table itself is data.csv
-MAX_CSV_CHARS = 1_000_000  # an uploaded table travels inside the config: at most ~1 MB of text
 UPLOAD_FIELDS = ("data.csv", "data.target")  # text fields: no widget, no URL param, no sweep
 Arch = Literal["mlp", "simple_rnn", "lstm", "gru", "cnn"]
 Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "linear"]
@@ -121,6 +35,8 @@ Pooling = Literal["max", "mean"]
 RECURRENT_ARCHS = ("simple_rnn", "lstm", "gru")
 RELU_FAMILY = ("relu", "leaky_relu", "prelu", "elu", "gelu")  # units that can be "dead"
 SATURATING = ("sigmoid", "tanh")  # units that can sit in flat tails
+# The optimizer's gradient clipping rules, as optimizer fields in their order; at most one is set.
+CLIP_RULES = ("clipnorm", "clipvalue", "global_clipnorm")
 
 MAX_PARAMS = 1_000_000  # the parameter budget, checked before any model is built
 MAX_STEPS = 200_000  # optimizer steps per run
@@ -160,8 +76,6 @@ class DataConfig(_Section):
             return self
         if self.csv is None:
             raise ValueError("data.name 'csv' needs a table in data.csv: upload a CSV file")
-        from models.datasets import DataError  # noqa: PLC0415 - datasets imports this module
-
         try:
             self.table  # noqa: B018 - parses (cached)
         except DataError as exc:
@@ -169,10 +83,8 @@ class DataConfig(_Section):
         return self
 
     @property
-    def table(self):  # -> models.datasets.CsvData (imported late: datasets imports this module)
+    def table(self) -> CsvData:
         """The parsed upload (data.name 'csv'), cached per text and target."""
-        from models.datasets import uploaded_table  # noqa: PLC0415
-
         return uploaded_table(self.csv, self.target)
 
     @property
@@ -261,7 +173,7 @@ class OptimizerConfig(_Section):
     @property
     def clipping(self) -> tuple[str, float] | None:
         """The active clipping rule as (field name, threshold), or None."""
-        for name in ("clipnorm", "global_clipnorm", "clipvalue"):
+        for name in CLIP_RULES:
             value = getattr(self, name)
             if value is not None:
                 return name, value
@@ -364,9 +276,7 @@ class RunConfig(_Section):
                     "model.activation 'prelu' has weights of its own and cannot be a recurrent "
                     "cell's activation; choose tanh, sigmoid, relu, leaky_relu, elu, gelu or linear"
                 )
-        active = [
-            n for n in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self.optimizer, n)
-        ]
+        active = [n for n in CLIP_RULES if getattr(self.optimizer, n)]
         if len(active) > 1:
             raise ValueError(
                 "only one of optimizer.clipnorm, optimizer.clipvalue and optimizer.global_clipnorm "
@@ -465,10 +375,6 @@ def count_params(cfg: RunConfig) -> int:
     return total + fan_in * task.n_outputs + task.n_outputs  # output head
 
 
-# ---------------------------------------------------------------------------------------------
-# Parsing: dicts, JSON, dotted query params. Every failure is a ConfigError with one sentence.
-
-
 def graph_key(cfg: RunConfig) -> tuple:
     """What a run's traced training step depends on: its layers, shapes, optimizer kind and
     clipping rule. Runs with equal keys share one traced graph in a warm worker; seeds, the
@@ -503,275 +409,3 @@ SECTIONS: dict[str, type[_Section]] = {
     "optimizer": OptimizerConfig,
     "train": TrainConfig,
 }
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One config field as the UI, the URL and error messages see it."""
-
-    path: str  # dotted, e.g. "model.depth"
-    kind: Literal["int", "float", "bool", "choice"]
-    default: Any
-    optional: bool  # None (off) allowed
-    choices: tuple[str, ...] = ()
-    ge: float | None = None
-    gt: float | None = None
-    le: float | None = None
-    lt: float | None = None
-    description: str = ""
-
-    def allowed(self) -> str:
-        """The allowed values in words, e.g. 'an integer from 1 to 64'."""
-        if self.kind == "choice":
-            text = "one of " + ", ".join(self.choices)
-        elif self.kind == "bool":
-            text = "true or false"
-        else:
-            noun = "an integer" if self.kind == "int" else "a number"
-            low = f"{_fmt(self.ge)}" if self.ge is not None else None
-            high = f"{_fmt(self.le)}" if self.le is not None else None
-            if self.gt is not None or self.lt is not None:
-                left = f"above {_fmt(self.gt)}" if self.gt is not None else f"at least {low}"
-                right = f"below {_fmt(self.lt)}" if self.lt is not None else f"up to {high}"
-                text = f"{noun} {left} and {right}"
-            else:
-                text = f"{noun} from {low} to {high}"
-        return text + (" (or null for off)" if self.optional else "")
-
-
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "?"
-    return f"{int(x):,}".replace(",", "") if float(x).is_integer() else repr(float(x))
-
-
-def _field_spec(section: str, name: str, info: Any) -> FieldSpec:
-    ann = info.annotation
-    optional = False
-    if typing.get_origin(ann) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        optional, ann = True, args[0]
-    bounds: dict[str, float] = {}
-    for meta in info.metadata:
-        for key in ("ge", "gt", "le", "lt"):
-            if getattr(meta, key, None) is not None:
-                bounds[key] = getattr(meta, key)
-    if typing.get_origin(ann) is Literal:
-        kind, choices = "choice", tuple(typing.get_args(ann))
-    else:
-        kind, choices = {bool: "bool", int: "int", float: "float"}[ann], ()
-    return FieldSpec(
-        path=f"{section}.{name}",
-        kind=kind,
-        default=info.default,
-        optional=optional,
-        choices=choices,
-        description=info.description or "",
-        **bounds,
-    )
-
-
-FIELDS: dict[str, FieldSpec] = {
-    f"{section}.{name}": _field_spec(section, name, info)
-    for section, cls in SECTIONS.items()
-    for name, info in cls.model_fields.items()
-    if f"{section}.{name}" not in UPLOAD_FIELDS
-}
-
-
-def _sentence(err: dict[str, Any]) -> str:
-    loc = [str(p) for p in err.get("loc", ())]
-    path = ".".join(loc)
-    etype = err.get("type", "")
-    got = err.get("input")
-    got_text = _short(got)
-    if etype == "extra_forbidden":
-        if len(loc) == 1:
-            return f"unknown section {path!r}; the config has data, model, optimizer and train"
-        section = loc[0]
-        known = ", ".join(SECTIONS[section].model_fields) if section in SECTIONS else ""
-        return f"unknown field {path!r}; {section} has {known}"
-    if path in FIELDS:
-        return f"{path} must be {FIELDS[path].allowed()} (got {got_text})"
-    if path in UPLOAD_FIELDS:
-        limit = DataConfig.model_fields[loc[1]].metadata[0].max_length
-        return f"{path} must be text of at most {limit:,} characters or null (got {got_text})"
-    if etype == "value_error" and len(loc) == 1:  # a section's own rule (data.csv)
-        return err.get("msg", "invalid value").removeprefix("Value error, ")
-    if not loc:  # a whole-config rule from the model validator
-        msg = err.get("msg", "invalid config")
-        return msg.removeprefix("Value error, ")
-    if len(loc) == 1 and loc[0] in SECTIONS:
-        return f"{path} must be an object of fields (got {got_text})"
-    return f"{path}: {err.get('msg', 'invalid value')}"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def parse_config(data: Any) -> RunConfig:
-    """Validate a plain dict (e.g. parsed JSON) into a RunConfig, or raise ConfigError."""
-    if isinstance(data, RunConfig):
-        return data
-    if isinstance(data, BaseModel):
-        # A RunConfig from an earlier import of this module (Streamlit reloads edited modules
-        # while sessions keep their objects): validate its fields again.
-        data = data.model_dump()
-    if not isinstance(data, dict):
-        raise ConfigError([f"a config must be a JSON object (got {type(data).__name__})"])
-    try:
-        return RunConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError([_sentence(e) for e in exc.errors()]) from None
-
-
-def config_from_json(text: str | bytes) -> RunConfig:
-    """Parse JSON text into a RunConfig. Rejects NaN/Infinity literals and deep nesting."""
-    return parse_config(json_data(text))
-
-
-def json_data(text: str | bytes) -> Any:
-    """JSON text from outside (a file, an upload) as Python data, with a config file's guards:
-    at most 100 kB, no NaN/Infinity literals, no deep nesting; ConfigError otherwise."""
-    if len(text) > 100_000:
-        raise ConfigError([f"the config file is {len(text):,} bytes; the limit is 100000"])
-
-    def _reject_constant(name: str) -> None:
-        raise ValueError(f"{name} is not a valid number in a config")
-
-    def _int(digits: str) -> int | str:
-        # Python refuses to read an int of over 4,300 digits with a developer's message; such a
-        # number is outside every bound, so it becomes a word the field's own sentence quotes.
-        return int(digits) if len(digits) <= 100 else f"a {len(digits):,}-digit number"
-
-    try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_int=_int)
-    except RecursionError:
-        raise ConfigError(["the config file is nested too deeply to be a config"]) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"the config file is not valid JSON: {exc}"]) from None
-    return data
-
-
-def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:
-    return cfg.model_dump_json(indent=indent)
-
-
-def to_flat(cfg: RunConfig, only_changed: bool = False) -> dict[str, Any]:
-    """Dotted-path view, e.g. {'model.depth': 4, ...}; only_changed: fields off their default."""
-    dumped = cfg.model_dump(exclude={"data": {"csv", "target"}})  # UPLOAD_FIELDS
-    flat = {f"{s}.{k}": v for s, section in dumped.items() for k, v in section.items()}
-    if only_changed:
-        flat = {k: v for k, v in flat.items() if v != FIELDS[k].default}
-    return flat
-
-
-_NULL_WORDS = {"", "none", "null", "off"}
-_TRUE_WORDS = {"true", "1", "yes", "on"}
-_FALSE_WORDS = {"false", "0", "no", "off"}
-
-
-def _coerce(spec: FieldSpec, raw: Any) -> Any:
-    """Turn a query-param string into the field's type; leave non-strings to pydantic."""
-    if not isinstance(raw, str):
-        return raw
-    text = raw.strip()
-    if spec.optional and text.lower() in _NULL_WORDS:
-        return None
-    if spec.kind == "bool":
-        if text.lower() in _TRUE_WORDS:
-            return True
-        if text.lower() in _FALSE_WORDS:
-            return False
-        return raw
-    if spec.kind in ("int", "float"):
-        try:
-            number = float(text)
-        except ValueError:
-            return raw
-        if not math.isfinite(number):
-            return raw
-        if spec.kind == "int" and number.is_integer():
-            return int(number)
-        return number
-    return text
-
-
-def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
-    """Build a config from dotted-path values (URL query params), skipping bad ones.
-
-    Returns the config and one sentence per ignored param, so a shared link with a bad or
-    stale param still opens, with a visible notice instead of a crash.
-    """
-    notices: list[str] = []
-    nested = (base or RunConfig()).model_dump()
-    for key, raw in flat.items():
-        key_text = _short(key) if len(str(key)) > 40 else str(key)
-        spec = FIELDS.get(key)
-        if spec is None:
-            notices.append(f"ignored unknown parameter {key_text!r}")
-            continue
-        if isinstance(raw, str) and len(raw) > 100:
-            notices.append(f"ignored {key}: the value is too long ({len(raw):,} characters)")
-            continue
-        section, name = key.split(".", 1)
-        candidate = _changed(nested, section, name, _coerce(spec, raw))
-        try:
-            RunConfig.model_validate(candidate)
-        except ValidationError as exc:
-            sentences = [_sentence(e) for e in exc.errors()]
-            own = [s for s in sentences if s.startswith(key)] or sentences
-            notices.append(f"ignored {key}: {own[0]}")
-            continue
-        nested = candidate
-    return RunConfig.model_validate(nested), notices
-
-
-def applies(cfg: RunConfig, path: str) -> bool:
-    """Whether a field changes anything in this config's run: `model.pooling` does only for a
-    CNN, `optimizer.momentum` only for the momentum optimizer, `data.seq_len` only for a
-    sequence task, and so on. A diff lists a field only where it applies to some config."""
-    m, task = cfg.model, cfg.task
-    generated = cfg.data.name != CSV_DATASET
-    rules = {
-        "data.n_samples": generated,
-        "data.noise": generated,
-        "data.seed": generated,
-        "data.seq_len": task.is_sequence,
-        "model.kernel_size": m.arch == "cnn",
-        "model.pooling": m.arch == "cnn",
-        "model.leaky_k": m.activation == "leaky_relu",
-        "model.batch_norm": m.arch in ("mlp", "cnn"),
-        "model.residual": m.arch in ("mlp", "cnn"),
-        "model.init_scale": m.initializer == "random_normal",
-        "optimizer.momentum": cfg.optimizer.name == "momentum",
-        "train.snapshot_every": task.is_2d or task.is_image,
-    }
-    return rules.get(path, path in FIELDS)
-
-
-def diff(a: RunConfig, b: RunConfig) -> dict[str, tuple[Any, Any]]:
-    """Fields whose values differ between two configs: {path: (a_value, b_value)}."""
-    fa, fb = to_flat(a), to_flat(b)
-    return {k: (fa[k], fb[k]) for k in fa if fa[k] != fb[k]}
-
-
-def with_changes(cfg: RunConfig, changes: dict[str, Any]) -> RunConfig:
-    """A copy of cfg with dotted-path fields changed, validated as a whole (raises ConfigError)."""
-    nested = cfg.model_dump()
-    for key, value in changes.items():
-        if key not in FIELDS:
-            raise ConfigError([f"unknown field {key!r}"])
-        section, name = key.split(".", 1)
-        nested = _changed(nested, section, name, _coerce(FIELDS[key], value))
-    return parse_config(nested)
-
-
-def _changed(nested: dict[str, Any], section: str, name: str, value: Any) -> dict[str, Any]:
-    """A dumped config with one field changed; a dataset other than 'csv' drops the table."""
-    fields = {**nested[section], name: value}
-    if (section, name) == ("data", "name") and value != CSV_DATASET:
-        fields.update(csv=None, target=None)
-    return {**nested, section: fields}

@@ -7,6 +7,7 @@ events into a record as they stream in.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,31 @@ class RunResult:
     @property
     def finished(self) -> bool:
         return self.status != "running"
+
+    def last_step_values(self, name: str, depth: int | None = None) -> list[float]:
+        """A metric at the last step it was recorded: one value per row of that step, in recorded
+        order. A run-wide metric (``loss``, ``val_accuracy``) has one; a per-layer one
+        (``grad_norm``, ``dead_fraction``) one per layer, the layers in model order, so at one
+        depth the Dense / Conv / recurrent layer comes before its batch norm. ``depth`` keeps
+        only the layers at that depth. Empty when the metric was never recorded."""
+        rows = [r for r in self.metrics if r["name"] == name]
+        if depth is not None:
+            rows = [r for r in rows if r.get("depth") == depth]
+        if not rows:
+            return []
+        last = max(r["step"] for r in rows)
+        return [float(r["value"]) for r in rows if r["step"] == last]
+
+    def final(
+        self,
+        name: str,
+        depth: int | None = None,
+        combine: Callable[[list[float]], float] = statistics.mean,
+    ) -> float | None:
+        """:meth:`last_step_values` as one number, ``combine``-d (by default the mean over the
+        layers; a run-wide metric's one value is itself); None when never recorded."""
+        values = self.last_step_values(name, depth)
+        return combine(values) if values else None
 
     def add(self, event: dict[str, Any]) -> None:
         """Fold one trainer or job event into the record; unknown event types are ignored."""

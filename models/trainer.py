@@ -38,8 +38,9 @@ from models.compiled import (
     forget_gate_mean,
     without_grappler,
 )
-from models.config import RELU_FAMILY, SATURATING, RunConfig, parse_config
+from models.config import RELU_FAMILY, SATURATING, RunConfig
 from models.datasets import Dataset, grid_for, make_dataset
+from models.fields import parse_config
 from models.record import Record, RunResult, collect
 
 __all__ = [

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from charts import concepts as concept_charts
-from models.concepts import ACTIVATIONS, ActivationRequest, activation_facts
+from models.teaching.activations import activation_facts
+from models.teaching.concepts import ACTIVATIONS, ActivationRequest
 from ui.concepts import bounds, compute_ui, default, link_guard_ui
 from ui.i18n import concept_chart_labels, t
 from ui.router import require_router

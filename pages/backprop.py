@@ -1,11 +1,10 @@
 """Backpropagation by hand: a tiny network's forward values and every chain-rule product with
 the numbers, set against GradientTape's gradients for the same Keras model."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from models.concepts import BackpropRequest
+from models.teaching.concepts import BackpropRequest
+from ui import backprop
 from ui.concepts import bounds, compute_ui, default, int_input_ui, link_guard_ui
 from ui.i18n import t
 from ui.router import require_router
@@ -53,94 +52,6 @@ result = compute_ui(
 if result is None:
     st.stop()
 
-
-def num(v: float) -> str:
-    return f"{v + 0.0:.4g}"  # + 0.0: a gradient of -0.0 reads 0
-
-
-def vec(values) -> str:
-    return r"\begin{bmatrix}" + r" & ".join(num(v) for v in values) + r"\end{bmatrix}"
-
-
-def mat(values) -> str:
-    body = r" \\ ".join(" & ".join(num(v) for v in row) for row in values)
-    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
-
-
-f = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}"}[activation]
-st.subheader(t("bp.forward"), anchor=False)
-layers, weights, biases = result["layers"], result["weights"], result["biases"]
-st.latex(rf"a^{{(0)}} = x = {vec(layers[0]['a'])}")
-for i in range(1, len(layers)):
-    prev = layers[i - 1]["a"]
-    # one step per line: with 4 units a row of it is wider than the page's column
-    st.latex(
-        rf"\begin{{aligned}} z^{{({i})}} &= a^{{({i - 1})}} W^{{({i})}} + b^{{({i})}} \\ "
-        rf"&= {vec(prev)} {mat(weights[i - 1])} + {vec(biases[i - 1])} \\ "
-        rf"&= {vec(layers[i]['z'])} \end{{aligned}}"
-    )
-    if layers[i]["linear"]:
-        st.latex(rf"\hat y = z^{{({i})}} = {vec(layers[i]['a'])} \quad \text{{{t('bp.linear')}}}")
-    else:
-        st.latex(rf"a^{{({i})}} = {f}(z^{{({i})}}) = {vec(layers[i]['a'])}")
-st.latex(rf"L = \tfrac12 \sum (\hat y - y)^2 = {result['loss']:.6g}")
-
-st.subheader(t("bp.backward"), anchor=False)
-last = len(layers) - 1
-for s in result["steps"]:
-    i, v = s["layer"], s["value"]
-    if s["what"] == "delta_out":
-        st.latex(
-            rf"\delta^{{({i})}} = \frac{{\partial L}}{{\partial z^{{({i})}}}} = "
-            rf"\hat y - y = {vec(v)}"
-        )
-    elif s["what"] == "dW":
-        st.latex(
-            rf"\frac{{\partial L}}{{\partial W^{{({i})}}}} = a^{{({i - 1})\top}} \delta^{{({i})}}"
-            rf" = {mat(v)}, \quad \frac{{\partial L}}{{\partial b^{{({i})}}}} = \delta^{{({i})}}"
-        )
-    elif s["what"] == "dL_da":
-        st.latex(
-            rf"\frac{{\partial L}}{{\partial a^{{({i})}}}} = "
-            rf"\delta^{{({i + 1})}} W^{{({i + 1})\top}}"
-            rf" = {vec(v)}"
-        )
-    elif s["what"] == "fprime":
-        st.latex(rf"{f}'(z^{{({i})}}) = {vec(v)}")
-    elif s["what"] == "delta":
-        st.latex(
-            rf"\delta^{{({i})}} = \frac{{\partial L}}{{\partial a^{{({i})}}}} "
-            rf"\odot {f}'(z^{{({i})}})"
-            rf" = {vec(v)}"
-        )
-
-st.subheader(t("bp.check"), anchor=False)
-rows = []
-for i, (hw, tw, hb, tb) in enumerate(
-    zip(
-        result["hand"]["W"],
-        result["tape"]["W"],
-        result["hand"]["b"],
-        result["tape"]["b"],
-        strict=True,
-    )
-):
-    for hand, tape in ((hw, tw), (hb, tb)):
-        hand, tape = np.asarray(hand), np.asarray(tape)
-        for idx in np.ndindex(hand.shape):  # named as the matrices above are written
-            if len(idx) == 2:
-                name = t("bp.param.weight", layer=i + 1, row=idx[0] + 1, column=idx[1] + 1)
-            else:
-                name = t("bp.param.bias", layer=i + 1, entry=idx[0] + 1)
-            h, g = float(hand[idx]), float(tape[idx])
-            rows.append(
-                {
-                    t("bp.col.param"): name,
-                    t("bp.col.hand"): h,
-                    t("bp.col.tape"): g,
-                    t("bp.col.diff"): abs(h - g),
-                }
-            )
-st.dataframe(pd.DataFrame(rows), hide_index=True)
-gap = result["max_difference"]
-st.markdown(t("bp.match" if gap < 1e-5 else "bp.mismatch", gap=f"{gap:.2g}", n=len(rows)))
+backprop.forward_ui(result, activation)
+backprop.backward_ui(result, activation)
+backprop.check_ui(result)

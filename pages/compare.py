@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import charts
-from models.store import StoreError
+from charts.compare import compare_chart
+from models.infra.store import StoreError
 from ui import compare as cmp
 from ui import owner
 from ui.i18n import chart_labels, t
@@ -70,7 +70,7 @@ if not records:
 labels = chart_labels()
 metrics = cmp.metrics_frame(records)
 depth = st.slider(t("cmp.depth"), 0, max(cmp.max_depth(records), 1), 0, key="cmp:depth")
-st.altair_chart(charts.compare_chart(metrics, labels, depth))  # with the heatmaps, linked
+st.altair_chart(compare_chart(metrics, labels, depth))  # with the heatmaps, linked
 
 st.subheader(t("cmp.summary"), anchor=False)
 columns = {k: t(f"cmp.col.{k}") for k in ("run", "final_loss", "best_val", "steps", "status",

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from models.config import CSV_DATASET, TASKS, with_changes
-from models.presets import COMPARISONS, PRESETS
+from models.config import CSV_DATASET, RunConfig
+from models.tasks import TASKS
 from ui import config_form as form
 from ui import lab, live, upload
 from ui.i18n import t
 from ui.pool import job_pool
 from ui.router import require_router
-from ui.runs import RUN_LABELS, diff_table
 from ui.sweep import sweep_ui
-from ui.text import escape_markdown
 
 require_router()
 
@@ -23,8 +20,7 @@ PAGE = form.PageSchema(
     fixed={"model.arch": "mlp"},
     choices={"data.name": (*(n for n, task in TASKS.items() if task.is_2d), CSV_DATASET)},
 )
-DN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch == "mlp"]
-DN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(DN_PRESETS)]
+DN_PRESETS, DN_COMPARISONS = lab.lab_presets({"mlp"})
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
 st.title(t("dn.title"), anchor=False)
@@ -64,75 +60,18 @@ config, error = upload.current_config(PAGE, table)
 lab.loaded_notice(PAGE)
 
 
-# -- side by side ------------------------------------------------------------------------------
-
-
-def variants_ui(base) -> list[tuple[str, object]]:
-    """Configs B, C, D as field changes to A in an editable table; returns the valid ones."""
-    seed = form.variant_changes(PAGE)
-    field_col, labels = t("dn.compare.field"), list(RUN_LABELS[1:])
-    with st.expander(t("dn.compare.title"), expanded=bool(seed)):
-        st.caption(t("dn.compare.help"))
-        paths = sorted({p for changes in seed.values() for p in changes})
-        # The cells hold dotted paths (the URL's names) and "" for "same as A"; the user reads
-        # each field's label, and blank cells rather than "None".
-        table = pd.DataFrame(
-            {field_col: paths} | {x: [seed.get(x, {}).get(p, "") for p in paths] for x in labels}
-        ).astype("object")
-        edited = st.data_editor(
-            table,
-            num_rows="dynamic",
-            hide_index=True,
-            width="stretch",
-            column_config={
-                field_col: st.column_config.SelectboxColumn(
-                    options=[p for p in form.FIELDS if p not in PAGE.fixed],
-                    format_func=lambda p: form.field_title(PAGE, p),
-                    required=True,
-                ),
-                **{
-                    label: st.column_config.TextColumn(max_chars=100, default="")
-                    for label in labels
-                },
-            },
-            key=f"dn:variant_editor:{st.session_state.get('dn:editor_version', 0)}",
-        )
-    variants: dict[str, dict[str, str]] = {}
-    for label in labels:
-        changes = {
-            row[field_col]: row[label].strip()
-            for _, row in edited.iterrows()
-            if isinstance(row[field_col], str)
-            and isinstance(row[label], str)
-            and row[label].strip()
-        }
-        if changes:
-            variants[label] = changes
-    st.session_state["dn:variants_live"] = variants
-    valid = lab.valid_variants(PAGE, base, variants)
-    return [(label, with_changes(base, changes)) for label, changes in valid.items()]
-
-
-configs = []
-if error:
-    st.error(t("dn.invalid_config", error=escape_markdown(error)))
-else:
-    st.caption(
-        t(
-            "dn.params",
-            params=config.param_count,
-            steps=config.total_steps,
-            epochs=config.train.epochs,
-            per_epoch=config.steps_per_epoch,
-        )
+def summary(c: RunConfig) -> str:
+    """Config A's size and length, above the side-by-side editor."""
+    return t(
+        "dn.params",
+        params=c.param_count,
+        steps=c.total_steps,
+        epochs=c.train.epochs,
+        per_epoch=c.steps_per_epoch,
     )
-    configs = [("A", config), *variants_ui(config)]
-    form.sync_url(PAGE, config, st.session_state.get("dn:variants_live", {}))
-    if len(configs) > 1:
-        table = diff_table(configs, off=t("dn.clip.off"))
-        st.caption(t("dn.compare.diff") if len(table) else t("dn.compare.same"))
-        if len(table):
-            st.dataframe(table)
+
+
+configs = lab.configs_ui(PAGE, config, error, summary=summary, editor=True)
 
 
 # -- train / stop and the live view -----------------------------------------------------------

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from models.config import diff, to_flat
-from models.presets import COMPARISONS, PRESETS
+from models.fields import diff, to_flat
+from models.teaching.presets import COMPARISONS, PRESETS
 from ui.config_form import url_text
 from ui.i18n import t
 from ui.router import require_router

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from charts import concepts as concept_charts
-from models.concepts import OptimizerRequest, optimizer_verdicts
+from models.teaching.concepts import OptimizerRequest
+from models.teaching.optimizers import optimizer_verdicts
 from ui.concepts import bounds, compute_ui, default, link_guard_ui
 from ui.i18n import concept_chart_labels, t
 from ui.router import require_router
@@ -20,7 +21,7 @@ FUNCTIONS = list(R.model_fields["function"].annotation.__args__)
 METHODS = list(R.model_fields["methods"].annotation.__args__[0].__args__)
 with st.sidebar:
     function = st.selectbox(
-        t("opt.function"),
+        t("opt.function.label"),
         FUNCTIONS,
         key="opt_f",
         bind="query-params",

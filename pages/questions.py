@@ -2,117 +2,19 @@
 and a verdict computed from that run's measured numbers, over the chart of what it read. Each
 run a card ends is saved to this browser's runs, so Compare opens it like a lab's."""
 
-import pandas as pd
 import streamlit as st
 
-from charts.questions import evidence_chart
-from models.questions import QUESTIONS
-from models.sweep import Cell, Plan, Sweep, SweepRun
+from models.teaching.questions import QUESTIONS
 from ui import owner
-from ui.concepts import compute_ui
-from ui.i18n import chart_labels, t
-from ui.pool import job_pool, session_owner
+from ui import questions as q
+from ui.i18n import t
+from ui.pool import job_pool
 from ui.router import require_router
-from ui.sweep import runs_progress_ui, save_runs
-from ui.text import escape_markdown
-
-POLL_EVERY = 0.5  # seconds between progress redraws while an experiment trains
 
 require_router()
 st.title(t("q.title"), anchor=False)
 st.caption(t("q.intro"))
-pool = job_pool()
-
-
-def start(qid: str) -> None:
-    question = QUESTIONS[qid]
-    configs = question.configs()
-    cells = [Cell((label,), [cfg]) for label, cfg in configs.items()]
-    old = st.session_state.get(f"q:{qid}")
-    if old is not None and old.runs:
-        old.cancel()
-    # The pool's owner is this tab (its limit, its reaper); the saved runs' owner, the browser.
-    runs = Sweep(Plan(("label",), cells), pool, session_owner(), parallel=pool.max_workers)
-    st.session_state[f"q:{qid}"] = runs
-    st.session_state[f"q:{qid}:saved"] = {}
-    st.session_state.pop(f"q:{qid}:save_error", None)
-    owner.token()  # made now, so this click's page run writes the cookie before a run ends
-
-
-def label_of(runs: Sweep, run: SweepRun) -> str:
-    """A run's label as the card shows it ("relu_high_lr" -> "relu high lr")."""
-    return str(runs.plan.cells[run.cell].values[0]).replace("_", " ")
-
-
-def save_ended(qid: str, runs: Sweep) -> None:
-    """Each run that has ended goes to this browser's runs, once; a store failure is said once
-    and not retried."""
-    if f"q:{qid}:save_error" in st.session_state:
-        return
-    short = t(f"q.{qid}.short")
-    saved = st.session_state.setdefault(f"q:{qid}:saved", {})
-    error = save_runs(runs.runs, saved, lambda run: f"{short} · {label_of(runs, run)}")
-    if error:
-        st.session_state[f"q:{qid}:save_error"] = error
-
-
-def evidence_ui(qid: str, runs: Sweep) -> None:
-    """The chart of each metric the verdict read, one series per run, full card width."""
-    evidence = QUESTIONS[qid].evidence
-    frames = [
-        pd.DataFrame.from_records(run.result.metrics).assign(run=label_of(runs, run))
-        for run in runs.runs
-        if run.result.metrics
-    ]
-    if not evidence or not frames:
-        return
-    metrics = pd.concat(frames, ignore_index=True)
-    st.caption(t("q.evidence"))
-    labels = chart_labels()
-    for name in evidence:
-        if (chart := evidence_chart(metrics, name, labels)) is not None:
-            # a container-wide chart fills the card; fixed-size panels keep their size
-            fits = getattr(chart, "width", None) == "container"
-            st.altair_chart(chart, width="stretch" if fits else "content")
-
-
-def experiment_ui(qid: str) -> None:
-    question = QUESTIONS[qid]
-    runs: Sweep = st.session_state[f"q:{qid}"]
-
-    @st.fragment(run_every=None if runs.done else POLL_EVERY)
-    def view() -> None:
-        was_done = runs.done
-        runs.poll()
-        save_ended(qid, runs)
-        if runs.runs and not runs.done:
-            runs_progress_ui(runs, lambda run: label_of(runs, run))
-            return
-        labels = [cell.values[0] for cell in runs.plan.cells]
-        results = {labels[run.cell]: run.result for run in runs.runs}
-        for label, request in question.requests.items():
-            data = compute_ui(request)
-            if data is None:
-                return
-            results[label] = data
-        verdict = question.verdict(results)
-        st.markdown(t(f"q.{qid}.{verdict.key}", **verdict.values))
-        failed = [r for r in runs.runs if r.result.status in ("failed", "interrupted")]
-        if failed:
-            reason = failed[0].result.reason or failed[0].result.status
-            st.warning(t("q.failed", reason=escape_markdown(reason)))
-        evidence_ui(qid, runs)
-        if error := st.session_state.get(f"q:{qid}:save_error"):
-            st.warning(t("lab.save_failed", error=escape_markdown(error)))
-        elif saved := st.session_state.get(f"q:{qid}:saved"):
-            st.caption(t("lab.saved", count=len(saved)))
-            ids = ",".join(saved[i] for i in sorted(saved))
-            st.page_link("pages/compare.py", label=t("q.compare"), query_params={"runs": ids})
-        if runs.runs and not was_done:
-            st.rerun()
-
-    view()
-
+job_pool()  # the workers start (and import TensorFlow) as soon as the page first opens
 
 for qid in QUESTIONS:
     with st.container(border=True):
@@ -120,7 +22,7 @@ for qid in QUESTIONS:
         st.caption(t(f"q.{qid}.how"))
         current = st.session_state.get(f"q:{qid}")
         busy = current is not None and bool(current.runs) and not current.done
-        st.button(t("q.run"), key=f"q:{qid}:run", on_click=start, args=(qid,), disabled=busy)
+        st.button(t("q.run"), key=f"q:{qid}:run", on_click=q.start, args=(qid,), disabled=busy)
         if current is not None:
-            experiment_ui(qid)
+            q.experiment_ui(qid)
 owner.remember_ui()  # once a card has saved runs, this browser keeps its owner token

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.config import RECURRENT_ARCHS, TASKS
-from models.presets import COMPARISONS, PRESETS
+from models.config import RECURRENT_ARCHS
+from models.tasks import TASKS
+from models.teaching.presets import PRESETS
 from ui import config_form as form
 from ui import lab
 from ui import recurrent as rn
@@ -14,7 +15,6 @@ from ui.pool import job_pool
 from ui.router import require_router
 from ui.runs import RUN_LABELS
 from ui.sweep import sweep_ui
-from ui.text import escape_markdown
 
 require_router()
 
@@ -29,8 +29,7 @@ PAGE = form.PageSchema(
     defaults={**PRESETS["rnn_adding_simple"].changes, "train.epochs": 6},
     labels={"model.depth": "rn.field.depth"},
 )
-RN_PRESETS = [n for n, p in PRESETS.items() if p.config().model.arch in RECURRENT_ARCHS]
-RN_COMPARISONS = [n for n, names in COMPARISONS.items() if set(names) <= set(RN_PRESETS)]
+RN_PRESETS, RN_COMPARISONS = lab.lab_presets(RECURRENT_ARCHS)
 DEFAULT_CELLS = ("simple_rnn", "lstm")
 
 pool = job_pool()
@@ -83,17 +82,11 @@ with st.sidebar:
 config, error = form.current_config(PAGE)
 lab.loaded_notice(PAGE)
 
-configs: list[tuple[str, object]] = []
-if error:
-    st.error(t("dn.invalid_config", error=escape_markdown(error)))
-else:
-    variants = form.variant_changes(PAGE)
-    configs = rn.cell_configs(config, lab.valid_variants(PAGE, config, variants))
-    form.sync_url(PAGE, config, variants)
-    if not configs:
-        st.warning(t("rn.no_cells"))
-    else:
-        st.caption(t("rn.summary", steps=config.total_steps, epochs=config.train.epochs))
+configs = lab.configs_ui(PAGE, config, error, name_runs=rn.cell_configs, differences=False)
+if configs:  # each run is named by its cell: the runs' differences are in their names
+    st.caption(t("rn.summary", steps=config.total_steps, epochs=config.train.epochs))
+elif not error:
+    st.warning(t("rn.no_cells"))
 
 
 # -- train / stop and the live view -----------------------------------------------------------

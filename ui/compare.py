@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from models.config import CSV_DATASET, ConfigError, RunConfig, parse_config, to_flat
-from models.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
+from models.config import CSV_DATASET, ConfigError, RunConfig
+from models.fields import parse_config, to_flat
+from models.infra.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
 from ui import owner
 from ui.config_form import url_text
 from ui.i18n import t
@@ -53,16 +54,16 @@ def load(store: RunStore, run_id: str) -> dict | None:
         val = m.loc[m["name"] == "val_loss", "value"]
         cache[run_id] = {
             **record,
-            "metrics": _thinned(m),
+            "metrics": thinned(m),
             "final_loss": float(loss.iloc[-1]) if len(loss) else None,
             "best_val": float(val.min()) if len(val) else None,
         }
     return cache[run_id]
 
 
-def _thinned(metrics: pd.DataFrame) -> pd.DataFrame:
+def thinned(metrics: pd.DataFrame) -> pd.DataFrame:
     """At most DRAW_STEPS evenly spaced steps of one run (the first and last kept), as
-    ``charts.thin_steps`` picks them, but on the integer step column alone (comparing strings
+    ``charts.style.thin_steps`` picks them, but on the integer step column alone (comparing strings
     over millions of rows was most of the page's time)."""
     step = metrics["step"].to_numpy()
     distinct = np.unique(step)
@@ -141,7 +142,7 @@ def rename_ui(store: RunStore, owner: str, own: list[RunSummary]) -> str | None:
     """Rename one of the session's own runs: a picker, a name field and a button in one form
     (Enter in the field submits it). Only `own` is offered, never a run opened from someone
     else's link, and the store checks the owner again. The name is checked by
-    models.store.check_name; a refusal is its one sentence. Returns the id renamed by this
+    models.infra.store.check_name; a refusal is its one sentence. Returns the id renamed by this
     rerun, or None."""
     result = st.session_state.pop(RENAME_RESULT, None)
     with st.expander(t("cmp.rename.title")):  # the user opened it to submit: it stays open
@@ -159,7 +160,7 @@ def rename_ui(store: RunStore, owner: str, own: list[RunSummary]) -> str | None:
             st.text_input(
                 t("cmp.rename.name"), key=RENAME_NAME, help=t("cmp.rename.help", limit=MAX_NAME)
             )
-            st.form_submit_button(t("cmp.rename.button"), on_click=_rename, args=(store, owner))
+            st.form_submit_button(t("cmp.rename.button"), on_click=rename_run, args=(store, owner))
         if result is None:
             return None
         kind, text = result
@@ -170,8 +171,9 @@ def rename_ui(store: RunStore, owner: str, own: list[RunSummary]) -> str | None:
         return text
 
 
-def _rename(store: RunStore, owner: str) -> None:
-    """The form's callback: it runs before the page, so everything drawn shows the new name."""
+def rename_run(store: RunStore, owner: str) -> None:
+    """The rename form's callback: rename the picked run of ``owner`` in the session state's
+    fields. It runs before the page, so everything drawn shows the new name."""
     run_id = st.session_state.get(RENAME_RUN)
     try:
         name = check_name(st.session_state.get(RENAME_NAME, ""))

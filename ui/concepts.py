@@ -1,10 +1,10 @@
 """The concept pages' link to the engine: one small worker pool for concept requests.
 
 The server never imports TensorFlow, so a page's computation (an activation's derivative, a
-pooling backward pass, a Newton step) is a request to ``models.concepts`` run in a worker process
-of its own pool (one worker: these take well under a second once TensorFlow is loaded, and they
-do not wait behind anybody's training run). Results are cached by request for every session: a
-class opening the same page computes it once.
+pooling backward pass, a Newton step) is a request (models/teaching/concepts.py) run in a worker
+process of its own pool (one worker: these take well under a second once TensorFlow is loaded,
+and they do not wait behind anybody's training run). Results are cached by request for every
+session: a class opening the same page computes it once.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from models.concepts import parse_request
 from models.config import ConfigError
-from models.jobs import JobPool, JobRefused
+from models.infra.jobs import JobPool, JobRefused
+from models.teaching.concepts import RUNNER, parse_request
 from ui.i18n import t
 from ui.text import escape_markdown
 
@@ -30,7 +30,7 @@ STREAMLIT_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
 def concept_pool() -> JobPool:
     return JobPool(
         max_workers=1,
-        runner="models.concepts:iter_events",
+        runner=RUNNER,
         parse=parse_request,
         time_limit=60,
         max_jobs_per_worker=200,  # these build few models; recycling costs a TensorFlow import

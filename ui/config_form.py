@@ -1,12 +1,12 @@
 """Config widgets drawn from the schema, and the URL that reproduces them.
 
-Every widget reads its bounds, default and choices from ``models.config.FIELDS``; nothing is
+Every widget reads its bounds, default and choices from ``models.fields.FIELDS``; nothing is
 retyped here. The page's values live in ``st.session_state[f"{prefix}:values"]`` (dotted path ->
 value), so a widget that is hidden for a while (LeakyReLU's k when the activation is not
 leaky_relu) keeps its value. The URL is one query param per changed field, named by its dotted
 path (``?model.activation=sigmoid&model.depth=10``), plus ``b.model.depth=...`` for the fields
 in which side-by-side config B (C, D) differs from A. Query params are untrusted: they go
-through ``models.config.from_flat`` and each one it rejects becomes a visible notice.
+through ``models.fields.from_flat`` and each one it rejects becomes a visible notice.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 
 import streamlit as st
 
-from models.config import FIELDS, ConfigError, RunConfig, from_flat, to_flat, with_changes
+from models.config import CLIP_RULES, ConfigError, RunConfig
+from models.fields import FIELDS, from_flat, to_flat, with_changes
 from ui.i18n import choice_label, field_label, t
 from ui.runs import RUN_LABELS
 
-CLIP_RULES = ("clipnorm", "clipvalue", "global_clipnorm")  # the schema allows at most one
 NUMBER_FORMAT = "%g"  # learning rates and penalties span decades: show 0.0001, not 0.00
 RESERVED_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
 

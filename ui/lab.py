@@ -1,42 +1,48 @@
-"""What every lab page shares: preset and comparison pickers, Train / Stop, and the live view.
+"""What every lab page shares: preset and comparison pickers, a config file import, the block
+that turns config A and its side-by-side changes into the runs to train, Train / Stop, the live
+view and what an ended group shows.
 
 A page passes its PageSchema (whose prefix keys its session state), its configs and its own
-chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``.
+chart function; the run group lives in ``st.session_state[f"{prefix}:group"]``. A lab page
+reads, in order: ``lab_presets`` (its pickers' lists), ``url_notices``, ``pickers_ui``,
+``import_ui``, its own fields, ``optimizer_and_training_ui``, ``loaded_notice``,
+``configs_ui``, ``controls_ui``, ``live_ui``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from models import comparison
-from models.comparison import FLOOR_RATIO
-from models.config import (
-    ConfigError,
-    DataConfig,
-    RunConfig,
-    diff,
-    json_data,
-    parse_config,
-    to_flat,
-)
-from models.datasets import make_dataset, trivial_baseline
-from models.jobs import JobPool, JobRefused
-from models.presets import COMPARISONS, PRESETS
+from models.config import ConfigError, RunConfig
+from models.fields import diff, json_data, parse_config, to_flat, with_changes
+from models.infra.jobs import JobPool, JobRefused
+from models.teaching.presets import COMPARISONS, PRESETS
 from ui import config_form as form
-from ui import live, owner, upload
-from ui.i18n import t
+from ui import live, owner, upload, verdict
+from ui.i18n import field_label, t
 from ui.pool import run_store, session_owner
-from ui.runs import RUN_LABELS, LabRun, RunGroup
+from ui.runs import RUN_LABELS, RunGroup, diff_table
 from ui.text import escape_markdown
 
 STOP_WAIT = 0.5  # seconds Stop waits for the runs to end, so the page it redraws says "stopped"
+Changes = dict[str, dict[str, str]]  # run label ("B") -> {field path: value as typed}
 
 
 def group_of(page: form.PageSchema) -> RunGroup | None:
+    """The page's run group (its last Train click), or None."""
     return st.session_state.get(f"{page.prefix}:group")
+
+
+def lab_presets(archs: Collection[str]) -> tuple[list[str], list[str]]:
+    """What a lab page's pickers offer: the presets whose model is one of ``archs``, and the
+    comparisons made of those presets only."""
+    presets = [n for n, p in PRESETS.items() if p.config().model.arch in archs]
+    comparisons = [n for n, names in COMPARISONS.items() if set(names) <= set(presets)]
+    return presets, comparisons
 
 
 def valid_variants(
@@ -134,7 +140,7 @@ def import_ui(page: form.PageSchema) -> None:
         if upload is None:
             return
         data = upload.getvalue()
-        st.session_state[f"{prefix}:import_result"] = _import(page, data)
+        st.session_state[f"{prefix}:import_result"] = import_config(page, data)
 
     st.file_uploader(
         t("lab.import"),
@@ -146,8 +152,9 @@ def import_ui(page: form.PageSchema) -> None:
     )
 
 
-def _import(page: form.PageSchema, data: bytes) -> tuple[str, str]:
-    """("ok" | "error", one sentence) for an uploaded config file."""
+def import_config(page: form.PageSchema, data: bytes) -> tuple[str, str]:
+    """Load an uploaded config file's bytes into the page's fields if the schema and the page
+    accept them: ("ok" | "error", one sentence to show)."""
     if len(data) > MAX_IMPORT_BYTES:
         return "error", t("lab.import_too_big", size=len(data), limit=MAX_IMPORT_BYTES)
     try:
@@ -178,6 +185,90 @@ def loaded_notice(page: form.PageSchema) -> None:
     if loaded:
         title, claim = t(f"preset.{loaded}.title"), t(f"preset.{loaded}.claim")
         st.info(t("dn.preset_loaded", title=title, claim=claim))
+
+
+def configs_ui(
+    page: form.PageSchema,
+    config: RunConfig | None,
+    error: str | None,
+    summary: Callable[[RunConfig], str] | None = None,
+    editor: bool = False,
+    name_runs: Callable[[RunConfig, Changes], list[tuple[str, RunConfig]]] | None = None,
+    differences: bool = True,
+) -> list[tuple[str, RunConfig]]:
+    """The runs Train starts, (label, config) each, from config A and its side-by-side changes.
+
+    On the page: the config's error in one sentence (and no runs); else ``summary(config)`` as
+    a caption, the changes (typed in ``variants_editor_ui`` with ``editor``; else those a link
+    or a comparison loaded), one sentence per change that makes no valid config, the URL
+    synced to what is on screen and, with ``differences``, the fields the runs differ in.
+    ``name_runs``: the runs from A and the valid changes (default: A, then B, C, D changed).
+    """
+    if error or config is None:
+        st.error(t("dn.invalid_config", error=escape_markdown(error or "")))
+        return []
+    if summary is not None:
+        st.caption(summary(config))
+    changes = variants_editor_ui(page) if editor else form.variant_changes(page)
+    valid = valid_variants(page, config, changes)
+    if name_runs is not None:
+        configs = name_runs(config, valid)
+    else:
+        configs = [("A", config), *((x, with_changes(config, c)) for x, c in valid.items())]
+    form.sync_url(page, config, changes)
+    if differences and len(configs) > 1:
+        table = diff_table(configs, off=t("dn.clip.off"))  # rows named by the general labels
+        st.caption(t("dn.compare.diff") if len(table) else t("dn.compare.same"))
+        if len(table):
+            titles = {field_label(p): form.field_title(page, p) for p in page.labels}
+            st.dataframe(table.rename(index=titles))  # ... renamed as the page names its fields
+    return configs
+
+
+def variants_editor_ui(page: form.PageSchema) -> Changes:
+    """Configs B, C, D as field changes to A in an editable table (a row per field, a column
+    per run, a blank cell for "same as A"), seeded from a link or a comparison; returns the
+    changes typed."""
+    prefix, seed = page.prefix, form.variant_changes(page)
+    field_col, labels = t("dn.compare.field"), list(RUN_LABELS[1:])
+    with st.expander(t("dn.compare.title"), expanded=bool(seed)):
+        st.caption(t("dn.compare.help"))
+        paths = sorted({p for changes in seed.values() for p in changes})
+        # The cells hold dotted paths (the URL's names) and "" for "same as A"; the user reads
+        # each field's label, and blank cells rather than "None".
+        table = pd.DataFrame(
+            {field_col: paths} | {x: [seed.get(x, {}).get(p, "") for p in paths] for x in labels}
+        ).astype("object")
+        edited = st.data_editor(
+            table,
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            column_config={
+                field_col: st.column_config.SelectboxColumn(
+                    options=[p for p in form.FIELDS if p not in page.fixed],
+                    format_func=lambda p: form.field_title(page, p),
+                    required=True,
+                ),
+                **{
+                    label: st.column_config.TextColumn(max_chars=100, default="")
+                    for label in labels
+                },
+            },
+            key=f"{prefix}:variant_editor:{st.session_state.get(f'{prefix}:editor_version', 0)}",
+        )
+    variants: dict[str, dict[str, str]] = {}
+    for label in labels:
+        changes = {
+            row[field_col]: row[label].strip()
+            for _, row in edited.iterrows()
+            if isinstance(row[field_col], str)
+            and isinstance(row[label], str)
+            and row[label].strip()
+        }
+        if changes:
+            variants[label] = changes
+    return variants
 
 
 def controls_ui(
@@ -273,151 +364,9 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
     live_view()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def chance_accuracy(data: DataConfig) -> float | None:
-    """The test accuracy of always answering the train set's majority class (classification)."""
-    return trivial_baseline(make_dataset(data)).get("accuracy")
-
-
-def claim_ui(group: RunGroup) -> None:
-    """The claim the runs test, when they are a preset or a comparison as it was loaded (an
-    edited config tests no claim of ours, so none is shown)."""
-    configs = [r.config for r in group.runs]
-    if len(configs) == 1:
-        name = next((n for n, p in PRESETS.items() if p.config() == configs[0]), None)
-        if name:
-            title, claim = t(f"preset.{name}.title"), t(f"preset.{name}.claim")
-            st.info(t("lab.claim", title=title, claim=claim))
-        return
-    for name, members in COMPARISONS.items():
-        if [PRESETS[n].config() for n in members] == configs:
-            claims = "\n".join(
-                f"- **{label}**: {t(f'preset.{n}.claim')}"
-                for label, n in zip((r.label for r in group.runs), members, strict=True)
-            )
-            st.info(t("lab.claims", title=t(f"comparison.{name}")) + "\n\n" + claims)
-            return
-
-
-def judge_run(run: LabRun) -> comparison.RunVerdict | None:
-    """One ended run against chance (or the trivial baseline) and the noise floor."""
-    data = run.config.data
-    classification = run.config.task.is_classification
-    baseline, floor = live.loss_references(data)
-    reference = chance_accuracy(data) if classification else baseline
-    if reference is None:
-        return None
-    result = run.result
-    return comparison.judge_one(
-        result.status, run.frame, classification, reference, floor, result.diverged_at
-    )
-
-
-def run_verdict_ui(group: RunGroup) -> None:
-    """What one run measured, in a sentence or three (judged once per ended group)."""
-    run = group.runs[0]
-    if "verdict" not in group.views:
-        group.views["verdict"] = (None, judge_run(run))
-    verdict = group.views["verdict"][1]
-    if verdict is None:
-        return
-
-    def value(x: float | None) -> str:
-        return "–" if x is None else f"{x:.3g}"
-
-    n = verdict.numbers
-    parts = [
-        t(
-            f"run.verdict.{verdict.key}",
-            label=run.label,
-            final=value(n.final),
-            reference=value(verdict.reference),
-            floor=value(verdict.floor),
-            step=verdict.diverged_at if verdict.diverged_at is not None else run.step,
-        )
-    ]
-    if verdict.floor is not None and verdict.key != "at_floor":
-        parts.append(t("run.verdict.floor", floor=value(verdict.floor)))
-    if n.grad_ratio is not None:
-        parts.append(t("run.verdict.grad_ratio", ratio=value(n.grad_ratio)))
-    if n.dead is not None:
-        parts.append(t("run.verdict.dead", dead=f"{n.dead:.0%}"))
-    st.markdown(" ".join(parts))
-
-
-def verdict_ui(group: RunGroup) -> None:
-    """What the runs measured: one run against chance and its floor; a side-by-side group in
-    one sentence over a table of its numbers."""
-    claim_ui(group)
-    if len(group.runs) == 1:
-        run_verdict_ui(group)
-        return
-    # Judged once per ended group, not on every rerun of the page (the frames can be long).
-    cached = group.views.get("verdict")
-    if cached is None:
-        classification = group.runs[0].config.task.is_classification
-        runs = {r.label: (r.result.status, r.frame) for r in group.runs}
-        cached = group.views["verdict"] = (None, comparison.judge(runs, classification))
-    verdict = cached[1]
-
-    def value(x: float | None) -> str:
-        return "–" if x is None else f"{x:.3g}"
-
-    def percent(x: float | None) -> str:
-        return "–" if x is None else f"{x:.0%}"
-
-    any_dead = any(r.dead is not None for r in verdict.runs)
-    finals = {r.label: f"{r.label} {value(r.final)}" for r in verdict.runs}
-    ref, others = verdict.runs[0], verdict.runs[1:]
-    st.markdown(
-        t(
-            f"cmp.verdict.{verdict.key}",
-            metric=t(f"cmp.metric.{verdict.metric}"),
-            a=ref.label,  # the first run, as its status line names it ("A", or "SimpleRNN")
-            a_value=value(ref.final),
-            better=", ".join(finals[label] for label in verdict.better),
-            rest=", ".join(r.label for r in others if r.label not in verdict.better),
-            others=", ".join(finals[r.label] for r in others),
-            completed=", ".join(r.label for r in others if r.status == "completed"),
-        )
-    )
-    if verdict.metric == "val_loss":
-        baseline, floor = live.loss_references(group.runs[0].config.data)
-        key = "cmp.references" if floor is not None else "cmp.reference"
-        st.markdown(t(key, baseline=value(baseline), floor=value(floor)))
-        solved = [
-            r.label
-            for r in verdict.runs
-            if floor is not None and r.final is not None and r.final <= FLOOR_RATIO * floor
-        ]
-        if solved:
-            st.markdown(t("cmp.at_floor", runs=", ".join(solved)))
-    if verdict.fewer_dead:
-        dead = {r.label: f"{r.label} {percent(r.dead)}" for r in verdict.runs}
-        st.markdown(
-            t(
-                "cmp.verdict.fewer_dead",
-                a=ref.label,
-                a_dead=percent(ref.dead),
-                fewer=", ".join(dead[label] for label in verdict.fewer_dead),
-            )
-        )
-    rows = [
-        {
-            t("cmp.col.run"): r.label,
-            t("cmp.col.status"): t(f"cmp.status.{r.status}"),
-            t("cmp.col.final"): value(r.final),
-            t("cmp.col.grad_ratio"): value(r.grad_ratio),
-            **({t("cmp.col.dead"): percent(r.dead)} if any_dead else {}),
-        }
-        for r in verdict.runs
-    ]
-    st.dataframe(rows, hide_index=True)
-
-
 def ended_ui(page: form.PageSchema, group: RunGroup) -> None:
     """An ended group's verdict (side by side), downloads, and whether its runs were saved."""
-    verdict_ui(group)
+    verdict.verdict_ui(group)
     live.downloads_ui(group)
     if failed := st.session_state.get(f"{page.prefix}:save_error"):
         st.warning(t("lab.save_failed", error=escape_markdown(failed)))

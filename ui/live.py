@@ -1,30 +1,35 @@
 """Drawing a run group: status and progress, the live charts, the divergence banner, downloads.
 
-The charts are built by ``charts.py`` (pure Altair); this module turns the group's state into
-the tidy frames those functions take, and places them. It is called from a fragment that
-reruns several times a second while the group trains, so it draws from thinned frames.
+The charts are built by the ``charts`` package (pure Altair); this module turns the group's
+state into the tidy frames those functions take, and places them. It is called from a fragment
+that reruns several times a second while the group trains, so it draws from thinned frames and
+keeps each chart's spec until its data changes (``ChartSlots``, over charts/vega.py).
+
+What every lab page uses to draw its own live charts: ``ChartSlots(group)`` (the specs and the
+metrics of one redraw), ``show_chart(spec)`` and ``grid_ui(specs, several)`` (placing them),
+``clip_of(config)`` (the clipping the gradient-norm chart marks) and ``loss_references``.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import json
-import re
 import time
 import zipfile
+from collections.abc import Callable, Hashable, Mapping
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
-import charts
-from models.config import DataConfig
+from charts import boundary, gradients, training, vega
+from charts.style import log_floor, thin_steps
+from models.config import DataConfig, RunConfig
 from models.datasets import make_dataset, noise_floor, trivial_baseline
 from models.export import keras_script
-from models.jobs import CANCELLED_REASON
+from models.frames import frame_to_ipc
+from models.infra.jobs import CANCELLED_REASON
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
 from ui.text import escape_markdown
@@ -95,82 +100,83 @@ def charts_ui(group: RunGroup) -> None:
 
     This runs several times a second while the group trains. Building an Altair chart costs
     tens of milliseconds per chart, so each chart is split into its frame (cheap) and a spec
-    built once per shape (see ``chart_spec``); only the rows change from one redraw to the next.
+    built once per shape (see ``ChartSlots.framed``); only the rows change between redraws.
     """
-    version = _version(group)
-    if version is None:
+    slots = ChartSlots(group)
+    if slots.empty:
         return
-    labels, m = chart_labels(), _Metrics(group)
-    clip = group.runs[0].config.optimizer.clipping
+    labels, m = chart_labels(), slots.metrics
+    first = group.runs[0].config
+    clip = clip_of(first)
     parts = {
         "loss": (
-            lambda: charts.loss_frame(
-                m.thinned, labels, *loss_references(group.runs[0].config.data)
-            ),
-            charts.loss_view,
+            lambda: training.loss_frame(m.thinned, labels, *loss_references(first.data)),
+            training.loss_view,
         ),
         "grad": (
-            lambda: charts.grad_norm_frame(m.thinned, labels, clip, m.floor),
-            charts.grad_norm_view,
+            lambda: gradients.grad_norm_frame(m.thinned, labels, clip, m.floor),
+            gradients.grad_norm_view,
         ),
-        "heatmap": (lambda: charts.grad_heatmap_frame(m.thinned, labels), charts.grad_heatmap_view),
+        "heatmap": (
+            lambda: gradients.grad_heatmap_frame(m.thinned, labels),
+            gradients.grad_heatmap_view,
+        ),
         "bars": (
-            lambda: charts.layer_bars_frame(m.thinned, labels, m.floor),
-            charts.layer_bars_view,
+            lambda: gradients.layer_bars_frame(m.thinned, labels, m.floor),
+            gradients.layer_bars_view,
         ),
     }
-    specs = {
-        name: _spec(group, name, version, functools.partial(chart_spec, name, *part, labels, group))
-        for name, part in parts.items()
-    }
+    specs = {name: slots.framed(name, frame, view, labels) for name, (frame, view) in parts.items()}
     snapshots = tuple(len(r.result.snapshots) for r in group.runs)
-    if any(snapshots) and not group.runs[0].config.task.is_sequence:
+    if any(snapshots) and not first.task.is_sequence:
         frame = functools.partial(boundary_frame, group, labels)
-        make = functools.partial(chart_spec, "boundary", frame, charts.boundary_view, labels, group)
-        specs["boundary"] = _spec(group, "boundary", snapshots, make)
-    _show(specs.pop("loss"))
+        specs["boundary"] = slots.framed(
+            "boundary", frame, boundary.boundary_view, labels, version=snapshots
+        )
+    show_chart(specs.pop("loss"))
     grid_ui(list(specs.values()), several=len(group.runs) > 1)
 
 
-def grid_ui(views: list[dict], several: bool) -> None:
+def clip_of(config: RunConfig) -> tuple[str, float | None] | None:
+    """The config's clipping as the gradient-norm chart marks it (charts.gradients.Clip): the
+    rule, and the norm it clips to, or None for clipvalue, which bounds each element of a
+    gradient, not a norm: there is no threshold line to draw."""
+    clipping = config.optimizer.clipping
+    if clipping is None:
+        return None
+    rule, threshold = clipping
+    return rule, None if rule == "clipvalue" else threshold
+
+
+def grid_ui(specs: list[dict], several: bool) -> None:
     """Chart specs two to a row, or (``several`` runs) one to a row: side-by-side runs are
     drawn as fixed-size small multiples, which ran past a half-page column. One run's charts
     stretch to their column or are narrower than it. (A stacked loss and accuracy chart is
     fixed-size at any run count: pages show it on a row of its own, before these.)"""
     if several:
-        for view in views:
-            _show(view)
+        for spec in specs:
+            show_chart(spec)
         return
-    for start in range(0, len(views), 2):
-        for view, col in zip(views[start : start + 2], st.columns(2), strict=False):
+    for start in range(0, len(specs), 2):
+        for spec, col in zip(specs[start : start + 2], st.columns(2), strict=False):
             with col:
-                _show(view)
+                show_chart(spec)
 
 
-def chart_spec(name: str, frame, view, labels, group) -> dict:
-    """A chart's spec from its frame, building the Altair chart only for a new shape.
-
-    ``frame()`` gives the rows and the shape (everything else the spec depends on); the spec
-    of the current shape, built by ``view`` over a named dataset, is kept on the group, so a
-    redraw only converts the new rows to Arrow.
-    """
-    data, shape = frame()
-    hit = group.skeletons.get(name)
-    if hit is None or hit[0] != shape:
-        hit = (shape, vega_spec(view(shape, labels, alt.NamedData(f"{name}-live")), name))
-        group.skeletons[name] = hit
-    spec = dict(hit[1])
-    spec["datasets"] = {**hit[1]["datasets"], f"{name}-live": _arrow_frame(data)}
-    return spec
+def show_chart(spec: dict) -> None:
+    """Draw a spec from ``ChartSlots``: a single view stretches to its column; concatenated
+    panels keep their fixed sizes (stretched, they would be cut off)."""
+    st.vega_lite_chart(spec, width="stretch" if vega.stretches(spec) else "content")
 
 
-def _version(group: RunGroup) -> tuple | None:
-    """What the charts' data depends on; None before the first record."""
-    version = (group.active, *(len(r.frame) for r in group.runs))
-    return version if any(version[1:]) else None
+def arrow_bytes(frame: pd.DataFrame) -> bytes:
+    """The rows of one chart dataset as an Arrow IPC stream, which Streamlit hands the browser
+    as it is (lists of records would be converted again at every redraw). The run store's
+    codec, uncompressed: Streamlit's frontend reads the stream as it comes."""
+    return frame_to_ipc(frame)
 
 
-class _Metrics:
+class Metrics:
     """The group's metrics for one redraw, computed only if a chart needs them: thinned for
     drawing, and the log floor of every gradient norm recorded so far (thinning drops rows, so
     the thinned rows' floor would move up and down between redraws; this one only goes down)."""
@@ -180,81 +186,69 @@ class _Metrics:
 
     @functools.cached_property
     def all(self) -> pd.DataFrame:
+        """Every recorded row of every run of the group (column ``run``: the run's label)."""
         return self.group.metrics()
 
     @functools.cached_property
     def thinned(self) -> pd.DataFrame:
+        """At most LIVE_STEPS distinct steps per run while the group trains, FINAL_STEPS after."""
         steps = LIVE_STEPS if self.group.active else FINAL_STEPS
-        return charts.thin_steps(self.all, max_steps=steps)
+        return thin_steps(self.all, max_steps=steps)
 
     @functools.cached_property
     def floor(self) -> float:
+        """The log floor of every gradient norm (pre- and post-clip) recorded so far."""
         norms = self.all["name"].isin(["grad_norm", "grad_norm_clipped"])
-        return charts.log_floor(self.all.loc[norms, "value"])
+        return log_floor(self.all.loc[norms, "value"])
 
 
-def _spec(group: RunGroup, name: str, version: tuple, make) -> dict:
-    """The chart's Vega-Lite spec (from ``make()``), made again only when `version` (its data)
-    changed. Altair's schema validation is skipped here: tests/test_charts.py validates what the
-    builders make."""
-    hit = group.views.get(name)
-    if hit is None or hit[0] != version:
-        hit = (version, make())
-        group.views[name] = hit
-    return hit[1]
+class ChartSlots:
+    """A run group's live charts at one redraw: each chart's Vega-Lite spec by name, made
+    again only when its data changed (the specs are kept on the group, ``group.specs``).
 
-
-def vega_spec(chart, name: str) -> dict:
-    """The chart's spec with its datasets under stable names and as Arrow IPC bytes.
-
-    Altair names a dataset (and the views that use it) by a hash of its rows, so every redraw
-    would change the spec and make the browser build a new Vega view. Named ``{name}-0``,
-    ``{name}-1``... instead, a spec that only gained rows is unchanged, and Streamlit swaps the
-    data in the existing view.
-    Arrow bytes are passed through by Streamlit, where lists of records would be converted
-    again at every redraw.
+    A lab page's chart function makes one, returns if it is ``empty`` (nothing recorded yet),
+    and draws ``show_chart(slots.chart("loss", lambda: training.loss_chart(...)))``; the charts
+    read ``slots.metrics`` (thinned rows and the gradient norms' log floor).
     """
-    spec = chart.to_dict(validate=False)
-    datasets = spec.pop("datasets", {})
-    text = json.dumps(spec)
-    renamed = {}
-    for i, (old, records) in enumerate(datasets.items()):
-        new = f"{name}-{i}"
-        text = text.replace(json.dumps(old), json.dumps(new))
-        renamed[new] = _arrow(records)
-    # Altair also names views and selections by hashes that cover the data.
-    for prefix in ("view", "param"):
-        found = dict.fromkeys(re.findall(rf'"{prefix}_[0-9a-f]+(?:_[0-9]+)?"', text))
-        for i, old in enumerate(found):
-            text = text.replace(old, f'"{name}_{prefix}_{i}"')
-    spec = json.loads(text)
-    spec["datasets"] = renamed
-    # Canvas: a live chart redraws several times a second, and updating thousands of SVG
-    # nodes (heatmap and boundary cells) is what costs the browser most.
-    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
-    return spec
 
+    def __init__(self, group: RunGroup):
+        self.group = group
+        # What the charts' data depends on: whether the runs train, and how many rows each has.
+        self.version: tuple = (group.active, *(len(r.frame) for r in group.runs))
+        self.metrics = Metrics(group)
 
-def _arrow_frame(frame: pd.DataFrame) -> bytes:
-    return _arrow_table(pa.Table.from_pandas(frame, preserve_index=False))
+    @property
+    def empty(self) -> bool:
+        """True before the first record of any run: there is nothing to chart."""
+        return not any(self.version[1:])
 
+    def chart(self, name: str, build: Callable[[], alt.TopLevelMixin]) -> dict:
+        """The spec of the Altair chart ``build()`` makes, built again only when the group's
+        data changed."""
+        return self.kept(name, self.version, lambda: vega.vega_spec(build(), name, arrow_bytes))
 
-def _arrow(records: list[dict]) -> bytes:
-    return _arrow_frame(pd.DataFrame.from_records(records))
+    def framed(
+        self,
+        name: str,
+        frame: Callable[[], tuple[pd.DataFrame, Hashable]],
+        view: Callable[..., alt.TopLevelMixin],
+        labels: Mapping[str, str],
+        version: Hashable | None = None,
+    ) -> dict:
+        """The spec of a chart split into ``frame`` and ``view`` (a chart module's ``*_frame``
+        and ``*_view``): the Altair chart is built only for a new shape, and a redraw only
+        serializes the new rows (charts.vega.live_spec). ``version``: what its data depends
+        on, if not the group's rows (the boundary's: the count of snapshots)."""
+        return self.kept(
+            name,
+            self.version if version is None else version,
+            lambda: vega.live_spec(self.group.skeletons, name, frame, view, labels, arrow_bytes),
+        )
 
-
-def _arrow_table(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _show(spec: dict) -> None:
-    # A single view stretches to its column; concatenated panels have fixed sizes in Vega-Lite
-    # and would be cut off if stretched.
-    stretch = spec.get("width") == "container"
-    st.vega_lite_chart(spec, width="stretch" if stretch else "content")
+    def kept(self, name: str, version: Hashable, make: Callable[[], dict]) -> dict:
+        """``make()``'s spec, made again only when ``version`` changed (the CNN filters': the
+        count of filter snapshots)."""
+        return self.group.specs.get(name, version, make)
 
 
 def boundary_frame(group: RunGroup, labels: dict[str, str]) -> tuple[pd.DataFrame, tuple]:
@@ -262,7 +256,7 @@ def boundary_frame(group: RunGroup, labels: dict[str, str]) -> tuple[pd.DataFram
     runs = [r for r in group.runs if r.last_snapshot() is not None]
     kind = "regression" if runs[0].config.task.kind == "regression" else "binary"
     grid = pd.concat([_grid_frame(r) for r in runs], ignore_index=True)
-    return charts.boundary_frame(grid, _points_frame(runs[0].config.data), labels, kind)
+    return boundary.boundary_frame(grid, _points_frame(runs[0].config.data), labels, kind)
 
 
 def _grid_frame(run: LabRun) -> pd.DataFrame:

@@ -9,7 +9,6 @@ limit, so a reaper thread cancels jobs whose owning session is gone.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,30 +17,35 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from models.jobs import JobPool
-from models.ray_pool import RayPool, address_from_env
-from models.store import RunStore, StoreError
+from models.infra import settings
+from models.infra.jobs import JobPool
+from models.infra.ray_pool import RayPool
+from models.infra.store import RunStore, StoreError
 from ui.runs import RUN_LABELS
 
 REAP_EVERY = 2.0  # seconds between checks for jobs whose session has gone
 log = logging.getLogger("gradient_lab")
 
 
-def _env_int(name: str, default: int) -> int:
+def _limit(read: Callable[[], int]) -> int:
+    """A pool limit from its setting; a bad value is logged (one sentence) and the default used,
+    so a typo in a deployment's environment does not take every page down."""
     try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
+        return read()
+    except settings.SettingError as exc:
+        log.error("%s; using %s", exc, exc.default)
+        return exc.default
 
 
 def pool_settings() -> dict[str, int]:
-    """The training pool's limits, from the environment (README: Limits)."""
+    """The training pool's limits, from the environment (models/infra/settings.py; README:
+    Limits)."""
     return {
-        "max_workers": _env_int("GRADIENT_LAB_WORKERS", 2),  # one per core on a 2-core host
-        "time_limit": _env_int("GRADIENT_LAB_TIME_LIMIT", 600),  # seconds per run
-        "max_queue": _env_int("GRADIENT_LAB_QUEUE", 100),
+        "max_workers": _limit(settings.workers),
+        "time_limit": _limit(settings.time_limit),  # seconds per run
+        "max_queue": _limit(settings.queue),
         # one group of side-by-side configs per session (fewer refuses a group that large)
-        "max_per_owner": _env_int("GRADIENT_LAB_RUNS_PER_SESSION", len(RUN_LABELS)),
+        "max_per_owner": _limit(lambda: settings.runs_per_session(len(RUN_LABELS))),
     }
 
 
@@ -110,9 +114,7 @@ class RayBackend:
         self.pool: RayPool | None = None
         self.error: str | None = None
         self._since = time.monotonic()
-        self._connect = connect or (
-            lambda a: RayPool(a, time_limit=_env_int("GRADIENT_LAB_TIME_LIMIT", 600))
-        )
+        self._connect = connect or (lambda a: RayPool(a, time_limit=_limit(settings.time_limit)))
         threading.Thread(target=self._run, name="gradient-lab-ray", daemon=True).start()
 
     def _run(self) -> None:
@@ -134,5 +136,5 @@ class RayBackend:
 @st.cache_resource(show_spinner=False)
 def ray_backend() -> RayBackend | None:
     """The process-wide Ray backend, or None when no cluster is configured."""
-    address = address_from_env()
+    address = settings.ray_address()
     return None if address is None else RayBackend(address)

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-import charts
-from models.config import TASKS, RunConfig, count_params, with_changes
+from charts import gradients, recurrent, training
+from models.config import RunConfig, count_params
+from models.fields import with_changes
+from models.tasks import TASKS
 from ui import live
 from ui.i18n import chart_labels, t
 from ui.runs import RUN_LABELS, RunGroup
@@ -40,28 +42,24 @@ def cell_configs(config: RunConfig, variants) -> list[tuple[str, RunConfig]]:
 def charts_ui(group: RunGroup) -> None:
     """Loss per cell against the baseline, the gradient through time (latest profile and
     t x step heatmap), per-layer gradient norms and, for LSTMs, the forget gate."""
-    version = (group.active, *(len(r.frame) for r in group.runs))
-    if not any(version[1:]):
+    slots = live.ChartSlots(group)
+    if slots.empty:
         return
-    labels, m = chart_labels(), live._Metrics(group)
+    labels, m, show = chart_labels(), slots.metrics, live.show_chart
     first = group.runs[0].config
-    clip = first.optimizer.clipping
+    clip = live.clip_of(first)
     line, floor = live.loss_references(first.data)
-
-    def spec(name, build):
-        return live._spec(group, name, version, lambda: live.vega_spec(build(), name))
-
-    live._show(spec("loss", lambda: charts.loss_chart(m.thinned, labels, line, floor)))
+    show(slots.chart("loss", lambda: training.loss_chart(m.thinned, labels, line, floor)))
     left, right = st.columns(2)
     with left:
-        live._show(spec("time", lambda: charts.time_grad_chart(m.thinned, labels)))
+        show(slots.chart("time", lambda: recurrent.time_grad_chart(m.thinned, labels)))
     with right:
         if any(r.config.model.arch == "lstm" for r in group.runs):
-            live._show(spec("gates", lambda: charts.forget_gate_chart(m.thinned, labels)))
+            show(slots.chart("gates", lambda: recurrent.forget_gate_chart(m.thinned, labels)))
         else:
             st.caption(t("rn.no_lstm"))
-    live._show(spec("time_heatmap", lambda: charts.time_grad_heatmap(m.thinned, labels)))
-    live._show(spec("grad", lambda: charts.grad_norm_chart(m.thinned, labels, clip)))
+    show(slots.chart("time_heatmap", lambda: recurrent.time_grad_heatmap(m.thinned, labels)))
+    show(slots.chart("grad", lambda: gradients.grad_norm_chart(m.thinned, labels, clip)))
 
 
 # -- parameter counts --------------------------------------------------------------------------

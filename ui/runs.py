@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.config import FIELDS, RunConfig, applies, to_flat
-from models.jobs import Job, JobPool, JobRefused
+from charts.vega import SpecCache
+from models.config import RunConfig
+from models.fields import FIELDS, applies, to_flat
+from models.infra.jobs import Job, JobPool, JobRefused
+from models.infra.store import LOCKED, READ_ONLY, StoreError
 from models.record import CSV_COLUMNS, RunResult
-from models.store import LOCKED, READ_ONLY, StoreError
 from ui.i18n import t
 
 RUN_LABELS = ("A", "B", "C", "D")  # at most four configs side by side
@@ -108,8 +110,10 @@ class RunGroup:
     runs: list[LabRun]
     started_at: float = field(default_factory=time.monotonic)
     first_chart_after: float | None = None  # seconds from Train to the first records
-    views: dict[str, tuple] = field(default_factory=dict, repr=False)  # chart specs by name
-    skeletons: dict[str, tuple] = field(default_factory=dict, repr=False)  # see ui.live
+    specs: SpecCache = field(default_factory=SpecCache, repr=False)  # live chart specs by name
+    skeletons: SpecCache = field(default_factory=SpecCache, repr=False)  # ... and by shape
+    judged: bool = False  # the ended group's verdict is computed (see ui.verdict)
+    verdict: Any = None  # ... and is this (None: nothing to judge against)
 
     @classmethod
     def start(cls, pool: JobPool, configs: list[tuple[str, RunConfig]], owner: str) -> RunGroup:
@@ -216,7 +220,7 @@ def _records_from_frame(frame: pd.DataFrame) -> list[dict]:
 
 def differing_fields(configs: list[tuple[str, RunConfig]]) -> list[str]:
     """The dotted paths in which the configs differ, each config counted only where the field
-    applies to it (see models.config.applies): an MLP's `model.pooling` is no difference. A
+    applies to it (see models.fields.applies): an MLP's `model.pooling` is no difference. A
     field that applies to some configs only differs if one of them sets it off its default
     (an MLP with batch norm beside an LSTM, which has none)."""
     flats = [(cfg, to_flat(cfg)) for _, cfg in configs]

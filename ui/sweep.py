@@ -8,12 +8,13 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-import charts
-from models.config import FIELDS, ConfigError, RunConfig, applies
-from models.jobs import JobPool
-from models.ray_pool import RayPool
-from models.store import MAX_NAME, StoreError
-from models.sweep import MAX_SEEDS, Sweep, SweepRun, parse_values, plan
+from charts.sweep import sweep_chart, sweep_lines_chart
+from models.config import ConfigError, RunConfig
+from models.fields import FIELDS, applies
+from models.infra.jobs import JobPool
+from models.infra.ray_pool import RayPool
+from models.infra.store import MAX_NAME, StoreError
+from models.infra.sweep import MAX_SEEDS, Sweep, SweepRun, parse_values, plan
 from ui import config_form as form
 from ui import owner
 from ui.i18n import chart_labels, field_label, t
@@ -154,11 +155,11 @@ def _progress(prefix: str) -> None:
             left, right = st.columns(2)
             for col, metric in zip((left, right), ("val_loss", "grad_first"), strict=True):
                 with col:
-                    chart = charts.sweep_chart(results, fields, labels, metric, titles)
+                    chart = sweep_chart(results, fields, labels, metric, titles)
                     st.altair_chart(chart, width="content")  # fixed cells: never stretched
             if len(fields) == 1 and results["val_accuracy"].notna().any():
                 # one numeric-ish field (e.g. filters): accuracy and size side by side
-                chart = charts.sweep_lines_chart(results, fields[0], labels, titles[fields[0]])
+                chart = sweep_lines_chart(results, fields[0], labels, titles[fields[0]])
                 st.altair_chart(chart, width="content")
             st.caption(t("sweep.compare_help"))
             for i, cell in enumerate(sweep.plan.cells):

@@ -1,7 +1,7 @@
 """Training on the user's own table: the CSV upload on the Deep Networks page.
 
 An upload is untrusted input. It is checked in this (TensorFlow-free) process by
-``models.datasets.csv_text`` / ``load_csv``, whose every refusal is one sentence shown with
+``models.tables.csv_text`` / ``load_csv``, whose every refusal is one sentence shown with
 ``st.error``; the table that passes rides inside the config (``data.csv``, ``data.target``), so
 the worker, the run record, sweeps and saved runs all carry it. It is never a URL param: a link
 reproduces the rest of the config, and the page says so.
@@ -13,15 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from models.config import (
-    CSV_DATASET,
-    MAX_CSV_CHARS,
-    ConfigError,
-    RunConfig,
-    parse_config,
-    with_changes,
-)
-from models.datasets import DataError, csv_text, uploaded_table
+from models.config import CSV_DATASET, ConfigError, RunConfig
+from models.fields import parse_config, with_changes
+from models.tables import MAX_CSV_CHARS, DataError, csv_text, uploaded_table
 from ui import config_form as form
 from ui.i18n import t
 from ui.text import escape_markdown

@@ -1,0 +1,294 @@
+"""The config's fields as the outside world sees them, and every way a config comes in or out.
+
+:data:`FIELDS` is the one table of the schema's fields (dotted paths such as ``model.depth``,
+their kind, default, bounds and words) that widgets, URL query params, the CLI's ``--set``,
+sweeps and error messages read. Through it: :func:`parse_config` (a dict or JSON), the flat
+dotted view (:func:`to_flat`, :func:`from_flat`, :func:`with_changes`), :func:`diff` and
+:func:`applies`. Every failure is a :class:`~models.config.ConfigError` whose message is one
+sentence naming the field and the allowed range. TensorFlow-free.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from models.config import CSV_DATASET, SECTIONS, UPLOAD_FIELDS, ConfigError, DataConfig, RunConfig
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One config field as the UI, the URL and error messages see it."""
+
+    path: str  # dotted, e.g. "model.depth"
+    kind: Literal["int", "float", "bool", "choice"]
+    default: Any
+    optional: bool  # None (off) allowed
+    choices: tuple[str, ...] = ()
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    description: str = ""
+
+    def allowed(self) -> str:
+        """The allowed values in words, e.g. 'an integer from 1 to 64'."""
+        if self.kind == "choice":
+            text = "one of " + ", ".join(self.choices)
+        elif self.kind == "bool":
+            text = "true or false"
+        else:
+            noun = "an integer" if self.kind == "int" else "a number"
+            low = f"{_fmt(self.ge)}" if self.ge is not None else None
+            high = f"{_fmt(self.le)}" if self.le is not None else None
+            if self.gt is not None or self.lt is not None:
+                left = f"above {_fmt(self.gt)}" if self.gt is not None else f"at least {low}"
+                right = f"below {_fmt(self.lt)}" if self.lt is not None else f"up to {high}"
+                text = f"{noun} {left} and {right}"
+            else:
+                text = f"{noun} from {low} to {high}"
+        return text + (" (or null for off)" if self.optional else "")
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return f"{int(x):,}".replace(",", "") if float(x).is_integer() else repr(float(x))
+
+
+def _field_spec(section: str, name: str, info: Any) -> FieldSpec:
+    ann = info.annotation
+    optional = False
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        optional, ann = True, args[0]
+    bounds: dict[str, float] = {}
+    for meta in info.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(meta, key, None) is not None:
+                bounds[key] = getattr(meta, key)
+    if typing.get_origin(ann) is Literal:
+        kind, choices = "choice", tuple(typing.get_args(ann))
+    else:
+        kind, choices = {bool: "bool", int: "int", float: "float"}[ann], ()
+    return FieldSpec(
+        path=f"{section}.{name}",
+        kind=kind,
+        default=info.default,
+        optional=optional,
+        choices=choices,
+        description=info.description or "",
+        **bounds,
+    )
+
+
+FIELDS: dict[str, FieldSpec] = {
+    f"{section}.{name}": _field_spec(section, name, info)
+    for section, cls in SECTIONS.items()
+    for name, info in cls.model_fields.items()
+    if f"{section}.{name}" not in UPLOAD_FIELDS
+}
+
+
+def _sentence(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ())]
+    path = ".".join(loc)
+    etype = err.get("type", "")
+    got = err.get("input")
+    got_text = _short(got)
+    if etype == "extra_forbidden":
+        if len(loc) == 1:
+            return f"unknown section {path!r}; the config has data, model, optimizer and train"
+        section = loc[0]
+        known = ", ".join(SECTIONS[section].model_fields) if section in SECTIONS else ""
+        return f"unknown field {path!r}; {section} has {known}"
+    if path in FIELDS:
+        return f"{path} must be {FIELDS[path].allowed()} (got {got_text})"
+    if path in UPLOAD_FIELDS:
+        limit = DataConfig.model_fields[loc[1]].metadata[0].max_length
+        return f"{path} must be text of at most {limit:,} characters or null (got {got_text})"
+    if etype == "value_error" and len(loc) == 1:  # a section's own rule (data.csv)
+        return err.get("msg", "invalid value").removeprefix("Value error, ")
+    if not loc:  # a whole-config rule from the model validator
+        msg = err.get("msg", "invalid config")
+        return msg.removeprefix("Value error, ")
+    if len(loc) == 1 and loc[0] in SECTIONS:
+        return f"{path} must be an object of fields (got {got_text})"
+    return f"{path}: {err.get('msg', 'invalid value')}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_config(data: Any) -> RunConfig:
+    """Validate a plain dict (e.g. parsed JSON) into a RunConfig, or raise ConfigError."""
+    if isinstance(data, RunConfig):
+        return data
+    if isinstance(data, BaseModel):
+        # A RunConfig from an earlier import of this module (Streamlit reloads edited modules
+        # while sessions keep their objects): validate its fields again.
+        data = data.model_dump()
+    if not isinstance(data, dict):
+        raise ConfigError([f"a config must be a JSON object (got {type(data).__name__})"])
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_sentence(e) for e in exc.errors()]) from None
+
+
+def config_from_json(text: str | bytes) -> RunConfig:
+    """Parse JSON text into a RunConfig. Rejects NaN/Infinity literals and deep nesting."""
+    return parse_config(json_data(text))
+
+
+def json_data(text: str | bytes) -> Any:
+    """JSON text from outside (a file, an upload) as Python data, with a config file's guards:
+    at most 100 kB, no NaN/Infinity literals, no deep nesting; ConfigError otherwise."""
+    if len(text) > 100_000:
+        raise ConfigError([f"the config file is {len(text):,} bytes; the limit is 100000"])
+
+    def _reject_constant(name: str) -> None:
+        raise ValueError(f"{name} is not a valid number in a config")
+
+    def _int(digits: str) -> int | str:
+        # Python refuses to read an int of over 4,300 digits with a developer's message; such a
+        # number is outside every bound, so it becomes a word the field's own sentence quotes.
+        return int(digits) if len(digits) <= 100 else f"a {len(digits):,}-digit number"
+
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_int)
+    except RecursionError:
+        raise ConfigError(["the config file is nested too deeply to be a config"]) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"the config file is not valid JSON: {exc}"]) from None
+    return data
+
+
+def config_to_json(cfg: RunConfig, indent: int | None = 2) -> str:
+    return cfg.model_dump_json(indent=indent)
+
+
+def to_flat(cfg: RunConfig, only_changed: bool = False) -> dict[str, Any]:
+    """Dotted-path view, e.g. {'model.depth': 4, ...}; only_changed: fields off their default."""
+    dumped = cfg.model_dump(exclude={"data": {"csv", "target"}})  # UPLOAD_FIELDS
+    flat = {f"{s}.{k}": v for s, section in dumped.items() for k, v in section.items()}
+    if only_changed:
+        flat = {k: v for k, v in flat.items() if v != FIELDS[k].default}
+    return flat
+
+
+_NULL_WORDS = {"", "none", "null", "off"}
+_TRUE_WORDS = {"true", "1", "yes", "on"}
+_FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+def _coerce(spec: FieldSpec, raw: Any) -> Any:
+    """Turn a query-param string into the field's type; leave non-strings to pydantic."""
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    if spec.optional and text.lower() in _NULL_WORDS:
+        return None
+    if spec.kind == "bool":
+        if text.lower() in _TRUE_WORDS:
+            return True
+        if text.lower() in _FALSE_WORDS:
+            return False
+        return raw
+    if spec.kind in ("int", "float"):
+        try:
+            number = float(text)
+        except ValueError:
+            return raw
+        if not math.isfinite(number):
+            return raw
+        if spec.kind == "int" and number.is_integer():
+            return int(number)
+        return number
+    return text
+
+
+def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
+    """Build a config from dotted-path values (URL query params), skipping bad ones.
+
+    Returns the config and one sentence per ignored param, so a shared link with a bad or
+    stale param still opens, with a visible notice instead of a crash.
+    """
+    notices: list[str] = []
+    nested = (base or RunConfig()).model_dump()
+    for key, raw in flat.items():
+        key_text = _short(key) if len(str(key)) > 40 else str(key)
+        spec = FIELDS.get(key)
+        if spec is None:
+            notices.append(f"ignored unknown parameter {key_text!r}")
+            continue
+        if isinstance(raw, str) and len(raw) > 100:
+            notices.append(f"ignored {key}: the value is too long ({len(raw):,} characters)")
+            continue
+        section, name = key.split(".", 1)
+        candidate = _changed(nested, section, name, _coerce(spec, raw))
+        try:
+            RunConfig.model_validate(candidate)
+        except ValidationError as exc:
+            sentences = [_sentence(e) for e in exc.errors()]
+            own = [s for s in sentences if s.startswith(key)] or sentences
+            notices.append(f"ignored {key}: {own[0]}")
+            continue
+        nested = candidate
+    return RunConfig.model_validate(nested), notices
+
+
+def applies(cfg: RunConfig, path: str) -> bool:
+    """Whether a field changes anything in this config's run: `model.pooling` does only for a
+    CNN, `optimizer.momentum` only for the momentum optimizer, `data.seq_len` only for a
+    sequence task, and so on. A diff lists a field only where it applies to some config."""
+    m, task = cfg.model, cfg.task
+    generated = cfg.data.name != CSV_DATASET
+    rules = {
+        "data.n_samples": generated,
+        "data.noise": generated,
+        "data.seed": generated,
+        "data.seq_len": task.is_sequence,
+        "model.kernel_size": m.arch == "cnn",
+        "model.pooling": m.arch == "cnn",
+        "model.leaky_k": m.activation == "leaky_relu",
+        "model.batch_norm": m.arch in ("mlp", "cnn"),
+        "model.residual": m.arch in ("mlp", "cnn"),
+        "model.init_scale": m.initializer == "random_normal",
+        "optimizer.momentum": cfg.optimizer.name == "momentum",
+        "train.snapshot_every": task.is_2d or task.is_image,
+    }
+    return rules.get(path, path in FIELDS)
+
+
+def diff(a: RunConfig, b: RunConfig) -> dict[str, tuple[Any, Any]]:
+    """Fields whose values differ between two configs: {path: (a_value, b_value)}."""
+    fa, fb = to_flat(a), to_flat(b)
+    return {k: (fa[k], fb[k]) for k in fa if fa[k] != fb[k]}
+
+
+def with_changes(cfg: RunConfig, changes: dict[str, Any]) -> RunConfig:
+    """A copy of cfg with dotted-path fields changed, validated as a whole (raises ConfigError)."""
+    nested = cfg.model_dump()
+    for key, value in changes.items():
+        if key not in FIELDS:
+            raise ConfigError([f"unknown field {key!r}"])
+        section, name = key.split(".", 1)
+        nested = _changed(nested, section, name, _coerce(FIELDS[key], value))
+    return parse_config(nested)
+
+
+def _changed(nested: dict[str, Any], section: str, name: str, value: Any) -> dict[str, Any]:
+    """A dumped config with one field changed; a dataset other than 'csv' drops the table."""
+    fields = {**nested[section], name: value}
+    if (section, name) == ("data", "name") and value != CSV_DATASET:
+        fields.update(csv=None, target=None)
+    return {**nested, section: fields}

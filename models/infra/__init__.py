@@ -1,0 +1,1 @@
+"""The engine's process infrastructure: worker jobs, Ray, sweeps, the run store, settings."""

@@ -1,0 +1,420 @@
+"""The run store: finished, stopped and diverged runs, kept in a database through SQLAlchemy 2.
+
+One setting picks the database: ``GRADIENT_LAB_DB`` (models/infra/settings.py), either a
+SQLAlchemy URL (``postgresql+psycopg://...`` for a hosted demo with several replicas) or a file
+path for the embedded SQLite default (``~/.gradient-lab/runs.db`` when unset). The schema is
+created on first use; its version is kept in the ``store_meta`` table, and a database written by
+a newer version is refused with one sentence rather than misread (an upgrade adds a step in
+``_migrate``).
+
+Faults say what they are: a database locked by another process or read-only raises a
+``StoreError`` whose ``problem`` is ``LOCKED`` or ``READ_ONLY`` (the pages word it themselves),
+after waiting at most ``BUSY_TIMEOUT`` for a lock. A store opened during such a fault opens
+anyway and tries to prepare its schema again at each call, so it recovers once the fault is gone.
+
+A run's metric records are stored as one Arrow IPC stream (zstd-compressed, models/frames.py) in
+a binary column: a 20,000-step x 64-layer run is millions of rows, which load as one column read
+and one decode instead of millions of ORM rows. Everything else is a plain column, written with
+bound parameters only.
+
+Privacy on a shared host: ``list_runs(owner)`` returns only that owner's runs (the pages pass
+a hash of the browser's owner token, ui/owner.py; the CLI any name); ``delete_all(owner)``
+forgets them all; ``get(run_id)`` serves anyone who holds the id, which is an unguessable
+token, the share link. This module imports neither TensorFlow nor Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from models.frames import frame_from_ipc, frame_to_ipc
+from models.infra import settings
+from models.record import CSV_COLUMNS
+
+SCHEMA_VERSION = 2  # 2: runs.filters (a CNN's first-layer filters over training)
+MAX_NAME = 100  # characters of a run name
+COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
+ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
+DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
+BUSY_TIMEOUT = 2.0  # seconds SQLite waits for another process's lock (its default is 5): a
+# save or a Compare page blocked by a lock says so this soon; a normal write holds it for ms
+LOCKED, READ_ONLY = "locked", "read_only"  # StoreError.problem: faults the pages word
+
+metadata = MetaData()
+meta_table = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+runs_table = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(128), nullable=False, index=True),
+    Column("name", String(MAX_NAME), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("steps", Integer, nullable=False),
+    Column("diverged_at", Integer),
+    Column("reason", Text),
+    Column("wall_time", Float, nullable=False),
+    Column("params", Integer),
+    Column("config", Text, nullable=False),  # the normalized config, JSON
+    Column("layers", Text, nullable=False),  # JSON
+    Column("snapshots", Text, nullable=False),  # JSON
+    Column("filters", Text),  # JSON; NULL for runs saved before schema 2 (no filters then)
+    Column("metrics", LargeBinary, nullable=False),  # Arrow IPC stream, zstd
+)
+SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; ``str(err)`` is one sentence for the user, and
+    ``problem`` is LOCKED or READ_ONLY when the database is (None for anything else)."""
+
+    def __init__(self, message: str, problem: str | None = None):
+        super().__init__(message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    name: str
+    created_at: datetime
+    status: str
+    steps: int
+    diverged_at: int | None
+    wall_time: float
+    final_loss: float | None = None
+
+
+def database_url(setting: str | None = None) -> str:
+    """The SQLAlchemy URL for a setting (a URL or a file path); GRADIENT_LAB_DB by default."""
+    setting = setting if setting is not None else settings.database()
+    if not setting:
+        return f"sqlite:///{DEFAULT_PATH}"
+    if "://" in setting:
+        return setting
+    return f"sqlite:///{Path(setting).expanduser()}"
+
+
+def check_name(name: str) -> str:
+    """A run name as stored: stripped, at most MAX_NAME characters, no control characters."""
+    if not isinstance(name, str):
+        raise StoreError("The run name must be text.")
+    name = name.strip()
+    if not name:
+        raise StoreError("The run name must not be empty.")
+    if len(name) > MAX_NAME:
+        raise StoreError(f"The run name must be at most {MAX_NAME} characters, not {len(name):,}.")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise StoreError("The run name must not contain control characters.")
+    return name
+
+
+METRICS_SCHEMA = pa.schema(
+    [
+        ("step", pa.int64()),
+        ("name", pa.dictionary(pa.int32(), pa.string())),
+        ("layer", pa.dictionary(pa.int32(), pa.string())),
+        ("depth", pa.float64()),
+        ("t", pa.float64()),
+        ("value", pa.float64()),
+    ]
+)
+
+
+def metrics_to_arrow(rows: list[dict] | pd.DataFrame) -> bytes:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(rows)
+    frame = frame.reindex(columns=list(CSV_COLUMNS))
+    typed = frame.astype({"step": "int64", "value": "float64", "depth": "float64", "t": "float64"})
+    return frame_to_ipc(typed, METRICS_SCHEMA, compression=COMPRESSION)
+
+
+def metrics_from_arrow(payload: bytes) -> pd.DataFrame:
+    """The long-form metrics frame (CSV_COLUMNS). ``name`` and ``layer`` are categoricals (a
+    handful of distinct strings over millions of rows): converting them to Python strings would
+    take most of a large run's load time."""
+    return frame_from_ipc(payload)
+
+
+class RunStore:
+    """Runs in one database. Thread-safe: every call takes its own connection."""
+
+    def __init__(self, url: str | None = None):
+        self.url = database_url(url)
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError) as exc:
+            raise StoreError(f"GRADIENT_LAB_DB is not a database URL or path: {exc}.") from exc
+        database = parsed.database or ""
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and database not in ("", ":memory:")
+            and not (
+                database.startswith("file:")  # a SQLite URI names an existing file
+            )
+        ):
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # e.g. a part of the path is a file, or not writable
+                message = f"The run database cannot be opened: {exc.strerror or exc}."
+                raise StoreError(message) from exc
+        connect_args = {"timeout": BUSY_TIMEOUT} if parsed.get_backend_name() == "sqlite" else {}
+        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+        try:
+            self._ensure_prepared()
+        except StoreError as exc:
+            if exc.problem is None:
+                raise  # not a database, or one from a newer version: refused now
+            # Locked or read-only right now: every call prepares again until it works.
+
+    def _ensure_prepared(self) -> None:
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if not self._prepared:
+                self._prepare()
+                self._prepared = True
+
+    def _prepare(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                row = conn.execute(
+                    select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+                ).first()
+                if row is None:
+                    value = str(SCHEMA_VERSION)  # a new database has every column already
+                    conn.execute(insert(meta_table).values(key="schema_version", value=value))
+                    version = SCHEMA_VERSION
+                else:
+                    version = int(row[0])
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"The run database was written by a newer Gradient Lab (schema "
+                        f"{version}, this one reads up to {SCHEMA_VERSION})."
+                    )
+                _migrate(conn, version)
+        except SQLAlchemyError as exc:
+            raise self._error("The run database cannot be opened", exc) from exc
+
+    def save(self, record: dict[str, Any], owner: str, name: str | None = None) -> str:
+        """Store a run record (the CLI's JSON, metrics included); returns its new id."""
+        if record.get("status") not in ("completed", "stopped", "diverged", "interrupted"):
+            raise StoreError("Only a run that has ended can be saved.")
+        config = record["config"]
+        model = config.get("model", {})
+        default = f"{model.get('arch', 'run')} {model.get('depth', '')}x{model.get('width', '')}"
+        run_id = secrets.token_hex(ID_BYTES)
+        values = {
+            "id": run_id,
+            "owner": str(owner)[:128],
+            "name": check_name(name if name is not None else default),
+            "created_at": datetime.now(UTC),
+            "status": record["status"],
+            "steps": int(record.get("steps") or 0),
+            "diverged_at": record.get("diverged_at"),
+            "reason": record.get("reason"),
+            "wall_time": float(record.get("wall_time") or 0.0),
+            "params": record.get("params"),
+            "config": json.dumps(config, allow_nan=False),
+            "layers": json.dumps(record.get("layers", []), allow_nan=False),
+            "snapshots": json.dumps(record.get("snapshots", []), allow_nan=False),
+            "filters": json.dumps(record.get("filters", []), allow_nan=False),
+            "metrics": metrics_to_arrow(record.get("metrics", [])),
+        }
+        self._write(insert(runs_table).values(**values))
+        return run_id
+
+    def list_runs(self, owner: str) -> list[RunSummary]:
+        """The owner's runs, newest first (never anyone else's)."""
+        cols = [runs_table.c[c] for c in SUMMARY_COLUMNS]
+        query = select(*cols).where(runs_table.c.owner == owner)
+        with self._reading() as conn:
+            rows = conn.execute(query.order_by(runs_table.c.created_at.desc())).all()
+        return [RunSummary(*row) for row in rows]
+
+    def list_all(self) -> list[tuple[str, RunSummary]]:
+        """Every run with its owner: for the operator's CLI, never for a browser session."""
+        cols = [runs_table.c.owner] + [runs_table.c[c] for c in SUMMARY_COLUMNS]
+        with self._reading() as conn:
+            rows = conn.execute(select(*cols).order_by(runs_table.c.created_at.desc())).all()
+        return [(row[0], RunSummary(*row[1:])) for row in rows]
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        """The run record (the CLI's JSON shape, plus id and name) for an id, or None."""
+        if not isinstance(run_id, str) or len(run_id) != 2 * ID_BYTES:
+            return None
+        with self._reading() as conn:
+            row = conn.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return {
+            "id": m["id"],
+            "name": m["name"],
+            "created_at": m["created_at"].isoformat(),
+            "config": json.loads(m["config"]),
+            "status": m["status"],
+            "diverged_at": m["diverged_at"],
+            "reason": m["reason"],
+            "steps": m["steps"],
+            "wall_time": m["wall_time"],
+            "params": m["params"],
+            "layers": json.loads(m["layers"]),
+            "metrics": metrics_from_arrow(m["metrics"]),
+            "snapshots": json.loads(m["snapshots"]),
+            "filters": json.loads(m["filters"]) if m["filters"] else [],
+        }
+
+    def rename(self, run_id: str, owner: str, name: str) -> bool:
+        query = (
+            update(runs_table)
+            .where(runs_table.c.id == run_id, runs_table.c.owner == owner)
+            .values(name=check_name(name))
+        )
+        return self._write(query) > 0
+
+    def delete(self, run_id: str, owner: str | None = None) -> bool:
+        """Delete a run; with an owner, only if it is theirs. True if a run was deleted."""
+        query = delete(runs_table).where(runs_table.c.id == run_id)
+        if owner is not None:
+            query = query.where(runs_table.c.owner == owner)
+        return self._write(query) > 0
+
+    def delete_all(self, owner: str) -> int:
+        """Delete every run of an owner (and nobody else's); returns how many were deleted."""
+        if not isinstance(owner, str) or not owner:
+            raise StoreError("The owner must be a non-empty text.")
+        return self._write(delete(runs_table).where(runs_table.c.owner == owner))
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        self._ensure_prepared()
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:  # raised by the queries too, not only by connecting
+            raise self._error("The run database cannot be read", exc) from exc
+
+    def _write(self, statement) -> int:
+        self._ensure_prepared()
+        try:
+            return self._execute(statement)
+        except SQLAlchemyError as exc:
+            if _problem(exc) != READ_ONLY:
+                raise self._error("The run could not be saved", exc) from exc
+        # Nothing was written. The pooled connection may be one a read opened while the file was
+        # read-only, which stays so after the file is made writable: once more, on a fresh one.
+        self.engine.dispose()
+        try:
+            return self._execute(statement)
+        except SQLAlchemyError as exc:
+            raise self._error("The run could not be saved", exc) from exc
+
+    def _execute(self, statement) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(statement).rowcount
+
+    def _error(self, what: str, exc: SQLAlchemyError) -> StoreError:
+        """One sentence for a failed call, with the fault it names, if any."""
+        problem = _problem(exc)
+        if problem == READ_ONLY:
+            # An SQLite connection opened on a read-only file stays read-only after the file is
+            # made writable again: drop the pooled ones, so the next call opens fresh ones.
+            self.engine.dispose()
+        detail = {
+            LOCKED: f"the database is locked by another process (waited {BUSY_TIMEOUT:g} s)",
+            READ_ONLY: "the database is read-only",
+        }.get(problem, _short(exc))
+        return StoreError(f"{what}: {detail}.", problem)
+
+
+def _migrate(conn, version: int) -> None:
+    """Upgrade a database written by an older schema to SCHEMA_VERSION, one step at a time, in
+    the caller's transaction (a failed step leaves the database as it was)."""
+    assert version <= SCHEMA_VERSION
+    if version < 2:  # v1 -> v2: the runs table gains its filters column
+        conn.execute(text("ALTER TABLE runs ADD COLUMN filters TEXT"))
+    if version < SCHEMA_VERSION:
+        conn.execute(
+            update(meta_table)
+            .where(meta_table.c.key == "schema_version")
+            .values(value=str(SCHEMA_VERSION))
+        )
+
+
+def _problem(exc: SQLAlchemyError) -> str | None:
+    """LOCKED or READ_ONLY if the driver's error says the database is, else None."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)  # sqlite3 (Python 3.11+): the extended code
+    if code is not None:
+        primary = code & 0xFF
+        if primary in (5, 6):  # SQLITE_BUSY: another connection holds the lock; SQLITE_LOCKED
+            return LOCKED
+        if primary == 8:  # SQLITE_READONLY: a read-only file, directory, mount or open mode
+            return READ_ONLY
+        return None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # PostgreSQL
+    return {"55P03": LOCKED, "25006": READ_ONLY}.get(sqlstate)
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return text[:200]
+
+
+def record_json(record: dict[str, Any]) -> str:
+    """A stored run as the CLI's run-record JSON (metrics as a list of rows)."""
+    out = {k: v for k, v in record.items() if k != "metrics"}
+    frame = record["metrics"]
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append(
+            {
+                "step": int(r.step),
+                "name": str(r.name),
+                "layer": None if pd.isna(r.layer) else str(r.layer),
+                "depth": None if pd.isna(r.depth) else int(r.depth),
+                "t": None if pd.isna(r.t) else int(r.t),
+                "value": float(r.value),
+            }
+        )
+    out["metrics"] = rows
+    return json.dumps(out, allow_nan=False)

@@ -1,0 +1,1 @@
+"""The engine's teaching content: presets, the Questions notebook, the concept computations."""

@@ -1,0 +1,349 @@
+"""The run store (models/infra/store.py) on SQLite in a temp dir and on a throwaway PostgreSQL:
+round trips, privacy, hostile names, migrations, read-only databases."""
+
+import glob
+import json
+import os
+import pwd
+import re
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from models.fields import parse_config
+from models.infra.store import MAX_NAME, READ_ONLY, RunStore, StoreError, database_url, record_json
+from models.record import CSV_COLUMNS
+from models.trainer import train
+
+# PostgreSQL: a throwaway cluster started once per session with initdb and pg_ctl from Debian's
+# `postgresql` package (.ci/run installs it), or the server GRADIENT_LAB_TEST_POSTGRES names
+# (e.g. postgresql+psycopg://user@localhost/scratch). Every test gets its own schema there.
+POSTGRES = os.environ.get("GRADIENT_LAB_TEST_POSTGRES")
+PG_BIN = "/usr/lib/postgresql/*/bin"
+PG_SERVER_OPTIONS = (  # a scratch server: nothing to keep, so nothing to flush
+    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+)
+
+
+def _pg_bindir() -> Path | None:
+    """The newest PostgreSQL bin directory with initdb and pg_ctl (Debian's, else on PATH)."""
+    found = sorted(
+        (Path(d) for d in glob.glob(PG_BIN)),
+        key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    if shutil.which("initdb"):
+        found.append(Path(shutil.which("initdb")).parent)
+    return next((d for d in found if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A new PostgreSQL cluster in a temp dir on 127.0.0.1 (trust auth), yielding its URL; it is
+    stopped and deleted afterwards. As root, initdb and pg_ctl (which refuse root) run as the
+    postgres user."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.fail(
+            f"PostgreSQL's initdb and pg_ctl are not installed (looked in {PG_BIN} and on PATH): "
+            "run `apt-get install postgresql`, as .ci/run does.",
+            pytrace=False,
+        )
+    owner = None
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail(
+                "As root the test cluster runs as the postgres user, which does not exist: run "
+                "`apt-get install postgresql`, which creates it.",
+                pytrace=False,
+            )
+    # Short (it holds the socket) and, as root, where the postgres user can reach it.
+    base = Path(tempfile.mkdtemp(prefix="gradient-lab-pg-", dir="/tmp" if owner else None))
+    data, log = base / "data", base / "server.log"
+
+    def pg(tool: str, *args: str) -> subprocess.CompletedProcess:
+        cmd = [str(bindir / tool), *args]
+        if owner is not None and shutil.which("runuser"):
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        elif owner is not None:
+            cmd = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(cmd)]
+        return subprocess.run(cmd, cwd=base, capture_output=True, text=True, timeout=120)
+
+    try:
+        if owner is not None:
+            os.chown(base, owner.pw_uid, owner.pw_gid)
+        # UTF-8 with the C locale whatever the machine's LANG; no fsync: nothing here is kept.
+        args = ["-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]
+        done = pg("initdb", *args, "--no-sync")
+        if done.returncode:
+            pytest.fail(f"initdb failed: {done.stderr.strip()}", pytrace=False)
+        for _ in range(3):  # another process may take the free port before the server binds it
+            port = _free_port()
+            options = f"{PG_SERVER_OPTIONS} -p {port} -k {shlex.quote(str(base))}"
+            done = pg(
+                "pg_ctl", "start", "-w", "-t", "60", "-D", str(data), "-l", str(log), "-o", options
+            )
+            if done.returncode == 0:
+                break
+            pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate")  # if it came up too late
+        else:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else done.stderr
+            pytest.fail(f"The test PostgreSQL did not start: {tail.strip()}", pytrace=False)
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate", "-w")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def with_options(url: str, *options: str) -> str:
+    """A PostgreSQL URL whose connections start with these server options (libpq `options`)."""
+    parsed = make_url(url)
+    value = " ".join([parsed.query.get("options", ""), *options]).strip()
+    return parsed.update_query_dict({"options": value}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    if POSTGRES:
+        yield POSTGRES
+        return
+    with throwaway_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """The server's URL with a schema of this test's own first on the search path, dropped
+    afterwards: every test starts from an empty database, as a new deployment does."""
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(postgres_server, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield with_options(postgres_server, f"-csearch_path={schema}")
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite-file", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """The store's setting: a SQLite file path, or a PostgreSQL URL."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "runs.db")
+
+
+@pytest.fixture(scope="module")
+def record():
+    cfg = parse_config(
+        {
+            "data": {"n_samples": 200},
+            "model": {"depth": 2, "width": 4},
+            "train": {"epochs": 2, "record_every": 2, "snapshot_every": 5},
+        }
+    )
+    return json.loads(json.dumps(train(cfg).to_json_dict()))  # exactly what the CLI writes
+
+
+@pytest.fixture(scope="module")
+def cnn_record():
+    cfg = parse_config(
+        {
+            "data": {"name": "shapes", "n_samples": 200},
+            "model": {"arch": "cnn", "depth": 1, "width": 2},
+            "train": {"epochs": 1},
+        }
+    )
+    return json.loads(json.dumps(train(cfg).to_json_dict()))
+
+
+@pytest.fixture
+def store(db_url) -> Iterator[RunStore]:
+    store = RunStore(db_url)
+    yield store
+    store.engine.dispose()
+
+
+def test_a_run_round_trips_with_every_field_and_metric(store, record):
+    run_id = store.save(record, owner="alice", name="first try")
+    got = store.get(run_id)
+    assert got["name"] == "first try" and got["id"] == run_id
+    for key in ("config", "status", "diverged_at", "reason", "steps", "params", "layers"):
+        assert got[key] == record[key], key
+    assert got["snapshots"] == record["snapshots"]
+    frame = got["metrics"]
+    assert list(frame.columns) == list(CSV_COLUMNS) and len(frame) == len(record["metrics"])
+    assert frame["value"].tolist() == [r["value"] for r in record["metrics"]]
+    # ... and as the CLI's run record again
+    again = json.loads(record_json(got))
+    assert again["metrics"] == record["metrics"]
+    assert again["config"] == record["config"]
+
+
+def test_a_new_database_file_is_created_on_first_use(tmp_path, record):
+    path = tmp_path / "deep" / "dir" / "runs.db"
+    RunStore(str(path)).save(record, owner="o")
+    assert path.exists()
+    assert RunStore(str(path)).list_runs("o")  # and reopened
+
+
+def test_a_session_lists_only_its_own_runs_but_a_share_link_opens_any(store, record):
+    a = store.save(record, owner="session-a", name="mine")
+    b = store.save(record, owner="session-b", name="theirs")
+    assert [r.id for r in store.list_runs("session-a")] == [a]
+    assert [r.id for r in store.list_runs("session-b")] == [b]
+    assert store.list_runs("session-c") == []
+    assert store.get(b)["name"] == "theirs"  # the id is the share link
+    assert not store.delete(b, owner="session-a"), "only the owner deletes"
+    assert not store.rename(b, "session-a", "stolen")
+    assert store.get(b)["name"] == "theirs"
+    assert store.delete(b, owner="session-b") and store.get(b) is None
+
+
+def test_ids_are_unguessable_tokens(store, record):
+    ids = {store.save(record, owner="o") for _ in range(50)}
+    assert len(ids) == 50
+    assert all(re.fullmatch("[0-9a-f]{32}", i) for i in ids)
+    # not a counter or a clock: even the first 8 hex digits differ across the 50
+    assert len({i[:8] for i in ids}) == 50
+    assert store.get("0" * 32) is None
+    assert store.get("' OR 1=1 --") is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "'; DROP TABLE runs; --",
+        "Robert'); DELETE FROM runs WHERE ('1'='1",
+        "<script>alert('x')</script>",
+        '<img src=x onerror="alert(1)">',
+        "**bold** [link](javascript:alert(1)) $x$",
+        "名前 — ünïcödé",
+    ],
+)
+def test_hostile_names_round_trip_as_text_and_harm_nothing(store, record, name):
+    keep = store.save(record, owner="o", name="keep me")
+    run_id = store.save(record, owner="o", name=name)
+    assert store.get(run_id)["name"] == name
+    assert {r.name for r in store.list_runs("o")} == {"keep me", name}
+    assert store.get(keep)["name"] == "keep me"
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("x" * (MAX_NAME + 1), "at most 100 characters"),
+        ("   ", "must not be empty"),
+        ("bell\x07", "control characters"),
+        ("line\nbreak", "control characters"),
+        ("right-to-left\u202eoverride", "control characters"),
+    ],
+)
+def test_bad_names_are_refused_with_one_sentence(store, record, name, words):
+    with pytest.raises(StoreError, match=words):
+        store.save(record, owner="o", name=name)
+    assert store.list_runs("o") == []
+
+
+def test_only_ended_runs_are_saved(store, record):
+    with pytest.raises(StoreError, match="ended"):
+        store.save({**record, "status": "running"}, owner="o")
+
+
+def test_a_database_from_a_newer_version_is_refused(store, db_url, record):
+    store.save(record, owner="o")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE store_meta SET value = '99' WHERE key = 'schema_version'"))
+    with pytest.raises(StoreError, match="newer Gradient Lab"):
+        RunStore(db_url)
+
+
+def test_a_cnn_runs_filters_are_kept(store, cnn_record):
+    record = cnn_record
+    assert record["filters"] and len(record["filters"][0]["kernels"]) == 2
+    got = store.get(store.save(record, owner="o"))
+    assert got["filters"] == record["filters"]
+    assert json.loads(record_json(got))["filters"] == record["filters"]
+
+
+def test_a_schema_1_database_is_migrated_and_keeps_its_runs(store, db_url, record):
+    old_id = store.save(record, owner="o", name="from v1")
+    with store.engine.begin() as conn:  # what schema 1 wrote: no filters column
+        conn.execute(text("ALTER TABLE runs DROP COLUMN filters"))
+        conn.execute(text("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'"))
+    store.engine.dispose()
+    store = RunStore(db_url)
+    columns = [c["name"] for c in inspect(store.engine).get_columns("runs")]
+    with store.engine.connect() as conn:
+        version = conn.execute(text("SELECT value FROM store_meta")).scalar_one()
+    assert "filters" in columns and version == "2"
+    old = store.get(old_id)
+    assert old["name"] == "from v1" and old["filters"] == [] and len(old["metrics"])
+    new = store.get(store.save({**record, "filters": [{"step": 0, "kernels": [[[1.0]]]}]}, "o"))
+    assert new["filters"] == [{"step": 0, "kernels": [[[1.0]]]}]
+    assert {r.id for r in store.list_runs("o")} == {old_id, new["id"]}
+
+
+def test_the_setting_is_a_url_or_a_path(tmp_path, monkeypatch):
+    assert database_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("GRADIENT_LAB_DB", str(tmp_path / "env.db"))
+    assert database_url() == f"sqlite:///{tmp_path / 'env.db'}"
+    with pytest.raises(StoreError, match="not a database URL"):
+        RunStore("nonsense://::/")
+
+
+def test_a_read_only_database_gives_one_sentence_and_loses_nothing(store, db_url, record):
+    kept = store.save(record, owner="o", name="kept")
+    if "://" in db_url:  # PostgreSQL: every transaction read-only, as on a hot standby
+        readonly = RunStore(with_options(db_url, "-cdefault_transaction_read_only=on"))
+    else:  # as a read-only mount
+        readonly = RunStore(f"sqlite:///file:{db_url}?mode=ro&uri=true")
+    with pytest.raises(StoreError, match="could not be saved: the database is read-only") as err:
+        readonly.save(record, owner="o")
+    assert err.value.problem == READ_ONLY
+    assert readonly.get(kept)["name"] == "kept"
+    assert [r.name for r in RunStore(db_url).list_runs("o")] == ["kept"]
+
+
+@pytest.fixture(params=["sqlite-default", "postgres"])
+def any_store(request, tmp_path, monkeypatch):
+    if request.param == "postgres":
+        return RunStore(request.getfixturevalue("postgres_url"))
+    # The default setting: GRADIENT_LAB_DB a plain file path, as a demo is deployed.
+    monkeypatch.setenv("GRADIENT_LAB_DB", str(tmp_path / "default.db"))
+    return RunStore()
+
+
+def test_forgetting_an_owner_deletes_all_their_runs_and_nobody_elses(any_store, record):
+    mine = [any_store.save(record, owner="alice", name=f"mine {i}") for i in range(3)]
+    theirs = any_store.save(record, owner="bob", name="theirs")
+    assert any_store.delete_all("alice") == 3
+    assert any_store.list_runs("alice") == []
+    assert all(any_store.get(run_id) is None for run_id in mine)  # share links stop working
+    assert [r.id for r in any_store.list_runs("bob")] == [theirs]
+    assert any_store.get(theirs)["name"] == "theirs"
+    assert any_store.delete_all("alice") == 0  # nothing left: not an error
+    with pytest.raises(StoreError):
+        any_store.delete_all("")  # never "every run whose owner is empty"

@@ -1,0 +1,9 @@
+"""What test files share: the repository's root here; in this package's modules, the dashboard
+driven through AppTest (apptest.py) or served to Chromium (app_server.py, browser.py), the job
+pool's stand-in runners (fake_runner.py), chart specs read back (specs.py, live_specs.py) and
+sample data (chart_data.py, csv_files.py, records.py)."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # tests/support/ -> tests/ -> the repository
+DASHBOARD = str(ROOT / "dashboard.py")  # absolute: AppTest resolves a relative path per caller

@@ -1,0 +1,121 @@
+"""The dashboard driven through Streamlit's AppTest, as a user drives it: open a lab or a page
+(from a link, or by setting its widgets), press its buttons, train until every run has ended, and
+read what the page shows.
+
+Pages are opened from DASHBOARD, an absolute path, so a test in any folder opens the same app.
+The job pool is a cached resource, so every AppTest in one process shares its warm workers.
+"""
+
+import json
+import re
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from models.fields import FIELDS
+from tests.support import DASHBOARD
+
+SMALL = {"data.n_samples": "300", "train.epochs": "3", "train.snapshot_every": "10"}
+
+
+def open_lab(params: dict[str, str] | None = None, page: str = "pages/deep_networks.py") -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(name, widgets=None):
+    """The page, then each widget (by key) set as a user would. (AppTest does not seed widgets
+    bound to the URL; tests/browser/test_dashboard.py opens these pages by URL in Chromium.)"""
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    at.run()
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    for (kind, key), value in (widgets or {}).items():
+        getattr(at, kind)(key=key).set_value(value)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_link(page: str, params: dict | None = None, timeout: float = 120) -> AppTest:
+    """A page of the dashboard opened from a link carrying `params` (a list value is a key
+    repeated in the URL). Concept pages compute in a worker that may still import TensorFlow."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=timeout)
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def statuses(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def train_until_done(at: AppTest, timeout: float = 180) -> list[str]:
+    button(at, "Train").click().run()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert not at.exception, at.exception
+        texts = statuses(at)
+        if texts and all(
+            any(w in s for w in ("completed", "diverged", "stopped", "failed")) for s in texts
+        ):
+            at.run()  # the rerun the fragment asks for once every run has ended
+            return texts
+        time.sleep(0.25)
+        at.run()
+    raise AssertionError(f"training did not finish: {statuses(at)}")
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def texts(at):
+    return " ".join(m.value for m in at.markdown)
+
+
+def sidebar_widgets(at: AppTest, prefix: str) -> dict[str, object]:
+    """Every config widget in the sidebar by key, with its value."""
+    out = {}
+    for kind in ("slider", "selectbox", "number_input", "toggle", "radio", "multiselect"):
+        for w in getattr(at.sidebar, kind):
+            if w.key and w.key.startswith(f"{prefix}:"):
+                out[w.key] = w.value
+    return out
+
+
+def unescaped(text: str) -> str:
+    return text.replace("\\", "")  # user text inside Markdown is shown backslash-escaped
+
+
+def shown(text: str) -> str:
+    """Markdown source as it reads on the page: escaped characters unescaped."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def one_sentence(elements) -> str:
+    [element] = elements
+    text = shown(element.value)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+# What a link or a file may carry, and the words a refusal of it holds.
+TEN_KB = "9" * 10_000
+
+
+def allowed(path: str) -> str:
+    return f"{path} must be {FIELDS[path].allowed()}"
