@@ -4,7 +4,8 @@ A key is a TOML path: the line ``running = "..."`` under ``[dn.status]`` is the 
 ``dn.status.running``. ``t(key, lang, **values)`` formats one. The engine says what went wrong
 as a code with values (``models.problems.Problem``); ``say(problem, lang)`` words it from the
 key ``problem.<code>``, so the pages and the CLI word the same fault the same way and a new
-language is a new file, not new code.
+language is a new file, not new code. ``say_first(problems, lang)`` words the first of several
+and counts the rest.
 
 This package imports nothing of the project: the UI (``ui.i18n``) and the CLI both read it.
 Adding a language means adding ``<lang>.toml`` with the keys and ``{placeholders}`` of
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -95,3 +96,13 @@ def say(problem: Coded, lang: str = DEFAULT_LANGUAGE) -> str:
         for name, value in problem.values.items()
     }
     return t(f"problem.{problem.code}", lang, **values)
+
+
+def say_first(problems: Sequence[Coded], lang: str = DEFAULT_LANGUAGE) -> str:
+    """The first problem in words, and how many more there are (a page and the CLI show one
+    sentence for a config with several faults)."""
+    first, more = say(problems[0], lang), len(problems) - 1
+    if not more:
+        return first
+    key = "problems.and_one_more" if more == 1 else "problems.and_more"
+    return t(key, lang, first=first, count=more)

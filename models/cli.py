@@ -1,7 +1,8 @@
 """The headless CLI: ``python -m models schema | presets | train | summary``.
 
 Exit codes: 0 for a completed or diverged run (divergence is an outcome, not an error), 2 with one
-sentence on stderr for an invalid config or file, 1 for anything else (stopped, failed).
+sentence on stderr for an invalid config or file (an engine problem worded in English by the
+string tables, as the pages word it), 1 for anything else (stopped, failed).
 TensorFlow is imported only by the commands that build a model.
 """
 
@@ -15,11 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from models.config import ConfigError, RunConfig
+from locales import say, say_first
+from models.config import RunConfig
 from models.export import keras_script, write_tensorboard
 from models.fields import config_from_json, parse_config, with_changes
 from models.infra.store import RunStore, StoreError, check_name, record_json
-from models.record import collect
+from models.problems import ProblemError, problem
+from models.record import collect, reason_problem
 from models.teaching.presets import PRESETS, get_preset
 
 
@@ -89,7 +92,7 @@ class _Progress:
                 print(file=sys.stderr)
             line = f"{event['status']} at step {event['step']:,} in {event['wall_time']:.1f} s"
             if event.get("reason"):
-                line += f": {event['reason']}"
+                line += f": {say(event['reason'], 'en')}"
             print(line, file=sys.stderr)
 
 
@@ -158,14 +161,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
         raise UsageError(f"runs {args.action} needs a run id (see: python -m models runs list)")
     if args.action == "delete":
         if not store.delete(args.id):
-            raise UsageError(f"there is no run {args.id!r}")
+            raise StoreError(problem("store.not_found", run_id=args.id))
         print(f"deleted run {args.id}", file=sys.stderr)
         return 0
     record = store.get(args.id)
     if record is None:
-        raise UsageError(f"there is no run {args.id!r}")
+        raise StoreError(problem("store.not_found", run_id=args.id))
     if args.action == "show":
         summary = {k: v for k, v in record.items() if k not in ("metrics", "snapshots", "filters")}
+        if (reason := reason_problem(record["reason"])) is not None:
+            summary["reason"] = say(reason, "en")  # for reading; `export` keeps the code
         summary["metric_rows"] = len(record["metrics"])
         print(json.dumps(summary, indent=2))
         return 0
@@ -267,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, UsageError, StoreError) as exc:
+    except ProblemError as exc:  # a config, a setting, a table...: codes worded in English
+        print(f"error: {say_first(exc.problems, 'en')}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

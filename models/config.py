@@ -4,7 +4,10 @@ The schema owns every bound and default, and the rules between fields (which arc
 task, the parameter and step budgets). Widgets, URL query params (dotted paths such as
 ``model.activation``), JSON import/export and the CLI all go through it, so a limit is written
 once, here; models.fields is the table of its fields they read, and turns invalid input into a
-:class:`ConfigError` whose message is one sentence naming the field and the allowed range.
+:class:`ConfigError` whose problems are codes with values (``config.out_of_range``: the field, the
+allowed range, the value given); the pages and the CLI word them from the string tables. A rule
+here raises ``PydanticCustomError(code, log template, values)``, so the code and values come out
+of pydantic's error as its ``type`` and ``ctx``.
 
 This module imports no TensorFlow: the dashboard's server process validates configs with it.
 """
@@ -15,7 +18,9 @@ import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from models.problems import ProblemError
 from models.tables import MAX_CSV_CHARS, CsvData, DataError, uploaded_table
 from models.tasks import IMAGE_SIZE, TASKS, TaskSpec
 
@@ -72,14 +77,18 @@ class DataConfig(_Section):
     def _check_table(self) -> DataConfig:
         if self.name != CSV_DATASET:
             if self.csv is not None or self.target is not None:
-                raise ValueError("data.csv and data.target apply to data.name 'csv' only")
+                raise PydanticCustomError(
+                    "config.csv_fields_need_csv", "data.csv and data.target need data.name csv"
+                )
             return self
         if self.csv is None:
-            raise ValueError("data.name 'csv' needs a table in data.csv: upload a CSV file")
+            raise PydanticCustomError("config.csv_needs_table", "data.name csv needs data.csv")
         try:
             self.table  # noqa: B018 - parses (cached)
-        except DataError as exc:
-            raise ValueError(f"data.csv: {exc}") from None
+        except DataError as exc:  # the table's own problem, worded inside this one
+            raise PydanticCustomError(
+                "config.csv_invalid", "data.csv: {why}", {"why": exc.problem}
+            ) from None
         return self
 
     @property
@@ -240,63 +249,66 @@ class RunConfig(_Section):
 
     @model_validator(mode="after")
     def _check_combinations(self) -> RunConfig:
-        arch, task = self.model.arch, self.task
+        # Each rule is a code (problem.<code> in the string tables) with the values its words need.
+        arch, task, dataset = self.model.arch, self.task, self.data.name
         if arch in RECURRENT_ARCHS and not task.is_sequence:
-            raise ValueError(
-                f"model.arch {arch!r} needs a sequence task (data.name adding or recall), "
-                f"not data.name {self.data.name!r}"
+            raise PydanticCustomError(
+                "config.arch_needs_sequence",
+                "model.arch {arch} needs a sequence task, not data.name {dataset}",
+                {"arch": arch, "dataset": dataset},
+            )
+        if arch == "mlp" and task.is_sequence:
+            raise PydanticCustomError(
+                "config.mlp_on_sequence",
+                "model.arch mlp cannot take the sequence task {dataset}",
+                {"dataset": dataset},
             )
         if arch == "mlp" and not task.is_tabular:
-            kind, fix = (
-                ("sequence", "simple_rnn, lstm or gru") if task.is_sequence else ("image", "cnn")
-            )
-            raise ValueError(
-                "model.arch 'mlp' needs a 2-D task (data.name circle, xor, gauss, spiral, plane "
-                f"or multigauss) or an uploaded table (csv), not the {kind} task "
-                f"{self.data.name!r}; use {fix}"
+            raise PydanticCustomError(
+                "config.mlp_on_image",
+                "model.arch mlp cannot take the image task {dataset}",
+                {"dataset": dataset},
             )
         if arch == "cnn" and not task.is_image:
-            raise ValueError(
-                f"model.arch 'cnn' needs an image task (data.name shapes), not data.name "
-                f"{self.data.name!r}"
+            raise PydanticCustomError(
+                "config.cnn_needs_image",
+                "model.arch cnn needs an image task, not data.name {dataset}",
+                {"dataset": dataset},
             )
         if arch == "cnn":
             self._check_cnn()
         if arch in RECURRENT_ARCHS:
             if self.model.batch_norm:
-                raise ValueError(
-                    "model.batch_norm applies to the mlp and cnn archs only; turn it off for RNNs"
-                )
+                raise PydanticCustomError("config.rnn_no_batch_norm", "model.batch_norm on an RNN")
             if self.model.residual:
-                raise ValueError(
-                    "model.residual applies to the mlp and cnn archs only; turn it off for RNNs"
-                )
+                raise PydanticCustomError("config.rnn_no_residual", "model.residual on an RNN")
             if self.model.activation == "prelu":
-                raise ValueError(
-                    "model.activation 'prelu' has weights of its own and cannot be a recurrent "
-                    "cell's activation; choose tanh, sigmoid, relu, leaky_relu, elu, gelu or linear"
-                )
+                raise PydanticCustomError("config.rnn_no_prelu", "model.activation prelu on an RNN")
         active = [n for n in CLIP_RULES if getattr(self.optimizer, n)]
         if len(active) > 1:
-            raise ValueError(
-                "only one of optimizer.clipnorm, optimizer.clipvalue and optimizer.global_clipnorm "
-                f"can be set at a time (got {', '.join('optimizer.' + n for n in active)})"
+            raise PydanticCustomError(
+                "config.one_clip_rule",
+                "only one clipping rule at a time (got {active})",
+                {"active": ", ".join("optimizer." + n for n in active)},
             )
         params = count_params(self)
         if params > MAX_PARAMS:
-            raise ValueError(
-                f"the model would have {params:,} parameters, over the budget of {MAX_PARAMS:,}; "
-                "lower model.depth or model.width"
+            raise PydanticCustomError(
+                "config.params_over_budget",
+                "{params} parameters, over the budget of {budget}",
+                {"params": params, "budget": MAX_PARAMS},
             )
         if self.total_steps > MAX_STEPS:
-            raise ValueError(
-                f"the run would take {self.total_steps:,} steps, over the limit of {MAX_STEPS:,}; "
-                "lower train.epochs or data.n_samples, or raise train.batch_size"
+            raise PydanticCustomError(
+                "config.steps_over_limit",
+                "{steps} steps, over the limit of {limit}",
+                {"steps": self.total_steps, "limit": MAX_STEPS},
             )
         if self.record_rows_estimate > MAX_RECORDS:
-            raise ValueError(
-                f"the run would record about {self.record_rows_estimate:,} metric rows, over the "
-                f"limit of {MAX_RECORDS:,}; raise train.record_every or lower train.epochs"
+            raise PydanticCustomError(
+                "config.records_over_limit",
+                "about {rows} metric rows, over the limit of {limit}",
+                {"rows": self.record_rows_estimate, "limit": MAX_RECORDS},
             )
         return self
 
@@ -304,19 +316,27 @@ class RunConfig(_Section):
         m, size = self.model, self.task.image_size
         max_depth = int(math.log2(size))
         if m.depth > max_depth:
-            halvings = " -> ".join(str(s) for s in conv_sizes(size, max_depth + 1))
-            raise ValueError(
-                f"model.depth must be at most {max_depth} for the cnn arch (got {m.depth}): each "
-                f"conv layer is followed by 2x2 pooling, which halves the {size}x{size} image "
-                f"({halvings})"
+            raise PydanticCustomError(
+                "config.cnn_too_deep",
+                "model.depth must be at most {most} for the cnn arch (got {depth})",
+                {
+                    "most": max_depth,
+                    "depth": m.depth,
+                    "size": size,
+                    "halvings": " -> ".join(str(s) for s in conv_sizes(size, max_depth + 1)),
+                },
             )
         smallest = conv_sizes(size, m.depth)[-1]
         if m.kernel_size > smallest:
-            raise ValueError(
-                f"model.kernel_size {m.kernel_size} is larger than the {smallest}x{smallest} "
-                f"image the conv layer at depth {m.depth - 1} sees after pooling; with "
-                f"model.depth {m.depth} it must be at most {smallest}, so lower "
-                "model.kernel_size or model.depth"
+            raise PydanticCustomError(
+                "config.kernel_too_large",
+                "model.kernel_size {kernel} is larger than the {smallest}x{smallest} map",
+                {
+                    "kernel": m.kernel_size,
+                    "smallest": smallest,
+                    "layer": m.depth - 1,
+                    "depth": m.depth,
+                },
             )
 
     @property
@@ -393,14 +413,9 @@ def graph_key(cfg: RunConfig) -> tuple:
     )  # fmt: skip
 
 
-class ConfigError(ValueError):
-    """A config a user supplied is invalid. ``str(err)`` is one sentence for the user."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        first = messages[0]
-        more = len(messages) - 1
-        super().__init__(first + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+class ConfigError(ProblemError):
+    """A config a user supplied (or a sweep of configs, or a concept page's request) is invalid:
+    ``problems`` says why, as codes with values; a page shows the first (``locales.say_first``)."""
 
 
 SECTIONS: dict[str, type[_Section]] = {

@@ -4,8 +4,9 @@
 their kind, default, bounds and words) that widgets, URL query params, the CLI's ``--set``,
 sweeps and error messages read. Through it: :func:`parse_config` (a dict or JSON), the flat
 dotted view (:func:`to_flat`, :func:`from_flat`, :func:`with_changes`), :func:`diff` and
-:func:`applies`. Every failure is a :class:`~models.config.ConfigError` whose message is one
-sentence naming the field and the allowed range. TensorFlow-free.
+:func:`applies`. Every failure is a :class:`~models.config.ConfigError` of problems: codes with
+values (the field, the allowed range as a problem of its own, the value given) that the pages
+and the CLI word from the string tables. TensorFlow-free.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from models.config import CSV_DATASET, SECTIONS, UPLOAD_FIELDS, ConfigError, DataConfig, RunConfig
+from models.problems import Problem, problem
 
 
 @dataclass(frozen=True)
@@ -37,23 +39,26 @@ class FieldSpec:
     lt: float | None = None
     description: str = ""
 
-    def allowed(self) -> str:
-        """The allowed values in words, e.g. 'an integer from 1 to 64'."""
+    def allowed(self) -> Problem:
+        """The allowed values as a phrase for a sentence: ``allowed.from_to`` with an integer
+        noun, 1 and 64 is worded 'an integer from 1 to 64'."""
         if self.kind == "choice":
-            text = "one of " + ", ".join(self.choices)
+            phrase = problem("allowed.choice", choices=", ".join(self.choices))
         elif self.kind == "bool":
-            text = "true or false"
+            phrase = problem("allowed.bool")
         else:
-            noun = "an integer" if self.kind == "int" else "a number"
-            low = f"{_fmt(self.ge)}" if self.ge is not None else None
-            high = f"{_fmt(self.le)}" if self.le is not None else None
-            if self.gt is not None or self.lt is not None:
-                left = f"above {_fmt(self.gt)}" if self.gt is not None else f"at least {low}"
-                right = f"below {_fmt(self.lt)}" if self.lt is not None else f"up to {high}"
-                text = f"{noun} {left} and {right}"
+            noun = problem("allowed.integer") if self.kind == "int" else problem("allowed.number")
+            above, below = self.gt is not None, self.lt is not None
+            low, high = _fmt(self.gt if above else self.ge), _fmt(self.lt if below else self.le)
+            if above and below:
+                phrase = problem("allowed.above_below", noun=noun, low=low, high=high)
+            elif above:
+                phrase = problem("allowed.above_up_to", noun=noun, low=low, high=high)
+            elif below:
+                phrase = problem("allowed.at_least_below", noun=noun, low=low, high=high)
             else:
-                text = f"{noun} from {low} to {high}"
-        return text + (" (or null for off)" if self.optional else "")
+                phrase = problem("allowed.from_to", noun=noun, low=low, high=high)
+        return problem("allowed.or_null", allowed=phrase) if self.optional else phrase
 
 
 def _fmt(x: float | None) -> str:
@@ -96,31 +101,35 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def _sentence(err: dict[str, Any]) -> str:
+def problem_of(err: dict[str, Any]) -> Problem:
+    """One pydantic error as a problem: a field's (named, with its allowed values and the value
+    given, quoted), or a rule's (models.config raises those with their code and values)."""
     loc = [str(p) for p in err.get("loc", ())]
     path = ".".join(loc)
     etype = err.get("type", "")
-    got = err.get("input")
-    got_text = _short(got)
+    given = err.get("input")
+    got = (
+        problem("config.long_number", digits=given.digits)
+        if isinstance(given, _LongNumber)
+        else _short(given)
+    )
     if etype == "extra_forbidden":
         if len(loc) == 1:
-            return f"unknown section {path!r}; the config has data, model, optimizer and train"
+            return problem("config.unknown_section", section=path)
         section = loc[0]
         known = ", ".join(SECTIONS[section].model_fields) if section in SECTIONS else ""
-        return f"unknown field {path!r}; {section} has {known}"
+        return problem("config.unknown_field", field=path, section=section, known=known)
     if path in FIELDS:
-        return f"{path} must be {FIELDS[path].allowed()} (got {got_text})"
+        return problem("config.out_of_range", field=path, allowed=FIELDS[path].allowed(), got=got)
     if path in UPLOAD_FIELDS:
         limit = DataConfig.model_fields[loc[1]].metadata[0].max_length
-        return f"{path} must be text of at most {limit:,} characters or null (got {got_text})"
-    if etype == "value_error" and len(loc) == 1:  # a section's own rule (data.csv)
-        return err.get("msg", "invalid value").removeprefix("Value error, ")
-    if not loc:  # a whole-config rule from the model validator
-        msg = err.get("msg", "invalid config")
-        return msg.removeprefix("Value error, ")
+        return problem("config.text_too_long", field=path, limit=limit, got=got)
+    if etype.startswith("config."):  # a section's rule (data.csv) or the whole config's
+        return Problem(etype, dict(err.get("ctx") or {}))
     if len(loc) == 1 and loc[0] in SECTIONS:
-        return f"{path} must be an object of fields (got {got_text})"
-    return f"{path}: {err.get('msg', 'invalid value')}"
+        return problem("config.not_an_object", field=path, got=got)
+    # No such error is known to reach here: pydantic's own words, naming where.
+    return problem("config.invalid", field=path or "config", detail=err.get("msg", ""))
 
 
 def _short(value: Any) -> str:
@@ -137,11 +146,31 @@ def parse_config(data: Any) -> RunConfig:
         # while sessions keep their objects): validate its fields again.
         data = data.model_dump()
     if not isinstance(data, dict):
-        raise ConfigError([f"a config must be a JSON object (got {type(data).__name__})"])
+        kind = "str" if isinstance(data, str) else type(data).__name__  # a _LongNumber is text
+        raise ConfigError(problem("config.not_a_json_object", kind=kind))
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([_sentence(e) for e in exc.errors()]) from None
+        raise ConfigError([problem_of(e) for e in exc.errors()]) from None
+
+
+MAX_JSON_BYTES = 100_000  # a config file; the largest real one is a few hundred bytes
+
+
+class _NotANumber(ValueError):
+    """NaN, Infinity or -Infinity in a config file (JSON has no such numbers)."""
+
+
+class _LongNumber(str):
+    """A JSON integer of over 100 digits, kept as text (every field refuses it); a problem's
+    ``got`` names it as ``config.long_number`` with its count of digits."""
+
+    digits: int
+
+    def __new__(cls, digits: int) -> _LongNumber:
+        text = super().__new__(cls, f"a {digits:,}-digit number")  # inside a list: repr() shows
+        text.digits = digits
+        return text
 
 
 def config_from_json(text: str | bytes) -> RunConfig:
@@ -152,23 +181,28 @@ def config_from_json(text: str | bytes) -> RunConfig:
 def json_data(text: str | bytes) -> Any:
     """JSON text from outside (a file, an upload) as Python data, with a config file's guards:
     at most 100 kB, no NaN/Infinity literals, no deep nesting; ConfigError otherwise."""
-    if len(text) > 100_000:
-        raise ConfigError([f"the config file is {len(text):,} bytes; the limit is 100000"])
+    if len(text) > MAX_JSON_BYTES:
+        raise ConfigError(problem("config.file_too_large", size=len(text), limit=MAX_JSON_BYTES))
 
     def _reject_constant(name: str) -> None:
-        raise ValueError(f"{name} is not a valid number in a config")
+        raise _NotANumber(name)
 
     def _int(digits: str) -> int | str:
         # Python refuses to read an int of over 4,300 digits with a developer's message; such a
-        # number is outside every bound, so it becomes a word the field's own sentence quotes.
-        return int(digits) if len(digits) <= 100 else f"a {len(digits):,}-digit number"
+        # number is outside every bound, so it stands in as text the field's own problem quotes.
+        return int(digits) if len(digits) <= 100 else _LongNumber(len(digits))
 
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_int=_int)
     except RecursionError:
-        raise ConfigError(["the config file is nested too deeply to be a config"]) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"the config file is not valid JSON: {exc}"]) from None
+        raise ConfigError(problem("config.nested_too_deep")) from None
+    except _NotANumber as exc:
+        raise ConfigError(problem("config.not_a_number", literal=exc.args[0])) from None
+    except json.JSONDecodeError as exc:  # the parser's own words for what it expected, and where
+        where = {"line": exc.lineno, "column": exc.colno, "char": exc.pos}
+        raise ConfigError(problem("config.not_json", detail=exc.msg, **where)) from None
+    except ValueError as exc:  # bytes in no encoding JSON allows (UnicodeDecodeError)
+        raise ConfigError(problem("config.unreadable", detail=str(exc))) from None
     return data
 
 
@@ -216,31 +250,34 @@ def _coerce(spec: FieldSpec, raw: Any) -> Any:
     return text
 
 
-def from_flat(flat: dict[str, Any], base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
+def from_flat(
+    flat: dict[str, Any], base: RunConfig | None = None
+) -> tuple[RunConfig, list[Problem]]:
     """Build a config from dotted-path values (URL query params), skipping bad ones.
 
-    Returns the config and one sentence per ignored param, so a shared link with a bad or
-    stale param still opens, with a visible notice instead of a crash.
+    Returns the config and one problem per ignored param (``link.*``), so a shared link with a
+    bad or stale param still opens, with a visible notice instead of a crash.
     """
-    notices: list[str] = []
+    notices: list[Problem] = []
     nested = (base or RunConfig()).model_dump()
     for key, raw in flat.items():
-        key_text = _short(key) if len(str(key)) > 40 else str(key)
         spec = FIELDS.get(key)
         if spec is None:
-            notices.append(f"ignored unknown parameter {key_text!r}")
+            name = _short(key) if len(str(key)) > 40 else str(key)
+            notices.append(problem("link.unknown_param", name=name))
             continue
         if isinstance(raw, str) and len(raw) > 100:
-            notices.append(f"ignored {key}: the value is too long ({len(raw):,} characters)")
+            notices.append(problem("link.value_too_long", field=key, length=len(raw)))
             continue
         section, name = key.split(".", 1)
         candidate = _changed(nested, section, name, _coerce(spec, raw))
         try:
             RunConfig.model_validate(candidate)
         except ValidationError as exc:
-            sentences = [_sentence(e) for e in exc.errors()]
-            own = [s for s in sentences if s.startswith(key)] or sentences
-            notices.append(f"ignored {key}: {own[0]}")
+            errors = exc.errors()
+            # the param's own field error first; else the rule it broke (one field changed)
+            own = [e for e in errors if ".".join(map(str, e["loc"])) == key] or errors
+            notices.append(problem("link.ignored", field=key, why=problem_of(own[0])))
             continue
         nested = candidate
     return RunConfig.model_validate(nested), notices
@@ -280,7 +317,7 @@ def with_changes(cfg: RunConfig, changes: dict[str, Any]) -> RunConfig:
     nested = cfg.model_dump()
     for key, value in changes.items():
         if key not in FIELDS:
-            raise ConfigError([f"unknown field {key!r}"])
+            raise ConfigError(problem("config.no_such_field", field=key))
         section, name = key.split(".", 1)
         nested = _changed(nested, section, name, _coerce(FIELDS[key], value))
     return parse_config(nested)

@@ -3,16 +3,23 @@
 The CLI writes it as RUN.json and the dashboard downloads the same JSON, plus the metrics as
 long-form CSV. This module imports no TensorFlow, so the dashboard's server process folds job
 events into a record as they stream in.
+
+A run's ``reason`` (why it ended; models/infra/jobs.py) is a code with values: in the JSON
+``{"code": "job.stopped", "values": {"why": {"code": "job.time_limit", "values": {"seconds":
+600}}}}`` (a value that is itself a problem nested the same way), null for a completed run.
+Records written before reasons were codes hold an English sentence there; :func:`reason_problem`
+reads either, the old sentence as ``job.reason_text`` (worded as the text itself).
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from models.config import RunConfig
+from models.problems import Problem, problem
 
 Record = dict[str, Any]  # one long row: {"step", "name", "layer", "depth", "t", "value"}
 CSV_COLUMNS = ("step", "name", "layer", "depth", "t", "value")
@@ -25,7 +32,7 @@ class RunResult:
     config: RunConfig
     status: str = "running"
     diverged_at: int | None = None
-    reason: str | None = None
+    reason: Problem | None = None  # why it ended (None while running or once completed)
     steps: int = 0  # steps trained so far (the final count once the run ended)
     total_steps: int = 0
     params: int | None = None
@@ -83,7 +90,7 @@ class RunResult:
         elif kind == "end":
             self.status = event["status"]
             self.diverged_at = event.get("diverged_at")
-            self.reason = event.get("reason")
+            self.reason = reason_problem(event.get("reason"))
             step = event.get("step", self.steps)
             # An end the pool made (worker died, cancelled or killed) knows only the last
             # recorded step, which can lag the steps the records say were trained.
@@ -96,7 +103,7 @@ class RunResult:
             "config": self.config.model_dump(mode="json"),
             "status": self.status,
             "diverged_at": self.diverged_at,
-            "reason": self.reason,
+            "reason": reason_json(self.reason),
             "steps": self.steps,
             "wall_time": round(self.wall_time, 3),
             "params": self.params,
@@ -105,6 +112,30 @@ class RunResult:
             "snapshots": self.snapshots,
             "filters": self.filters,
         }
+
+
+def reason_json(reason: Problem | None) -> dict | None:
+    """A reason as the run record's JSON holds it: ``{"code", "values"}``, nested alike."""
+    if reason is None:
+        return None
+    values = {k: reason_json(v) if isinstance(v, Problem) else v for k, v in reason.values.items()}
+    return {"code": reason.code, "values": values}
+
+
+def reason_problem(raw: Problem | Mapping | str | None) -> Problem | None:
+    """A reason from an event, a run record or the run store: a Problem, its JSON form, or the
+    English sentence a record written before reasons were codes holds (kept as its text)."""
+    if raw is None or isinstance(raw, Problem):
+        return raw
+    if isinstance(raw, str):
+        return problem("job.reason_text", text=raw)
+    values = {k: _nested(v) for k, v in raw.get("values", {}).items()}
+    return Problem(str(raw["code"]), values)
+
+
+def _nested(value: Any) -> Any:
+    is_problem = isinstance(value, Mapping) and set(value) == {"code", "values"}
+    return reason_problem(value) if is_problem else value
 
 
 def collect(

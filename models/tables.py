@@ -1,10 +1,14 @@
 """A user's table: a CSV file of numeric features and one target column, read and checked.
 
 :func:`load_csv` reads a CSV file and turns every way it can be bad into a :class:`DataError`
-whose message is one sentence for the user; :func:`uploaded_table` parses the text a config
-carries in ``data.csv`` (at most :data:`MAX_CSV_CHARS`). Each cell is checked by
-models.table_cells. Imports only numpy, the stdlib and that module (never models.config, which
-validates an upload with this one, nor TensorFlow).
+carrying one problem (models.problems): a code under ``data.`` and the values its sentence names
+(the line as an editor shows it, the column, the cell's text, the limit), worded by the string
+tables (``locales.say``, key ``problem.data.<code>``). :func:`uploaded_table` parses the text a
+config carries in ``data.csv`` (at most :data:`MAX_CSV_CHARS`). Each cell is checked by
+models.table_cells. A user's text travels clipped to one line (``shown``); the words put the
+quotes around it, and a list of the user's names is one value, quoted and comma-joined
+(``quoted``). Imports only numpy, the stdlib, models.problems and models.table_cells (never
+models.config, which validates an upload with this one, nor TensorFlow).
 """
 
 from __future__ import annotations
@@ -20,13 +24,24 @@ from typing import Literal
 
 import numpy as np
 
-from models.table_cells import MISSING, clip, first_missing_cell, is_number, numeric_column, quote
+from models.problems import Problem, ProblemError, problem
+from models.table_cells import (
+    MISSING,
+    clip,
+    column_of,
+    first_missing_cell,
+    is_number,
+    numeric_column,
+    quoted,
+    shown,
+)
 
 MAX_CSV_CHARS = 1_000_000  # an uploaded table travels inside the config: at most ~1 MB of text
 
 
-class DataError(ValueError):
-    """A data file a user supplied is unusable. ``str(err)`` is one sentence for the user."""
+class DataError(ProblemError):
+    """A data file a user supplied is unusable: ``err.problem`` says why (a ``data.*`` code with
+    its values), for ``locales.say`` to word in the user's language."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +53,8 @@ class CsvData:
     in sorted order). Otherwise the target must be numeric and the task is "regression". A target
     of a few distinct whole numbers (say grades 1..5) is still regression, since multi-class
     classification is not supported; ``notes`` then says so. ``notes`` also mentions a
-    non-comma separator or a Latin-1 fallback, for the dashboard to show as info.
+    non-comma separator or a Latin-1 fallback, for the dashboard to show as info. Each note is
+    a problem (a code with values), worded like a DataError's.
     """
 
     feature_names: tuple[str, ...]
@@ -47,17 +63,16 @@ class CsvData:
     y: np.ndarray  # float32 (n, 1)
     task_kind: Literal["binary", "regression"]
     classes: tuple[str, ...] | None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
 
-_BINARY_MAGIC = {
-    b"PK\x03\x04": "an Excel workbook or zip archive",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) workbook",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip archive",
-    b"\x89PNG": "a PNG image",
+_BINARY_MAGIC = {  # a file's first bytes -> what kind of file it is
+    b"PK\x03\x04": problem("data.kind_zip"),
+    b"\xd0\xcf\x11\xe0": problem("data.kind_xls"),
+    b"%PDF": problem("data.kind_pdf"),
+    b"\x1f\x8b": problem("data.kind_gzip"),
+    b"\x89PNG": problem("data.kind_png"),
 }
-_SAVE_AS_CSV = "save the sheet as CSV (comma-separated values) and load that"
 
 
 def load_csv(
@@ -77,7 +92,7 @@ def load_csv(
     skipped. Text is read as UTF-8 (with or without BOM, or UTF-16 with a BOM), falling back to
     Latin-1. The separator is a comma, unless the header has no comma but semicolons or tabs.
 
-    Every problem raises :class:`DataError` with one sentence naming the column, the 1-based
+    Every problem raises :class:`DataError` with one problem naming the column, the 1-based
     line number as an editor shows it, and what is allowed.
     """
     try:
@@ -85,15 +100,15 @@ def load_csv(
     except DataError:
         raise
     except MemoryError:
-        raise DataError("the file is too large to load into memory") from None
+        raise DataError(problem("data.out_of_memory")) from None
     except Exception as exc:  # the promise: a user sees a sentence, never a traceback
-        detail = clip(f"{type(exc).__name__}: {exc}", 80)
-        raise DataError(f"the file could not be read as CSV ({detail})") from exc
+        error = clip(f"{type(exc).__name__}: {exc}", 80)  # diagnostic: shown as it is
+        raise DataError(problem("data.unreadable", error=error)) from exc
 
 
 def csv_text(raw: bytes, max_bytes: int = MAX_CSV_CHARS) -> str:
     """An uploaded file as the text a config carries in data.csv: checked by :func:`load_csv`
-    (one-sentence DataError otherwise) and decoded as it decodes it (UTF-8, UTF-16 or Latin-1)."""
+    (a DataError otherwise) and decoded as it decodes it (UTF-8, UTF-16 or Latin-1)."""
     load_csv(raw, max_bytes=max_bytes)
     return _decode(raw)[0]
 
@@ -119,31 +134,26 @@ def _load_csv(
     lines = io.StringIO(text, newline="")
     first = next((line for line in lines if line.strip().strip(",;\t ")), None)
     if first is None:
-        raise DataError(
-            "the file is empty; a CSV needs a header line of column names and at least "
-            f"{min_rows} data rows"
-        )
+        raise DataError(problem("data.empty", min_rows=min_rows))
     delimiter = _delimiter(first)
-    if delimiter != ",":
-        notes.append(f"the file is read with {_SEPARATOR_NAMES[delimiter]} as the separator")
+    if delimiter == ";":
+        notes.append(problem("data.read_with_semicolons"))
+    elif delimiter == "\t":
+        notes.append(problem("data.read_with_tabs"))
     # Fail fast on a huge header before the csv module builds one string per field.
     if '"' not in first and first.count(delimiter) + 1 > max_columns:
         _too_many_columns(first.count(delimiter) + 1, max_columns)
 
     header, header_line, rows, row_lines = _read_rows(text, delimiter, max_rows, max_columns)
     if header is None:  # only whitespace-only cells: nothing to name the columns
-        raise DataError("the file has no header line; the first line must name every column")
+        raise DataError(problem("data.no_header"))
     target_index = _target_index(header, target)
     if not rows:
-        raise DataError(
-            f"the file has a header (line {header_line}) but no data rows; at least {min_rows} "
-            "are needed"
-        )
+        raise DataError(problem("data.header_only", line=header_line, min_rows=min_rows))
     if len(rows) < min_rows:
-        raise DataError(
-            f"the file has {len(rows)} data row{'s' * (len(rows) != 1)}; at least {min_rows} are "
-            "needed to train and test a model"
-        )
+        n = len(rows)
+        count = problem("data.one_row", n=n) if n == 1 else problem("data.rows", n=n)
+        raise DataError(problem("data.too_few_rows", rows=count, min_rows=min_rows))
 
     columns = [[cell.strip() for cell in column] for column in zip(*rows, strict=True)]
     target_name = header[target_index]
@@ -151,16 +161,17 @@ def _load_csv(
     text_classes = _text_classes(y_cells, target_name)
 
     # Report the earliest bad cell in file order, as a user fixes a file top to bottom.
-    problems, values = [], {}
+    bad: list[tuple[int, int, Problem]] = []
+    values = {}
     for k, (name, cells) in enumerate(zip(header, columns, strict=True)):
         if k == target_index and text_classes is not None:
             found = first_missing_cell(cells, name, row_lines, is_target=True)
         else:
             values[k], found = numeric_column(cells, name, row_lines, is_target=k == target_index)
         if found is not None:
-            problems.append((found[0], k, found[1]))
-    if problems:
-        raise DataError(min(problems)[2])
+            bad.append((found[0], k, found[1]))
+    if bad:
+        raise DataError(min(bad, key=lambda b: b[:2])[2])
 
     feature_idx = [k for k in range(len(header)) if k != target_index]
     x = np.empty((len(rows), len(feature_idx)), dtype=np.float32)
@@ -185,9 +196,9 @@ def _load_csv(
             classes, y, task_kind = None, y_values.astype(np.float32), "regression"
             if len(distinct) <= 10 and np.all(distinct == np.round(distinct)):
                 notes.append(
-                    f"the target {quote(target_name)} has {len(distinct)} distinct whole-number "
-                    "values; it is treated as a number to predict (regression), since multi-class "
-                    "classification is not supported"
+                    problem(
+                        "data.few_whole_numbers", target=shown(target_name), count=len(distinct)
+                    )
                 )
     return CsvData(
         feature_names=tuple(header[k] for k in feature_idx),
@@ -209,7 +220,7 @@ def _read_bytes(source: bytes | str | os.PathLike, max_bytes: int) -> bytes:
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be bytes or a path, not {type(source).__name__}")
     path = os.fspath(source)
-    name = quote(os.path.basename(path) or path)
+    name = shown(os.path.basename(path) or path)
     try:
         size = os.stat(path).st_size
         if size > max_bytes:  # checked before reading, so a huge file costs nothing
@@ -217,13 +228,14 @@ def _read_bytes(source: bytes | str | os.PathLike, max_bytes: int) -> bytes:
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise DataError(f"the file {name} does not exist") from None
+        raise DataError(problem("data.no_such_file", name=name)) from None
     except IsADirectoryError:
-        raise DataError(f"{name} is a folder, not a CSV file") from None
+        raise DataError(problem("data.is_folder", name=name)) from None
     except PermissionError:
-        raise DataError(f"the file {name} cannot be read (permission denied)") from None
+        raise DataError(problem("data.permission_denied", name=name)) from None
     except OSError as exc:
-        raise DataError(f"the file {name} cannot be read ({exc.strerror or exc})") from None
+        error = str(exc.strerror or exc)  # diagnostic: the system's own words
+        raise DataError(problem("data.cannot_read", name=name, error=error)) from None
     if len(raw) > max_bytes:  # the file grew between stat and read
         _too_large(len(raw), max_bytes)
     return raw
@@ -231,13 +243,12 @@ def _read_bytes(source: bytes | str | os.PathLike, max_bytes: int) -> bytes:
 
 def _too_large(size: int, limit: int) -> None:
     raise DataError(
-        f"the file is {size:,} bytes ({size / 1e6:.1f} MB); the limit is {limit:,} bytes "
-        f"({limit / 1e6:.1f} MB)"
+        problem("data.too_large", size=size, size_mb=size / 1e6, limit=limit, limit_mb=limit / 1e6)
     )
 
 
-def _decode(raw: bytes) -> tuple[str, list[str]]:
-    notes: list[str] = []
+def _decode(raw: bytes) -> tuple[str, list[Problem]]:
+    notes: list[Problem] = []
     if not raw.strip():
         return "", notes
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -246,32 +257,23 @@ def _decode(raw: bytes) -> tuple[str, list[str]]:
             return raw.decode("utf-16"), notes
         except UnicodeDecodeError:
             pass
-    for magic, what in _BINARY_MAGIC.items():
+    for magic, kind in _BINARY_MAGIC.items():
         if raw.startswith(magic):
-            raise DataError(f"the file is {what}, not CSV text; {_SAVE_AS_CSV}")
+            raise DataError(problem("data.not_text", kind=kind))
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise DataError(
-            f"the file contains binary data (a NUL byte at byte {nul:,}), not CSV text; "
-            f"{_SAVE_AS_CSV}"
-        )
+        raise DataError(problem("data.nul_byte", at=nul))
     try:
         text = raw.decode("utf-8-sig")  # strips a BOM when there is one
     except UnicodeDecodeError:
         # Latin-1 maps every byte, so it cannot fail; for a numeric file only names can be off.
         text = raw.decode("latin-1")
-        notes.append("the file is not UTF-8, so it is read as Latin-1")
+        notes.append(problem("data.read_as_latin1"))
     sample = text[:100_000]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v") + sample.count("\x7f")
     if controls > 0.01 * len(sample):
-        raise DataError(
-            f"the file contains binary data ({controls:,} control characters in its first "
-            f"{len(sample):,}), not CSV text; {_SAVE_AS_CSV}"
-        )
+        raise DataError(problem("data.control_characters", count=controls, sample=len(sample)))
     return text, notes
-
-
-_SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
 def _delimiter(header: str) -> str:
@@ -303,17 +305,13 @@ def _read_rows(
                 _check_header(header, header_line, max_columns)
                 continue
             if len(fields) != len(header):
-                hint = ""
+                counts = {"fields": len(fields), "header_line": header_line, "columns": len(header)}
                 if len(fields) == len(header) + 1 and not fields[-1].strip():
-                    hint = " (a trailing separator at the end of the line?)"
-                raise DataError(
-                    f"line {line} has {len(fields)} fields but the header (line {header_line}) "
-                    f"has {len(header)} columns{hint}; every row needs one value per column"
-                )
+                    raise DataError(problem("data.trailing_separator", line=line, **counts))
+                raise DataError(problem("data.ragged_row", line=line, **counts))
             if len(rows) == max_rows:
                 raise DataError(
-                    f"the file has more than {max_rows:,} data rows (line {line} is row "
-                    f"{max_rows + 1:,}); the limit is {max_rows:,}"
+                    problem("data.too_many_rows", limit=max_rows, line=line, row=max_rows + 1)
                 )
             rows.append(fields)
             row_lines.append(line)
@@ -325,57 +323,37 @@ def _read_rows(
 def _csv_error(exc: csv.Error, line: int) -> None:
     message = str(exc)
     if "unexpected end of data" in message:
-        raise DataError(
-            f'the quote (") that opens a field on line {line} is never closed; close it or '
-            "remove it"
-        ) from None
+        raise DataError(problem("data.unclosed_quote", line=line)) from None
     if "expected after" in message:
-        raise DataError(
-            f'line {line} has a quote (") inside a field; quote whole fields, e.g. "a, b", and '
-            'double quotes inside them ("")'
-        ) from None
+        raise DataError(problem("data.stray_quote", line=line)) from None
     if "field larger than field limit" in message:
         raise DataError(
-            f"line {line} has a cell longer than {csv.field_size_limit():,} characters; cells "
-            "must be numbers or short names"
+            problem("data.long_cell", line=line, limit=csv.field_size_limit())
         ) from None
-    raise DataError(f"line {line} is not valid CSV ({clip(message, 60)})") from None
+    raise DataError(problem("data.bad_csv", line=line, error=clip(message, 60))) from None
 
 
 def _check_header(header: list[str], line: int, max_columns: int) -> None:
     if len(header) > max_columns:
         _too_many_columns(len(header), max_columns)
     if len(header) == 1:
-        raise DataError(
-            f"the file has only one column ({quote(header[0])}); it needs at least one feature "
-            "column and a target column, separated by commas"
-        )
+        raise DataError(problem("data.one_column", name=shown(header[0])))
     if all(is_number(name) for name in header):
-        shown = ", ".join(quote(name) for name in header[:3])
-        raise DataError(
-            f"the header (line {line}) holds numbers ({shown}{', ...' * (len(header) > 3)}), "
-            "not column names; add a first line that names each column"
-        )
+        raise DataError(problem("data.numeric_header", line=line, names=quoted(header, 3)))
     for k, name in enumerate(header):
         if not name:
-            raise DataError(
-                f"column {k + 1} has no name in the header (line {line}); every column needs a name"
-            )
+            raise DataError(problem("data.unnamed_column", column=k + 1, line=line))
     seen: dict[str, int] = {}
     for k, name in enumerate(header):
         if name in seen:
             raise DataError(
-                f"the column name {quote(name)} appears twice in the header (columns "
-                f"{seen[name] + 1} and {k + 1}); column names must be unique"
+                problem("data.duplicate_name", name=shown(name), first=seen[name] + 1, second=k + 1)
             )
         seen[name] = k
 
 
 def _too_many_columns(count: int, limit: int) -> None:
-    raise DataError(
-        f"the header has {count:,} columns; the limit is {limit} (up to {limit - 1} features and "
-        "one target)"
-    )
+    raise DataError(problem("data.too_many_columns", count=count, limit=limit, features=limit - 1))
 
 
 def _target_index(header: list[str], target: str | None) -> int:
@@ -387,12 +365,11 @@ def _target_index(header: list[str], target: str | None) -> int:
     close = difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
     by_case = [name for name in header if name.lower() == wanted.lower()]
     guess = (by_case or close or [None])[0]
-    hint = f" (did you mean {quote(guess)}?)" if guess else ""
-    shown = ", ".join(quote(name) for name in header[:8])
-    more = f", ... ({len(header)} in all)" if len(header) > 8 else ""
-    raise DataError(
-        f"there is no column named {quote(wanted)}{hint}; the columns are {shown}{more}"
-    )
+    hint = problem("data.did_you_mean", name=shown(guess)) if guess else ""
+    columns = quoted(header, 8)
+    if len(header) > 8:  # "'a', 'b', ..." and how many there are in all
+        columns = problem("data.some_columns", names=columns, count=len(header))
+    raise DataError(problem("data.no_such_column", name=shown(wanted), hint=hint, columns=columns))
 
 
 def _text_classes(cells: list[str], name: str) -> tuple[str, ...] | None:
@@ -409,16 +386,17 @@ def _text_classes(cells: list[str], name: str) -> tuple[str, ...] | None:
     numeric = sum(is_number(cell) for cell in cells)
     if numeric > len(cells) / 2:
         return None  # mostly numbers: the cell scan names the stray text and its line
-    shown = ", ".join(quote(label) for label in list(labels)[:4])
     raise DataError(
-        f"the target column {quote(name)} holds text with {len(labels)} different values "
-        f"({shown}{', ...' * (len(labels) > 4)}); a target must be numbers (regression) or have "
-        "exactly two classes (binary), since multi-class targets are not supported"
+        problem(
+            "data.multi_class_target",
+            column=column_of(name, is_target=True),
+            count=len(labels),
+            values=quoted(list(labels), 4),
+        )
     )
 
 
 def _constant_target(name: str, value: str) -> None:
     raise DataError(
-        f"the target column {quote(name)} has the same value ({quote(value)}) on every row; a "
-        "model cannot learn anything from a constant target"
+        problem("data.constant_target", column=column_of(name, is_target=True), value=shown(value))
     )

@@ -13,7 +13,8 @@ speed) and at the end: ``snapshot`` (the output over a grid, 2-D tasks) and ``fi
 first conv layer's kernels, CNN: ``{"type": "filters", "step", "layer", "kernels"}``,
 ``kernels[f][i][j]`` the weight of filter f at kernel row i, column j).
 
-Divergence is an outcome: a non-finite loss or gradient stops the run with status ``diverged``;
+Divergence is an outcome: a non-finite loss or gradient stops the run with status ``diverged``
+(its reason a code, ``job.loss_not_finite`` or ``job.gradient_not_finite``: models/infra/jobs.py);
 the update that would have poisoned the weights is not applied and the records so far are kept.
 Same config + seed = same records and pictures, on any machine, whether the worker built the
 network for this run or re-used one it had traced before.
@@ -41,6 +42,7 @@ from models.compiled import (
 from models.config import RELU_FAMILY, SATURATING, RunConfig
 from models.datasets import Dataset, grid_for, make_dataset
 from models.fields import parse_config
+from models.problems import Problem, problem
 from models.record import Record, RunResult, collect
 
 __all__ = [
@@ -261,7 +263,7 @@ class Trainer:
         pictured = 0  # the step of the last snapshot / filters events
         while step < total:
             if should_stop():
-                status, reason = "stopped", "stopped by the user"
+                status, reason = "stopped", problem("job.stopped_by_user")
                 break
             # A call never runs past the next picture's step (rounded up to a recorded step): the
             # pictures' steps then depend on the config alone, not on how fast calls ran.
@@ -314,11 +316,11 @@ class Trainer:
         }
 
 
-def _divergence_reason(out: dict) -> str:
+def _divergence_reason(out: dict) -> Problem:
     loss = float(out["loss"]) + float(out["reg_loss"])
     if not math.isfinite(loss):
-        return f"loss became {'nan' if math.isnan(loss) else 'inf'}"
-    return "the gradient became non-finite"
+        return problem("job.loss_not_finite", value="nan" if math.isnan(loss) else "inf")
+    return problem("job.gradient_not_finite")
 
 
 def iter_events(cfg: RunConfig | dict, should_stop: Callable[[], bool] = lambda: False):

@@ -13,7 +13,7 @@ from models.fields import parse_config, to_flat
 from models.infra.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
 from ui import owner
 from ui.config_form import url_text
-from ui.i18n import t
+from ui.i18n import say, t
 from ui.runs import store_problem
 from ui.text import escape_markdown
 
@@ -179,7 +179,7 @@ def rename_run(store: RunStore, owner: str) -> None:
         name = check_name(st.session_state.get(RENAME_NAME, ""))
         renamed = store.rename(run_id, owner, name)
     except StoreError as exc:
-        st.session_state[RENAME_RESULT] = ("error", str(exc))
+        st.session_state[RENAME_RESULT] = ("error", say(exc.problem))
         return
     if not renamed:
         st.session_state[RENAME_RESULT] = ("error", t("cmp.rename.not_yours"))

@@ -17,9 +17,10 @@ import streamlit as st
 
 from models.config import ConfigError
 from models.infra.jobs import JobPool, JobRefused
+from models.problems import Problem
 from models.teaching.concepts import RUNNER, parse_request
-from ui.i18n import t
-from ui.text import escape_markdown
+from ui.i18n import say_first, t
+from ui.text import escape_markdown, say_markdown
 
 CONCEPT_TIMEOUT = 120.0  # seconds a request may wait and run (a cold worker imports TensorFlow)
 MAX_PARAM_CHARS = 100  # a longer link value is no setting of a concept page
@@ -38,7 +39,8 @@ def concept_pool() -> JobPool:
 
 
 class ConceptFailed(RuntimeError):
-    """A request that ended without a result; ``str(err)`` is one sentence."""
+    """A request that ended without a result: its one argument is why (the job's end reason,
+    a models.problems.Problem), or None when it ended without saying."""
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -50,11 +52,12 @@ def _computed(request_json: str) -> dict:
             if event["type"] == "result":
                 result = event["data"]
             elif event["type"] == "end" and event["status"] != "completed":
-                raise ConceptFailed(event.get("reason") or event["status"])
+                unknown = Problem("job.unknown_status", {"status": event["status"]})
+                raise ConceptFailed(event.get("reason") or unknown)
     finally:
         job.cancel()  # a no-op once ended; frees the worker after a timeout
     if result is None:
-        raise ConceptFailed("the computation ended without a result")
+        raise ConceptFailed(None)  # ended without a result
     return result
 
 
@@ -63,13 +66,15 @@ def compute_ui(request: dict) -> dict | None:
     try:
         req = parse_request(request)
     except ConfigError as exc:
-        st.error(t("concept.invalid", error=escape_markdown(str(exc))))
+        st.error(t("concept.invalid", error=escape_markdown(say_first(exc.problems))))
         return None
     with st.spinner(t("concept.computing")):
         try:
             return _computed(req.model_dump_json())
         except (ConceptFailed, JobRefused, TimeoutError) as exc:
-            st.error(t("concept.failed", error=escape_markdown(str(exc))))
+            why = getattr(exc, "problem", None) or exc.args[0]  # a job's code, or None
+            error = say_markdown(why) if isinstance(why, Problem) else t("concept.no_result")
+            st.error(t("concept.failed", error=error))
             return None
 
 

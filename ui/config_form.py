@@ -6,7 +6,8 @@ value), so a widget that is hidden for a while (LeakyReLU's k when the activatio
 leaky_relu) keeps its value. The URL is one query param per changed field, named by its dotted
 path (``?model.activation=sigmoid&model.depth=10``), plus ``b.model.depth=...`` for the fields
 in which side-by-side config B (C, D) differs from A. Query params are untrusted: they go
-through ``models.fields.from_flat`` and each one it rejects becomes a visible notice.
+through ``models.fields.from_flat`` and each one it rejects becomes a visible notice (the
+engine's problem, worded here).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import streamlit as st
 
 from models.config import CLIP_RULES, ConfigError, RunConfig
 from models.fields import FIELDS, from_flat, to_flat, with_changes
-from ui.i18n import choice_label, field_label, t
+from ui.i18n import choice_label, field_label, say, say_first, t
 from ui.runs import RUN_LABELS
 
 NUMBER_FORMAT = "%g"  # learning rates and penalties span decades: show 0.0001, not 0.00
@@ -110,7 +111,8 @@ def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
             variants.setdefault(head.upper(), {})[rest] = raw
         else:
             own[key] = raw
-    cfg, notices = from_flat(own, page.base())
+    cfg, ignored = from_flat(own, page.base())
+    notices = [say(p) for p in ignored]
     flat = to_flat(cfg)
     for path, value in list(flat.items()):
         why = page.check(path, value)
@@ -141,7 +143,7 @@ def variant_error(page: PageSchema, base: RunConfig, changes: dict[str, str]) ->
     try:
         cfg = with_changes(base, changes)
     except ConfigError as exc:
-        return str(exc)
+        return say_first(exc.problems)
     for path, value in to_flat(cfg).items():
         why = page.check(path, value)
         if why:
@@ -281,4 +283,4 @@ def current_config(page: PageSchema) -> tuple[RunConfig | None, str | None]:
     try:
         return with_changes(RunConfig(), values(page)), None
     except ConfigError as exc:
-        return None, str(exc)
+        return None, say_first(exc.problems)

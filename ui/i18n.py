@@ -1,6 +1,7 @@
 """The UI's words, read from the string tables in ``locales/`` (one file per language).
 
-Pages call ``t("key", **values)`` and word an engine problem with ``say(exc.problem)``; the chart
+Pages call ``t("key", **values)`` and word an engine problem with ``say(exc.problem)`` (or
+``say_first(exc.problems)``: the first of several, and how many more); the chart
 functions get ``chart_labels()`` (the keys under ``chart.``) or ``concept_chart_labels()`` (under
 ``concept_chart.``). The schema's field descriptions and the presets' titles and claims are
 written in English in the engine too (for the CLI and the JSON schema); ``en.toml`` holds the
@@ -9,12 +10,13 @@ same texts, checked equal by a test.
 
 from __future__ import annotations
 
-from locales import DEFAULT_LANGUAGE, EN, LANGUAGES, say, t
+from locales import DEFAULT_LANGUAGE, EN, LANGUAGES, say, say_first, t
 from models.fields import FIELDS
 from models.teaching.presets import COMPARISONS, PRESETS
 from models.teaching.questions import QUESTIONS
 
-__all__ = ["DEFAULT_LANGUAGE", "EN", "LANGUAGES", "say", "t"]  # the pages' words, one import
+# the pages' words, one import
+__all__ = ["DEFAULT_LANGUAGE", "EN", "LANGUAGES", "say", "say_first", "t"]
 
 
 def field_label(path: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -23,7 +23,7 @@ from models.infra.jobs import JobPool, JobRefused
 from models.teaching.presets import COMPARISONS, PRESETS
 from ui import config_form as form
 from ui import live, owner, upload, verdict
-from ui.i18n import field_label, t
+from ui.i18n import field_label, say, say_first, t
 from ui.pool import run_store, session_owner
 from ui.runs import RUN_LABELS, RunGroup, diff_table
 from ui.text import escape_markdown
@@ -165,7 +165,7 @@ def import_config(page: form.PageSchema, data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         return "error", t("lab.import_not_text")
     except ConfigError as exc:
-        return "error", t("lab.import_invalid", error=str(exc))
+        return "error", t("lab.import_invalid", error=say_first(exc.problems))
     for path, value in to_flat(cfg).items():
         why = page.check(path, value)
         if why:
@@ -287,8 +287,10 @@ def controls_ui(
             old.stop()
         try:
             st.session_state[key] = RunGroup.start(pool, list(configs), owner=session_owner())
-        except (JobRefused, ConfigError) as exc:
-            st.session_state[f"{prefix}:refused"] = str(exc)
+        except ConfigError as exc:
+            st.session_state[f"{prefix}:refused"] = say_first(exc.problems)
+        except JobRefused as exc:
+            st.session_state[f"{prefix}:refused"] = say(exc.problem)
 
     def start() -> None:
         st.session_state[f"{prefix}:start"] = True

@@ -32,7 +32,7 @@ from models.frames import frame_to_ipc
 from models.infra.jobs import CANCELLED_REASON
 from ui.i18n import chart_labels, t
 from ui.runs import LabRun, RunGroup
-from ui.text import escape_markdown
+from ui.text import escape_markdown, say_markdown
 
 LIVE_STEPS = 100  # distinct steps per run drawn while training (all are kept and exported)
 FINAL_STEPS = 400  # ... and once the runs have ended
@@ -57,7 +57,7 @@ def status_text(run: LabRun, elapsed: float = 0.0) -> str:
             label=label,
             step=result.steps,
             wall=result.wall_time,
-            reason=result.reason or "",
+            reason=say_markdown(result.reason) if result.reason is not None else "",
         )
     if run.stopping:
         return t("dn.status.stopping", label=label, step=run.step)
@@ -76,13 +76,15 @@ def banners_ui(group: RunGroup) -> None:
         r = run.result
         if r.status == "diverged":
             step = r.diverged_at if r.diverged_at is not None else r.steps
-            st.warning(t("dn.diverged_banner", label=run.label, step=step, reason=r.reason))
+            reason = say_markdown(r.reason) if r.reason is not None else ""
+            st.warning(t("dn.diverged_banner", label=run.label, step=step, reason=reason))
         elif r.status in ("failed", "interrupted"):
             st.error(status_text(run))
-        elif r.status == "stopped" and r.reason and r.reason != CANCELLED_REASON:
-            # A limit ended it (the time limit, a server shutting down): say which one.
-            reason = r.reason.removeprefix("stopped: ")
-            st.warning(t("dn.stopped_banner", label=run.label, step=r.steps, reason=reason))
+        elif r.status == "stopped" and r.reason is not None and r.reason != CANCELLED_REASON:
+            # A limit ended it (the time limit, a server shutting down): say which one, as the
+            # `why` of the pool's job.stopped ("stopped: ..." would repeat the banner's words).
+            why = say_markdown(r.reason.values.get("why", r.reason))
+            st.warning(t("dn.stopped_banner", label=run.label, step=r.steps, reason=why))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

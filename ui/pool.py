@@ -21,6 +21,7 @@ from models.infra import settings
 from models.infra.jobs import JobPool
 from models.infra.ray_pool import RayPool
 from models.infra.store import RunStore, StoreError
+from ui.i18n import say
 from ui.runs import RUN_LABELS
 
 REAP_EVERY = 2.0  # seconds between checks for jobs whose session has gone
@@ -33,7 +34,7 @@ def _limit(read: Callable[[], int]) -> int:
     try:
         return read()
     except settings.SettingError as exc:
-        log.error("%s; using %s", exc, exc.default)
+        log.error("%s; using %s", say(exc.problem), exc.default)
         return exc.default
 
 
@@ -98,7 +99,7 @@ def run_store() -> RunStore | None:
     try:
         return _run_store()
     except StoreError as exc:
-        logging.getLogger(__name__).warning("run store unavailable: %s", exc)
+        logging.getLogger(__name__).warning("run store unavailable: %s", say(exc.problem))
         return None
 
 

@@ -15,7 +15,7 @@ from ui.concepts import compute_ui
 from ui.i18n import chart_labels, t
 from ui.pool import job_pool, session_owner
 from ui.sweep import runs_progress_ui, save_runs
-from ui.text import escape_markdown
+from ui.text import escape_markdown, say_markdown
 
 POLL_EVERY = 0.5  # seconds between progress redraws while an experiment trains
 
@@ -98,8 +98,9 @@ def experiment_ui(qid: str) -> None:
         st.markdown(t(f"q.{qid}.{verdict.key}", **verdict.values))
         failed = [r for r in runs.runs if r.result.status in ("failed", "interrupted")]
         if failed:
-            reason = failed[0].result.reason or failed[0].result.status
-            st.warning(t("q.failed", reason=escape_markdown(reason)))
+            end = failed[0].result
+            reason = say_markdown(end.reason) if end.reason else escape_markdown(end.status)
+            st.warning(t("q.failed", reason=reason))
         evidence_ui(qid, runs)
         if error := st.session_state.get(f"q:{qid}:save_error"):
             st.warning(t("lab.save_failed", error=escape_markdown(error)))

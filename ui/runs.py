@@ -22,7 +22,7 @@ from models.fields import FIELDS, applies, to_flat
 from models.infra.jobs import Job, JobPool, JobRefused
 from models.infra.store import LOCKED, READ_ONLY, StoreError
 from models.record import CSV_COLUMNS, RunResult
-from ui.i18n import t
+from ui.i18n import say, t
 
 RUN_LABELS = ("A", "B", "C", "D")  # at most four configs side by side
 
@@ -160,7 +160,8 @@ class RunGroup:
             self.poll()
 
     def save(self, store, owner: str) -> str | None:
-        """Save every ended run not saved yet; returns the one-sentence reason if it failed."""
+        """Save every ended run not saved yet; returns what went wrong (``store_problem``) if
+        it failed."""
         try:
             names = run_names([(r.label, r.config) for r in self.runs])
             for run in self.runs:
@@ -181,12 +182,12 @@ class RunGroup:
 
 def store_problem(exc: StoreError) -> str:
     """What the pages say went wrong with the run store: a lock or a read-only database by
-    name; anything else as unavailable, with the store's own sentence in the server log."""
-    if exc.problem == LOCKED:
+    name; anything else as unavailable, with the store's own words (English) in the server log."""
+    if exc.problem.code == LOCKED:
         return t("lab.store_locked")
-    if exc.problem == READ_ONLY:
+    if exc.problem.code == READ_ONLY:
         return t("lab.store_read_only")
-    logging.getLogger("gradient_lab").warning("run store: %s", exc)
+    logging.getLogger("gradient_lab").warning("run store: %s", say(exc.problem))
     return t("lab.store_unavailable")
 
 

@@ -17,10 +17,10 @@ from models.infra.store import MAX_NAME, StoreError
 from models.infra.sweep import MAX_SEEDS, Sweep, SweepRun, parse_values, plan
 from ui import config_form as form
 from ui import owner
-from ui.i18n import chart_labels, field_label, t
+from ui.i18n import chart_labels, field_label, say_first, t
 from ui.pool import ray_backend, run_store, session_owner
 from ui.runs import store_problem
-from ui.text import escape_markdown
+from ui.text import escape_markdown, say_markdown
 
 POLL_EVERY = 0.5  # seconds between progress redraws while a sweep runs
 NONE = ""
@@ -77,9 +77,11 @@ def sweep_ui(
                     path = state[f"{key}:f2"]
                     sweeps.append((path, parse_values(path, state[f"{key}:v2"])))
                 the_plan = plan(base, sweeps, int(state[f"{key}:seeds"]))
-                _check_page(page, the_plan)
             except ConfigError as exc:
-                state[f"{key}:error"] = str(exc)
+                state[f"{key}:error"] = say_first(exc.problems)
+                return
+            if why := _page_refuses(page, the_plan):
+                state[f"{key}:error"] = why
                 return
             old = state.get(key)
             if old is not None:
@@ -124,13 +126,15 @@ def _ray_ui() -> RayPool | None:
     return backend.pool
 
 
-def _check_page(page: form.PageSchema, the_plan) -> None:
-    """Values this page does not offer (an MLP page's arch, a recurrent page's tasks)."""
+def _page_refuses(page: form.PageSchema, the_plan) -> str | None:
+    """Why the plan holds a value this page does not offer (an MLP page's arch, a recurrent
+    page's tasks), or None."""
     for cell in the_plan.cells:
         for path, value in zip(the_plan.fields, cell.values, strict=True):
             why = page.check(path, value)
             if why:
-                raise ConfigError([why])
+                return why
+    return None
 
 
 def _progress(prefix: str) -> None:
@@ -145,7 +149,7 @@ def _progress(prefix: str) -> None:
         total = len(sweep.runs)
         st.progress(counts["ended"] / total, text=t("sweep.progress", total=total, **counts))
         if sweep.waiting_reason and not sweep.done:
-            st.caption(t("sweep.waiting", reason=escape_markdown(sweep.waiting_reason)))
+            st.caption(t("sweep.waiting", reason=say_markdown(sweep.waiting_reason)))
         results = pd.DataFrame(sweep.results())
         fields = list(sweep.plan.fields)
         titles = {f: field_label(f) for f in fields}

@@ -1,10 +1,11 @@
 """Training on the user's own table: the CSV upload on the Deep Networks page.
 
 An upload is untrusted input. It is checked in this (TensorFlow-free) process by
-``models.tables.csv_text`` / ``load_csv``, whose every refusal is one sentence shown with
-``st.error``; the table that passes rides inside the config (``data.csv``, ``data.target``), so
-the worker, the run record, sweeps and saved runs all carry it. It is never a URL param: a link
-reproduces the rest of the config, and the page says so.
+``models.tables.csv_text`` / ``load_csv``, whose every refusal is a problem (a code with values)
+worded in one sentence and shown with ``st.error``; the table that passes rides inside the
+config (``data.csv``, ``data.target``), so the worker, the run record, sweeps and saved runs all
+carry it. It is never a URL param: a link reproduces the rest of the config, and the page says
+so.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from models.config import CSV_DATASET, ConfigError, RunConfig
 from models.fields import parse_config, with_changes
 from models.tables import MAX_CSV_CHARS, DataError, csv_text, uploaded_table
 from ui import config_form as form
-from ui.i18n import t
-from ui.text import escape_markdown
+from ui.i18n import say_first, t
+from ui.text import escape_markdown, say_markdown
 
 MAX_UPLOAD_MB = 1  # what the uploader accepts; Streamlit's server.maxUploadSize is 1 MB too
 CSV_ROWS = 20_000  # at most this many data rows (the schema's n_samples bound)
@@ -58,7 +59,7 @@ def table_ui(page: form.PageSchema) -> tuple[str, str | None] | None:
     if result is not None:
         kind, value = result
         if kind == "error":
-            st.error(escape_markdown(value))  # one sentence; it may quote the user's cells
+            st.error(value)  # one sentence, Markdown-escaped: it may quote the user's cells
         else:
             st.session_state[_key(prefix, "table")] = value
             st.session_state[_key(prefix, "target")] = value["columns"][-1]
@@ -74,11 +75,11 @@ def table_ui(page: form.PageSchema) -> tuple[str, str | None] | None:
     try:
         parsed = uploaded_table(table["text"], target)
     except DataError as exc:
-        st.error(escape_markdown(t("upload.bad_target", error=str(exc))))
+        st.error(t("upload.bad_target", error=say_markdown(exc.problem)))
         return None
     st.caption(summary(table["file"], parsed))
     for note in parsed.notes:
-        st.caption(escape_markdown(note))
+        st.caption(say_markdown(note))
 
     def remove() -> None:
         for name in ("table", "target"):
@@ -108,16 +109,17 @@ def current_config(
         generated = with_changes(RunConfig(), {**vals, "data.name": page.base().data.name})
         return with_table(generated, table), None
     except ConfigError as exc:
-        return None, str(exc)
+        return None, say_first(exc.problems)
 
 
 def read_upload(file_name: str, raw: bytes) -> tuple[str, Any]:
-    """("table", {...}) for a usable file, or ("error", one sentence)."""
+    """("table", {...}) for a usable file, or ("error", one sentence in Markdown)."""
     try:
         text = csv_text(raw)
         columns = _columns(text)
     except DataError as exc:
-        return "error", t("upload.refused", file=_name(file_name), error=str(exc))
+        file, error = escape_markdown(_name(file_name)), say_markdown(exc.problem)
+        return "error", t("upload.refused", file=file, error=error)
     return "table", {"file": _name(file_name), "text": text, "columns": columns}
 
 

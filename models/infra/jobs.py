@@ -17,6 +17,15 @@ queued, killed, time limit, worker died, pool shut down). End statuses: "complet
 "stopped", "failed" (the runner raised) and "interrupted" (the worker process died mid-run).
 Stops the pool asked for carry ``"cause"``: "cancelled", "time_limit" or "shutdown".
 
+``"reason"`` says why a run ended as a code with values (``models.problems.Problem``), never as a
+sentence: None for a completed run; otherwise ``job.stopped_by_user``, ``job.loss_not_finite``
+(``value`` "nan" or "inf"), ``job.gradient_not_finite``, ``job.stopped`` (``why``: a
+``job.cancelled``, ``job.time_limit`` with its ``seconds``, or ``job.shutdown``),
+``job.interrupted``, ``job.failed`` (``error``: the exception's first line, diagnostic text
+shown as it is), ``job.runner_not_loaded`` (``runner``, ``error``), ``job.unknown_status`` or
+``job.no_end_event``. The pages and the CLI word it (``locales.say``, key ``problem.<code>``);
+the run record keeps it (models/record.py).
+
 Inside the parent only one thread, the pool's dispatcher (models/infra/dispatcher.py), talks to
 the worker processes (models/infra/worker.py); the public methods (submit, poll, cancel, ...)
 only change shared state under one lock and wake the dispatcher, so they can be called from any
@@ -41,6 +50,7 @@ from models.config import RunConfig
 from models.fields import parse_config
 from models.infra.dispatcher import Dispatcher
 from models.infra.worker import WORKER_ENV
+from models.problems import Problem, ProblemError, problem
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +62,28 @@ RUNNER_END_STATUSES = ("completed", "diverged", "stopped", "failed")  # what a r
 
 DEFAULT_RUNNER = "models.trainer:iter_events"
 
-INTERRUPTED_REASON = "the run was interrupted: its worker process stopped unexpectedly"
-CANCELLED_REASON = "stopped: the run was cancelled"
-SHUTDOWN_REASON = "stopped: the job pool shut down"
+INTERRUPTED_REASON = problem("job.interrupted")
+CANCELLED_REASON = problem("job.stopped", why=problem("job.cancelled"))
+SHUTDOWN_REASON = problem("job.stopped", why=problem("job.shutdown"))
 
 _STARTUP_ALLOWANCE = 60.0  # seconds a cold worker may take to import its runner and start a job
 
 
-def time_limit_reason(seconds: float) -> str:
-    return f"stopped: the run reached the time limit of {seconds:g} s"
+def time_limit_reason(seconds: float) -> Problem:
+    return problem("job.stopped", why=problem("job.time_limit", seconds=seconds))
 
 
-class JobRefused(ValueError):
-    """The pool will not take a job now (queue full, per-owner limit, shut down).
+class JobRefused(ProblemError):
+    """The pool will not take a job now (queue full, per-owner limit, shut down): ``err.problem``
+    says which, for the pages to word."""
 
-    ``str(err)`` is one sentence for the user.
-    """
+
+class JobTimeout(TimeoutError):
+    """A caller waited longer for a job's end than it allowed; ``err.problem`` says how long."""
+
+    def __init__(self, seconds: float):
+        self.problem = problem("job.timeout", seconds=seconds)
+        super().__init__(str(self.problem))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,8 +124,8 @@ class Job:
         return self.end is not None
 
     @property
-    def reason(self) -> str | None:
-        """The end event's one-sentence reason (None while running or when completed)."""
+    def reason(self) -> Problem | None:
+        """Why the job ended, a code with values (None while running or when completed)."""
         return self.end.get("reason") if self.end else None
 
     def queue_position(self) -> int | None:
@@ -127,7 +143,8 @@ class Job:
     def events(self, timeout: float | None = None) -> Iterator[dict[str, Any]]:
         """Yield events as they arrive, until the end event (included).
 
-        ``timeout`` bounds the whole iteration: TimeoutError if the job has not ended by then.
+        ``timeout`` bounds the whole iteration: JobTimeout (a TimeoutError) if the job has not
+        ended by then.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -137,7 +154,7 @@ class Job:
                         return  # the end event was already read (by poll)
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
-                        raise TimeoutError(f"the job had not ended after {timeout:g} s")
+                        raise JobTimeout(timeout)
                     self._cond.wait(remaining)
                 # One at a time: a consumer that stops iterating early loses no events.
                 event = self._unread.popleft()
@@ -149,7 +166,7 @@ class Job:
         """Block until the job ends and return its end event (without consuming any events)."""
         with self._cond:
             if not self._cond.wait_for(lambda: self.end is not None, timeout):
-                raise TimeoutError(f"the job had not ended after {timeout:g} s")
+                raise JobTimeout(timeout)
             return self.end
 
     def cancel(self) -> None:
@@ -165,7 +182,7 @@ class Job:
         self._unread.append(event)
         self._cond.notify_all()
 
-    def _pool_end(self, status: str, reason: str | None, **extra: Any) -> dict[str, Any]:
+    def _pool_end(self, status: str, reason: Problem | None, **extra: Any) -> dict[str, Any]:
         """An end event made by the pool, in the same shape as the runner's."""
         wall = 0.0 if self._started_mono is None else time.monotonic() - self._started_mono
         end = {
@@ -237,12 +254,9 @@ class JobPool(Dispatcher):
         config = self.parse(cfg)
         with self._cond:
             if self._closing:
-                raise JobRefused("the job pool is shut down and takes no new runs")
+                raise JobRefused(problem("job.pool_closed"))
             if len(self._queue) >= self.max_queue:
-                raise JobRefused(
-                    f"the queue is full ({len(self._queue)} runs waiting); "
-                    "try again when a run has finished"
-                )
+                raise JobRefused(problem("job.queue_full", waiting=len(self._queue)))
             if owner is not None and self.max_per_owner is not None:
                 # A cancelled run still finishing (at most cancel_grace) does not count, so
                 # "stop, change a setting, run again" works at once.
@@ -252,9 +266,11 @@ class JobPool(Dispatcher):
                     if j.owner == owner and j._stop_cause != "cancelled"
                 )
                 if mine >= self.max_per_owner:
+                    runs = (
+                        problem("job.one_run", n=mine) if mine == 1 else problem("job.runs", n=mine)
+                    )
                     raise JobRefused(
-                        f"you already have {mine} run{'s' * (mine > 1)} queued or running "
-                        f"(the limit is {self.max_per_owner}); cancel one or wait for one to finish"
+                        problem("job.owner_limit", runs=runs, limit=self.max_per_owner)
                     )
             job = Job(self, config, owner)
             self._active[job.id] = job
@@ -340,7 +356,7 @@ class JobPool(Dispatcher):
         self._active.pop(job.id, None)
         job._push(end)
 
-    def _stop_reason(self, cause: str) -> str:
+    def _stop_reason(self, cause: str) -> Problem:
         if cause == "time_limit":
             return time_limit_reason(self.time_limit)
         if cause == "shutdown":
@@ -373,9 +389,8 @@ class JobPool(Dispatcher):
         """The runner's end event, checked, with the pool's cause when the pool stopped it."""
         end = dict(event)
         if end.get("status") not in RUNNER_END_STATUSES:
-            end = job._pool_end(
-                "failed", f"the run ended with an unknown status {end.get('status')!r}"
-            )
+            status = repr(end.get("status"))
+            end = job._pool_end("failed", problem("job.unknown_status", status=status))
         elif end["status"] == "stopped" and job._stop_cause is not None:
             end["reason"] = self._stop_reason(job._stop_cause)
             end["cause"] = job._stop_cause

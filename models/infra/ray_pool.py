@@ -37,9 +37,11 @@ from models.infra.jobs import (
     INTERRUPTED_REASON,
     SHUTDOWN_REASON,
     JobRefused,
+    JobTimeout,
     time_limit_reason,
 )
 from models.infra.worker import WORKER_ENV, guarded_events, load_runner
+from models.problems import Problem, problem
 
 RUNS_PER_WORKER = 10  # then Ray replaces the worker process: each model built grows it ~5 MB
 log = logging.getLogger(__name__)
@@ -87,7 +89,8 @@ class RayJob:
         return self.end is not None
 
     @property
-    def reason(self) -> str | None:
+    def reason(self) -> Problem | None:
+        """Why the run ended, a code with values (see models.infra.jobs)."""
         return self.end.get("reason") if self.end else None
 
     def poll(self) -> list[dict[str, Any]]:
@@ -102,7 +105,7 @@ class RayJob:
                 try:
                     event = ray.get(next(self._stream))
                 except StopIteration:
-                    event = self._end("failed", "the run finished without an end event")
+                    event = self._end("failed", problem("job.no_end_event"))
                 except Exception as exc:  # the worker or its node died, or the task errored
                     log.warning("Ray run %s ended abnormally: %s", self.id[:8], exc)
                     event = self._end("interrupted", INTERRUPTED_REASON)
@@ -115,12 +118,12 @@ class RayJob:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.end is None:
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"the job had not ended after {timeout:g} s")
+                raise JobTimeout(timeout)
             self._pool.ray.wait([self._stream], timeout=0.1)
             self.poll()
         return self.end
 
-    def cancel(self, reason: str = CANCELLED_REASON, cause: str = "cancelled") -> None:
+    def cancel(self, reason: Problem = CANCELLED_REASON, cause: str = "cancelled") -> None:
         """Stop the run now: Ray interrupts the task; the job ends "stopped" at once."""
         with self._lock:
             if self.end is not None:
@@ -130,7 +133,7 @@ class RayJob:
             self._take(event)
             self._unread.append(event)
 
-    def _end(self, status: str, reason: str, **extra: Any) -> dict[str, Any]:
+    def _end(self, status: str, reason: Problem, **extra: Any) -> dict[str, Any]:
         return {
             "type": "end",
             "status": status,
@@ -212,7 +215,7 @@ class RayPool:
         config = parse_config(cfg)
         with self._lock:
             if self._closed:
-                raise JobRefused("the Ray job pool is shut down and takes no new runs")
+                raise JobRefused(problem("job.ray_pool_closed"))
             stream = self._task.remote(self.runner, config.model_dump(mode="json"), self.time_limit)
             job = RayJob(self, config, owner, stream)
             self._active[job.id] = job

@@ -2,8 +2,9 @@
 
 Each setting is a function that reads its variable when called (a test sets one with
 ``monkeypatch.setenv``; a worker reads the value its parent gave it), with a typed default. A
-value that is not allowed raises :class:`SettingError`: one sentence naming the variable, the
-value and what is allowed. No other module reads ``GRADIENT_LAB_*`` from ``os.environ``.
+value that is not allowed raises :class:`SettingError`, whose problem (``setting.invalid``) names
+the variable, the value and what is allowed. No other module reads ``GRADIENT_LAB_*`` from
+``os.environ``.
 
 =============================  =========  ==================================================
 variable                       default    what it sets
@@ -18,24 +19,27 @@ GRADIENT_LAB_RAY_ADDRESS       (unset)    a Ray cluster for sweeps (unset: the l
 GRADIENT_LAB_JIT               auto       XLA for a run's step: auto, 1 (always) or 0 (never)
 =============================  =========  ==================================================
 
-Imports only the standard library.
+Imports only the standard library and models.problems.
 """
 
 from __future__ import annotations
 
 import os
 
+from models.problems import Problem, ProblemError, problem
+
 PREFIX = "GRADIENT_LAB_"
 
 
-class SettingError(ValueError):
-    """A GRADIENT_LAB_* variable holds a value that is not allowed; ``str(err)`` is one sentence.
-    ``name``, ``value`` and ``allowed`` say which, what and what would be; ``default`` is the
-    setting's value when unset, for a caller that carries on with it."""
+class SettingError(ProblemError):
+    """A GRADIENT_LAB_* variable holds a value that is not allowed: ``problem`` is
+    ``setting.invalid``. ``name``, ``value`` and ``allowed`` (a problem: a phrase) say which, what
+    and what would be; ``default`` is the setting's value when unset, for a caller that carries
+    on with it."""
 
-    def __init__(self, name: str, value: str, allowed: str, default: object):
+    def __init__(self, name: str, value: str, allowed: Problem, default: object):
         self.name, self.value, self.allowed, self.default = name, value, allowed, default
-        super().__init__(f"{name} must be {allowed} (got {value!r})")
+        super().__init__(problem("setting.invalid", name=name, allowed=allowed, value=value))
 
 
 def text(name: str, default: str = "") -> str:
@@ -53,7 +57,7 @@ def integer(name: str, default: int, minimum: int = 1) -> int:
     except ValueError:
         value = None
     if value is None or value < minimum:
-        raise SettingError(name, raw, f"a whole number of at least {minimum}", default)
+        raise SettingError(name, raw, problem("allowed.whole_number", least=minimum), default)
     return value
 
 
@@ -63,7 +67,8 @@ def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if not raw:
         return default
     if raw.lower() not in choices:
-        raise SettingError(name, raw, "one of " + ", ".join(choices), default)
+        allowed = problem("allowed.choice", choices=", ".join(choices))
+        raise SettingError(name, raw, allowed, default)
     return raw.lower()
 
 

@@ -4,13 +4,20 @@ One setting picks the database: ``GRADIENT_LAB_DB`` (models/infra/settings.py), 
 SQLAlchemy URL (``postgresql+psycopg://...`` for a hosted demo with several replicas) or a file
 path for the embedded SQLite default (``~/.gradient-lab/runs.db`` when unset). The schema is
 created on first use; its version is kept in the ``store_meta`` table, and a database written by
-a newer version is refused with one sentence rather than misread (an upgrade adds a step in
-``_migrate``).
+a newer version is refused (``store.newer_schema``) rather than misread (an upgrade adds a step
+in ``_migrate``).
 
-Faults say what they are: a database locked by another process or read-only raises a
-``StoreError`` whose ``problem`` is ``LOCKED`` or ``READ_ONLY`` (the pages word it themselves),
-after waiting at most ``BUSY_TIMEOUT`` for a lock. A store opened during such a fault opens
-anyway and tries to prepare its schema again at each call, so it recovers once the fault is gone.
+Faults say what they are, as a ``StoreError`` whose ``problem`` is a code with values
+(models.problems; the pages and the CLI word it): a database locked by another process
+(``LOCKED``, after waiting at most ``BUSY_TIMEOUT`` for the lock) or read-only (``READ_ONLY``),
+each with the call that failed (``doing``: opening, reading, saving); any other driver fault as
+``store.failed`` with the driver's first line (``error``, diagnostic); a bad run name, URL or
+owner by its rule. A store opened during a lock or read-only fault opens anyway and tries to
+prepare its schema again at each call, so it recovers once the fault is gone.
+
+A run's ``reason`` (why it ended: models/record.py) is kept in a text column as the JSON of its
+code and values; a run saved before reasons were codes holds an English sentence there, which
+``get`` returns as it is (``models.record.reason_problem`` reads both).
 
 A run's metric records are stored as one Arrow IPC stream (zstd-compressed, models/frames.py) in
 a binary column: a 20,000-step x 64-layer run is millions of rows, which load as one column read
@@ -60,7 +67,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models.frames import frame_from_ipc, frame_to_ipc
 from models.infra import settings
-from models.record import CSV_COLUMNS
+from models.problems import Problem, ProblemError, problem
+from models.record import CSV_COLUMNS, reason_json
 
 SCHEMA_VERSION = 2  # 2: runs.filters (a CNN's first-layer filters over training)
 MAX_NAME = 100  # characters of a run name
@@ -69,7 +77,13 @@ ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
 DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
 BUSY_TIMEOUT = 2.0  # seconds SQLite waits for another process's lock (its default is 5): a
 # save or a Compare page blocked by a lock says so this soon; a normal write holds it for ms
-LOCKED, READ_ONLY = "locked", "read_only"  # StoreError.problem: faults the pages word
+LOCKED, READ_ONLY = "store.locked", "store.read_only"  # faults the pages name (problem codes)
+# What a store call was doing when it failed: the first half of its problem's sentence.
+_OPENING, _READING, _SAVING = (
+    problem("store.opening"),
+    problem("store.reading"),
+    problem("store.saving"),
+)
 
 metadata = MetaData()
 meta_table = Table(
@@ -88,7 +102,7 @@ runs_table = Table(
     Column("status", String(16), nullable=False),
     Column("steps", Integer, nullable=False),
     Column("diverged_at", Integer),
-    Column("reason", Text),
+    Column("reason", Text),  # JSON {"code", "values"}; older runs: an English sentence
     Column("wall_time", Float, nullable=False),
     Column("params", Integer),
     Column("config", Text, nullable=False),  # the normalized config, JSON
@@ -100,13 +114,9 @@ runs_table = Table(
 SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
 
 
-class StoreError(Exception):
-    """The store cannot do what was asked; ``str(err)`` is one sentence for the user, and
-    ``problem`` is LOCKED or READ_ONLY when the database is (None for anything else)."""
-
-    def __init__(self, message: str, problem: str | None = None):
-        super().__init__(message)
-        self.problem = problem
+class StoreError(ProblemError):
+    """The store cannot do what was asked: ``err.problem`` says why, a code with values (its
+    ``code`` is LOCKED or READ_ONLY when the database is)."""
 
 
 @dataclass(frozen=True)
@@ -134,14 +144,14 @@ def database_url(setting: str | None = None) -> str:
 def check_name(name: str) -> str:
     """A run name as stored: stripped, at most MAX_NAME characters, no control characters."""
     if not isinstance(name, str):
-        raise StoreError("The run name must be text.")
+        raise StoreError(problem("store.name_not_text"))
     name = name.strip()
     if not name:
-        raise StoreError("The run name must not be empty.")
+        raise StoreError(problem("store.name_empty"))
     if len(name) > MAX_NAME:
-        raise StoreError(f"The run name must be at most {MAX_NAME} characters, not {len(name):,}.")
+        raise StoreError(problem("store.name_too_long", limit=MAX_NAME, length=len(name)))
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
-        raise StoreError("The run name must not contain control characters.")
+        raise StoreError(problem("store.name_control"))
     return name
 
 
@@ -179,7 +189,7 @@ class RunStore:
         try:
             parsed = make_url(self.url)
         except (ArgumentError, ValueError) as exc:
-            raise StoreError(f"GRADIENT_LAB_DB is not a database URL or path: {exc}.") from exc
+            raise StoreError(problem("store.bad_url", error=str(exc))) from exc
         database = parsed.database or ""
         if (
             parsed.get_backend_name() == "sqlite"
@@ -191,8 +201,8 @@ class RunStore:
             try:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # e.g. a part of the path is a file, or not writable
-                message = f"The run database cannot be opened: {exc.strerror or exc}."
-                raise StoreError(message) from exc
+                error = str(exc.strerror or exc)
+                raise StoreError(problem("store.failed", doing=_OPENING, error=error)) from exc
         connect_args = {"timeout": BUSY_TIMEOUT} if parsed.get_backend_name() == "sqlite" else {}
         self.engine: Engine = create_engine(self.url, connect_args=connect_args)
         self._prepared = False
@@ -200,7 +210,7 @@ class RunStore:
         try:
             self._ensure_prepared()
         except StoreError as exc:
-            if exc.problem is None:
+            if exc.problem.code not in (LOCKED, READ_ONLY):
                 raise  # not a database, or one from a newer version: refused now
             # Locked or read-only right now: every call prepares again until it works.
 
@@ -227,17 +237,16 @@ class RunStore:
                     version = int(row[0])
                 if version > SCHEMA_VERSION:
                     raise StoreError(
-                        f"The run database was written by a newer Gradient Lab (schema "
-                        f"{version}, this one reads up to {SCHEMA_VERSION})."
+                        problem("store.newer_schema", version=version, supported=SCHEMA_VERSION)
                     )
                 _migrate(conn, version)
         except SQLAlchemyError as exc:
-            raise self._error("The run database cannot be opened", exc) from exc
+            raise self._error(_OPENING, exc) from exc
 
     def save(self, record: dict[str, Any], owner: str, name: str | None = None) -> str:
         """Store a run record (the CLI's JSON, metrics included); returns its new id."""
         if record.get("status") not in ("completed", "stopped", "diverged", "interrupted"):
-            raise StoreError("Only a run that has ended can be saved.")
+            raise StoreError(problem("store.not_ended"))
         config = record["config"]
         model = config.get("model", {})
         default = f"{model.get('arch', 'run')} {model.get('depth', '')}x{model.get('width', '')}"
@@ -250,7 +259,7 @@ class RunStore:
             "status": record["status"],
             "steps": int(record.get("steps") or 0),
             "diverged_at": record.get("diverged_at"),
-            "reason": record.get("reason"),
+            "reason": _reason_column(record.get("reason")),
             "wall_time": float(record.get("wall_time") or 0.0),
             "params": record.get("params"),
             "config": json.dumps(config, allow_nan=False),
@@ -293,7 +302,7 @@ class RunStore:
             "config": json.loads(m["config"]),
             "status": m["status"],
             "diverged_at": m["diverged_at"],
-            "reason": m["reason"],
+            "reason": _reason_of(m["reason"]),
             "steps": m["steps"],
             "wall_time": m["wall_time"],
             "params": m["params"],
@@ -321,7 +330,7 @@ class RunStore:
     def delete_all(self, owner: str) -> int:
         """Delete every run of an owner (and nobody else's); returns how many were deleted."""
         if not isinstance(owner, str) or not owner:
-            raise StoreError("The owner must be a non-empty text.")
+            raise StoreError(problem("store.no_owner"))
         return self._write(delete(runs_table).where(runs_table.c.owner == owner))
 
     @contextmanager
@@ -331,39 +340,60 @@ class RunStore:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:  # raised by the queries too, not only by connecting
-            raise self._error("The run database cannot be read", exc) from exc
+            raise self._error(_READING, exc) from exc
 
     def _write(self, statement) -> int:
         self._ensure_prepared()
         try:
             return self._execute(statement)
         except SQLAlchemyError as exc:
-            if _problem(exc) != READ_ONLY:
-                raise self._error("The run could not be saved", exc) from exc
+            if _fault(exc) != READ_ONLY:
+                raise self._error(_SAVING, exc) from exc
         # Nothing was written. The pooled connection may be one a read opened while the file was
         # read-only, which stays so after the file is made writable: once more, on a fresh one.
         self.engine.dispose()
         try:
             return self._execute(statement)
         except SQLAlchemyError as exc:
-            raise self._error("The run could not be saved", exc) from exc
+            raise self._error(_SAVING, exc) from exc
 
     def _execute(self, statement) -> int:
         with self.engine.begin() as conn:
             return conn.execute(statement).rowcount
 
-    def _error(self, what: str, exc: SQLAlchemyError) -> StoreError:
-        """One sentence for a failed call, with the fault it names, if any."""
-        problem = _problem(exc)
-        if problem == READ_ONLY:
+    def _error(self, doing: Problem, exc: SQLAlchemyError) -> StoreError:
+        """A failed call (``doing``: _OPENING, _READING or _SAVING), with the fault it names."""
+        fault = _fault(exc)
+        if fault == READ_ONLY:
             # An SQLite connection opened on a read-only file stays read-only after the file is
             # made writable again: drop the pooled ones, so the next call opens fresh ones.
             self.engine.dispose()
-        detail = {
-            LOCKED: f"the database is locked by another process (waited {BUSY_TIMEOUT:g} s)",
-            READ_ONLY: "the database is read-only",
-        }.get(problem, _short(exc))
-        return StoreError(f"{what}: {detail}.", problem)
+            return StoreError(problem("store.read_only", doing=doing))
+        if fault == LOCKED:
+            return StoreError(problem("store.locked", doing=doing, seconds=BUSY_TIMEOUT))
+        return StoreError(problem("store.failed", doing=doing, error=_short(exc)))
+
+
+def _reason_column(reason: Any) -> str | None:
+    """A record's reason as the reason column keeps it: the JSON of its code and values (a
+    record read from an older file may hold an English sentence: kept as it is)."""
+    if reason is None or isinstance(reason, str):
+        return reason
+    if isinstance(reason, Problem):
+        reason = reason_json(reason)
+    return json.dumps(reason, allow_nan=False)
+
+
+def _reason_of(column: str | None) -> dict | str | None:
+    """The reason column as a record holds it: ``{"code", "values"}``, or the English sentence
+    a run saved before reasons were codes has (none of those starts with a brace)."""
+    if column is None or not column.startswith("{"):
+        return column
+    try:
+        reason = json.loads(column)
+    except ValueError:
+        return column
+    return reason if isinstance(reason, dict) and "code" in reason else column
 
 
 def _migrate(conn, version: int) -> None:
@@ -380,7 +410,7 @@ def _migrate(conn, version: int) -> None:
         )
 
 
-def _problem(exc: SQLAlchemyError) -> str | None:
+def _fault(exc: SQLAlchemyError) -> str | None:
     """LOCKED or READ_ONLY if the driver's error says the database is, else None."""
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlite_errorcode", None)  # sqlite3 (Python 3.11+): the extended code

@@ -1,12 +1,13 @@
 """Sweeps: a grid over one or two config fields (and several seeds), run through the job pool.
 
 ``plan`` expands a base config and the values of one or two dotted fields into cells, each
-with one config per seed, validating every config through the schema first (one sentence for
-the first bad value). ``Sweep`` submits the configs to a pool (the local ``JobPool``, or
-``models.infra.ray_pool.RayPool`` on a Ray cluster: the same interface) as the pool's per-owner
-limit allows (the rest wait here, so a 30-config sweep never hits the limit), folds their
-events into run records, and ``results`` summarises each cell: final validation loss and the
-first layer's gradient norm, mean and spread over the seeds. TensorFlow-free.
+with one config per seed, validating every config through the schema first (a ConfigError whose
+problem, ``sweep.*`` or the schema's own, names the first bad value). ``Sweep`` submits the
+configs to a pool (the local ``JobPool``, or ``models.infra.ray_pool.RayPool`` on a Ray cluster:
+the same interface) as the pool's per-owner limit allows (the rest wait here, so a 30-config
+sweep never hits the limit), folds their events into run records, and ``results`` summarises
+each cell: final validation loss and the first layer's gradient norm, mean and spread over the
+seeds. TensorFlow-free.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from models.config import ConfigError, RunConfig
 from models.fields import FIELDS, with_changes
 from models.infra.jobs import Job, JobPool, JobRefused
+from models.problems import Problem, problem
 from models.record import RunResult
 
 if TYPE_CHECKING:
@@ -47,12 +49,12 @@ class Plan:
 def parse_values(path: str, text: str) -> list[Any]:
     """A comma-separated list of values for a field, as typed ("0.1, 0.01" or "relu,tanh")."""
     if path not in FIELDS:
-        raise ConfigError([f"{path} is not a config field"])
+        raise ConfigError(problem("sweep.not_a_field", field=path))
     parts = [p.strip() for p in str(text).split(",") if p.strip()]
     if not parts:
-        raise ConfigError([f"give at least one value for {path}"])
+        raise ConfigError(problem("sweep.no_values", field=path))
     if len(parts) != len(set(parts)):
-        raise ConfigError([f"the values for {path} repeat"])
+        raise ConfigError(problem("sweep.values_repeat", field=path))
     return parts
 
 
@@ -60,21 +62,19 @@ def plan(base: RunConfig, sweeps: list[tuple[str, list[Any]]], seeds: int = 1) -
     """Every combination of the swept values, each with `seeds` seeds (the base's train.seed,
     +1, +2...; the data stays the same), validated through the schema."""
     if not 1 <= len(sweeps) <= 2:
-        raise ConfigError(["a sweep varies one or two fields"])
+        raise ConfigError(problem("sweep.one_or_two_fields"))
     paths = [p for p, _ in sweeps]
     if len(set(paths)) != len(paths):
-        raise ConfigError(["sweep two different fields"])
+        raise ConfigError(problem("sweep.same_field_twice"))
     if "train.seed" in paths:
-        raise ConfigError(["train.seed is swept by the number of seeds"])
+        raise ConfigError(problem("sweep.seed_swept"))
     if not 1 <= seeds <= MAX_SEEDS:
-        raise ConfigError([f"seeds must be between 1 and {MAX_SEEDS}, not {seeds}"])
+        raise ConfigError(problem("sweep.seeds_out_of_range", least=1, most=MAX_SEEDS, got=seeds))
     total = seeds
     for _, values in sweeps:
         total *= len(values)
     if total > MAX_CONFIGS:
-        raise ConfigError(
-            [f"the sweep has {total} runs (cells x seeds); the limit is {MAX_CONFIGS}"]
-        )
+        raise ConfigError(problem("sweep.too_many_runs", runs=total, limit=MAX_CONFIGS))
     cells = []
     for combo in itertools.product(*(values for _, values in sweeps)):
         changes = dict(zip(paths, combo, strict=True))
@@ -102,7 +102,7 @@ class Sweep:
 
     def __init__(self, sweep_plan: Plan, pool: JobPool | RayPool, owner: str, parallel: int = 2):
         self.plan, self.pool, self.owner, self.parallel = sweep_plan, pool, owner, parallel
-        self.waiting_reason: str | None = None  # why the pool refused the next run, if it did
+        self.waiting_reason: Problem | None = None  # why the pool refused the next run, if it did
         self.runs = [
             SweepRun(cfg, i, s)
             for i, cell in enumerate(sweep_plan.cells)
@@ -135,7 +135,7 @@ class Sweep:
                 try:
                     run.job = self.pool.submit(run.config, owner=self.owner)
                 except JobRefused as exc:
-                    self.waiting_reason = str(exc)  # said on the page while the sweep waits
+                    self.waiting_reason = exc.problem  # said on the page while the sweep waits
                     break  # the pool is full for now: try again at the next poll
                 self.waiting_reason = None
                 running += 1

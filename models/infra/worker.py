@@ -8,7 +8,7 @@ talks to it over a pipe::
 
 :func:`guarded_events` (a runner's events, checked, ending with exactly one end event) is shared
 with the Ray backend's tasks (models/infra/ray_pool.py). This module imports only the standard
-library: the runner, and with it TensorFlow, is imported inside the worker.
+library and models.problems: the runner, and with it TensorFlow, is imported inside the worker.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from models.problems import Problem, problem
 
 # Tiny models train fastest single-threaded, and N workers x M threads would oversubscribe the CPU.
 WORKER_ENV = {
@@ -87,14 +89,16 @@ def process_rss(pid: int) -> int | None:
     return None
 
 
-def load_runner(path: str) -> tuple[Callable[..., Iterator[dict[str, Any]]] | None, str | None]:
-    """The runner at "module:function", or None and the one-sentence reason it cannot be loaded
-    (reported on every job, so the user sees a sentence, not a hang)."""
+def load_runner(
+    path: str,
+) -> tuple[Callable[..., Iterator[dict[str, Any]]] | None, Problem | None]:
+    """The runner at "module:function", or None and why it cannot be loaded (the end reason of
+    every job, so the user reads why, not a hang)."""
     module_name, _, func_name = path.partition(":")
     try:
         return getattr(importlib.import_module(module_name), func_name), None
     except Exception as exc:
-        return None, f"the runner {path} could not be loaded: {_one_line(exc)}"
+        return None, problem("job.runner_not_loaded", runner=path, error=_one_line(exc))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -126,7 +130,7 @@ def worker_main(conn: Any, runner_path: str, env: dict[str, str]) -> None:
 def _run_job(
     conn: Any,
     runner: Callable[..., Iterator[dict[str, Any]]] | None,
-    import_error: str | None,
+    import_error: Problem | None,
     job_id: str,
     config: Any,
 ) -> bool:
@@ -160,19 +164,20 @@ def _run_job(
 
 def guarded_events(
     runner: Callable[..., Iterator[dict[str, Any]]] | None,
-    import_error: str | None,
+    import_error: Problem | None,
     config: Any,
     should_stop: Callable[[], bool],
 ) -> Iterator[dict[str, Any]]:
     """A runner's events, checked, ending with exactly one end event: a runner that raises (or
-    could not be imported) ends as "failed" with a one-sentence reason and the traceback.
+    could not be imported) ends as "failed" with its reason (``job.failed`` with the exception's
+    first line, or ``job.runner_not_loaded``) and the traceback.
     Shared by the pool's workers and the Ray backend's tasks (models/infra/ray_pool.py)."""
     started = time.monotonic()
     last_step = 0
     events = None
     try:
         if runner is None:
-            raise RuntimeError(import_error)
+            raise RuntimeError(str(import_error))
         events = runner(config, should_stop)
         for event in events:
             if not isinstance(event, dict) or "type" not in event:
@@ -184,7 +189,7 @@ def guarded_events(
                 return
         raise RuntimeError("the runner finished without an end event")
     except Exception as exc:
-        reason = import_error if runner is None else f"the run failed: {_one_line(exc)}"
+        reason = import_error if runner is None else problem("job.failed", error=_one_line(exc))
         yield {
             "type": "end",
             "status": "failed",

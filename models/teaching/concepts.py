@@ -1,7 +1,7 @@
 """The concept pages' requests: what a page asks the engine to compute, validated like a config.
 
-A page sends a *request* (a frozen pydantic model: one sentence per bad field) to the concept
-job pool, whose worker runs it (models/teaching/concept_runner.py) and sends back plain
+A page sends a *request* (a frozen pydantic model: one problem per bad field, ``request.*``) to
+the concept job pool, whose worker runs it (models/teaching/concept_runner.py) and sends back plain
 JSON-able numbers. Each kind is computed by the module of its page: ``ActivationRequest`` by
 models/teaching/activations.py, ``PoolingRequest`` by pooling.py, ``OptimizerRequest`` and
 ``HessianCostRequest`` by optimizers.py, ``BackpropRequest`` by backprop.py and ``BnReluRequest``
@@ -11,11 +11,15 @@ by batchnorm.py. This module imports no TensorFlow.
 from __future__ import annotations
 
 import math
+import typing
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from models.config import ConfigError
+from models.problems import Problem, problem
 
 ActivationName = Literal[
     "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "swish"
@@ -52,25 +56,42 @@ class PoolingRequest(ConceptRequest):
     def _shapes(self) -> PoolingRequest:
         rows, cols = len(self.inputs), len(self.inputs[0])
         if not 2 <= cols <= MAX_GRID or any(len(r) != cols for r in self.inputs):
-            raise ValueError(f"inputs must be a rectangle of 2 to {MAX_GRID} columns")
+            raise PydanticCustomError(
+                "request.not_rectangle",
+                "inputs must be a rectangle of {least} to {most} columns",
+                {"least": 2, "most": MAX_GRID},
+            )
         if any(not math.isfinite(v) for r in self.inputs for v in r):
-            raise ValueError("inputs must be finite numbers")
+            raise PydanticCustomError(
+                "request.not_finite", "{field} must be finite numbers", {"field": "inputs"}
+            )
         if rows % self.pool or cols % self.pool:
-            raise ValueError(
-                f"inputs of {rows} x {cols} do not split into {self.pool} x {self.pool} windows"
+            raise PydanticCustomError(
+                "request.not_split",
+                "inputs of {rows} x {cols} do not split into {pool} x {pool} windows",
+                {"rows": rows, "cols": cols, "pool": self.pool},
             )
         if self.upstream is not None:
             want = (rows // self.pool, cols // self.pool)
             got = (len(self.upstream), len(self.upstream[0]) if self.upstream else 0)
             if got != want or any(len(r) != want[1] for r in self.upstream):
-                raise ValueError(f"upstream must be {want[0]} x {want[1]}, one per output")
+                raise PydanticCustomError(
+                    "request.upstream_shape",
+                    "upstream must be {rows} x {cols}, one per output",
+                    {"rows": want[0], "cols": want[1]},
+                )
             if any(not math.isfinite(v) for r in self.upstream for v in r):
-                raise ValueError("upstream must be finite numbers")
+                raise PydanticCustomError(
+                    "request.not_finite", "{field} must be finite numbers", {"field": "upstream"}
+                )
         return self
 
 
 FunctionName = Literal["quadratic", "rosenbrock", "saddle", "nonconvex"]
 MethodName = Literal["gd", "momentum", "adam", "newton"]
+
+
+START_LIMIT = 3  # the contour view is [-3, 3] x [-3, 3]
 
 
 class OptimizerRequest(ConceptRequest):
@@ -89,8 +110,12 @@ class OptimizerRequest(ConceptRequest):
 
     @model_validator(mode="after")
     def _start_in_view(self) -> OptimizerRequest:
-        if not all(math.isfinite(v) and abs(v) <= 3 for v in self.start):
-            raise ValueError("start must be a point with both coordinates between -3 and 3")
+        if not all(math.isfinite(v) and abs(v) <= START_LIMIT for v in self.start):
+            raise PydanticCustomError(
+                "request.start_out_of_view",
+                "start must have both coordinates between -{limit} and {limit}",
+                {"limit": START_LIMIT},
+            )
         return self
 
 
@@ -104,14 +129,27 @@ class BackpropRequest(ConceptRequest):
 
     @model_validator(mode="after")
     def _sizes(self) -> BackpropRequest:
-        if any(not 1 <= n <= 4 for n in self.sizes):
-            raise ValueError("sizes: every layer has 1 to 4 units")
+        least, most, limit = 1, 4, 100  # units per layer; the largest input or target
+        if any(not least <= n <= most for n in self.sizes):
+            raise PydanticCustomError(
+                "request.layer_sizes",
+                "sizes: every layer has {least} to {most} units",
+                {"least": least, "most": most},
+            )
         if len(self.inputs) != self.sizes[0]:
-            raise ValueError(f"inputs: give {self.sizes[0]} values, one per input unit")
+            raise PydanticCustomError(
+                "request.inputs_count", "inputs: give {count} values", {"count": self.sizes[0]}
+            )
         if len(self.targets) != self.sizes[-1]:
-            raise ValueError(f"targets: give {self.sizes[-1]} values, one per output unit")
-        if not all(math.isfinite(v) and abs(v) <= 100 for v in (*self.inputs, *self.targets)):
-            raise ValueError("inputs and targets must be numbers between -100 and 100")
+            raise PydanticCustomError(
+                "request.targets_count", "targets: give {count} values", {"count": self.sizes[-1]}
+            )
+        if not all(math.isfinite(v) and abs(v) <= limit for v in (*self.inputs, *self.targets)):
+            raise PydanticCustomError(
+                "request.values_out_of_range",
+                "inputs and targets must be between -{limit} and {limit}",
+                {"limit": limit},
+            )
         return self
 
 
@@ -132,8 +170,13 @@ class HessianCostRequest(ConceptRequest):
 
     @model_validator(mode="after")
     def _widths(self) -> HessianCostRequest:
-        if any(not 1 <= w <= 32 for w in self.widths):
-            raise ValueError("widths: every width is between 1 and 32")
+        least, most = 1, 32
+        if any(not least <= w <= most for w in self.widths):
+            raise PydanticCustomError(
+                "request.widths_out_of_range",
+                "widths: every width is between {least} and {most}",
+                {"least": least, "most": most},
+            )
         return self
 
 
@@ -149,16 +192,87 @@ Request = Annotated[
 _ADAPTER: TypeAdapter = TypeAdapter(Request)
 
 
+_KINDS: dict[str, type[ConceptRequest]] = {
+    m.model_fields["kind"].default: m for m in typing.get_args(typing.get_args(Request)[0])
+}
+
+
 def parse_request(data: Any) -> ConceptRequest:
-    """A request from a dict (or one already made); ConfigError with one sentence per problem."""
+    """A request from a dict (or one already made); ConfigError with one problem per fault."""
     if isinstance(data, ConceptRequest):
         return data
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {msg}" if where else msg)
-        raise ConfigError(problems) from None
+        raise ConfigError([_problem(err) for err in exc.errors()]) from None
+
+
+def _problem(err: Any) -> Problem:
+    """One pydantic error as a ``request.*`` problem: ``where`` is the kind and field (no list
+    positions), the other values are pydantic's (its bounds, the choices of a Literal field)."""
+    loc, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
+    where = ".".join(str(p) for p in loc if not isinstance(p, int))
+    if kind.startswith("request."):  # a request's own rule (raised above with its values)
+        return Problem(kind, {"where": where, **ctx})
+    if not where:  # the request as a whole
+        if kind == "model_attributes_type":
+            return problem("request.not_an_object")
+        if kind == "union_tag_not_found":
+            return problem("request.no_kind")
+        if kind == "union_tag_invalid":
+            kinds = ", ".join(repr(k) for k in _KINDS)
+            return problem("request.unknown_kind", tag=ctx["tag"], kinds=kinds)
+    elif kind in _PYDANTIC_PROBLEMS:
+        return _PYDANTIC_PROBLEMS[kind](where, ctx)
+    elif kind == "literal_error" and (choices := _choices(loc)):
+        *first, last = (repr(c) for c in choices)
+        return problem("request.choice", where=where, choices=", ".join(first), last=last)
+    elif kind == "too_short" and ctx.get("field_type") == "Tuple":
+        if ctx["min_length"] == 1:
+            return problem("request.too_few_one", where=where, got=ctx["actual_length"])
+        return problem(
+            "request.too_few", where=where, least=ctx["min_length"], got=ctx["actual_length"]
+        )
+    elif kind == "too_long" and ctx.get("field_type") == "Tuple" and ctx["max_length"] > 1:
+        return problem(
+            "request.too_many", where=where, most=ctx["max_length"], got=ctx["actual_length"]
+        )
+    # An error no request is known to make: pydantic's own words, naming where.
+    return problem("request.invalid", where=where or "request", detail=err["msg"])
+
+
+# pydantic's error types for a field's value out of bounds, of the wrong kind, missing or extra:
+# type -> (where, the error's ctx) -> the problem
+_PYDANTIC_PROBLEMS: dict[str, Callable[[str, dict], Problem]] = {
+    "greater_than_equal": lambda w, c: problem("request.at_least", where=w, limit=_number(c["ge"])),
+    "less_than_equal": lambda w, c: problem("request.at_most", where=w, limit=_number(c["le"])),
+    "greater_than": lambda w, c: problem("request.above", where=w, limit=_number(c["gt"])),
+    "less_than": lambda w, c: problem("request.below", where=w, limit=_number(c["lt"])),
+    "int_type": lambda w, c: problem("request.not_int", where=w),
+    "int_parsing": lambda w, c: problem("request.int_text", where=w),
+    "int_from_float": lambda w, c: problem("request.int_fraction", where=w),
+    "float_type": lambda w, c: problem("request.not_number", where=w),
+    "float_parsing": lambda w, c: problem("request.number_text", where=w),
+    "finite_number": lambda w, c: problem("request.not_finite_number", where=w),
+    "tuple_type": lambda w, c: problem("request.not_tuple", where=w),
+    "missing": lambda w, c: problem("request.missing", where=w),
+    "extra_forbidden": lambda w, c: problem("request.extra", where=w),
+}
+
+
+def _number(x: float) -> int | float:
+    """A bound as pydantic writes it: 1.0 as 1."""
+    return int(x) if float(x).is_integer() else x
+
+
+def _choices(loc: tuple) -> tuple[Any, ...]:
+    """The values a Literal field of the request at loc (kind, field, ...) allows, or ()."""
+    model = _KINDS.get(loc[0]) if loc else None
+    field = model.model_fields.get(loc[1]) if model and len(loc) > 1 else None
+    stack = [field.annotation] if field else []
+    while stack:
+        annotation = stack.pop()
+        if typing.get_origin(annotation) is Literal:
+            return typing.get_args(annotation)
+        stack.extend(typing.get_args(annotation))
+    return ()

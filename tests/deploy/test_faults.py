@@ -26,6 +26,7 @@ from playwright.sync_api import expect, sync_playwright
 from streamlit.testing.v1 import AppTest
 
 import ui.pool
+from locales import say
 from models.config import RunConfig
 from models.infra.jobs import INTERRUPTED_REASON
 from models.infra.store import BUSY_TIMEOUT, LOCKED, READ_ONLY, RunStore, StoreError, record_json
@@ -60,7 +61,7 @@ def test_a_worker_killed_mid_run_is_interrupted_keeps_its_records_and_the_pool_r
     at.run()
     assert not at.exception
     assert run.result.status == "interrupted" and run.result.reason == INTERRUPTED_REASON
-    assert INTERRUPTED_REASON in " ".join(e.value for e in at.error)  # said on the page
+    assert say(INTERRUPTED_REASON) in " ".join(e.value for e in at.error)  # said on the page
     assert run.step >= steps_seen and len(run.frame) > 0  # the records so far are kept
     assert at.get("vega_lite_chart")  # ... and still drawn
     saved = run_store().get(run.saved_id)
@@ -169,9 +170,11 @@ def test_a_locked_database_is_named_within_the_busy_timeout_and_works_once_unloc
             "get": lambda: store.get(kept),
         }
         for call in calls.values():
-            with pytest.raises(StoreError, match="locked by another process") as err:
+            with pytest.raises(StoreError) as err:
                 call()
-            assert err.value.problem == LOCKED
+            assert err.value.problem.code == LOCKED
+            waited = f"the database is locked by another process (waited {BUSY_TIMEOUT:g} s)"
+            assert waited in say(err.value.problem)
         starting = RunStore(str(path))  # a server starting now opens the store anyway ...
     assert [r.name for r in starting.list_runs("o")] == ["kept"]  # ... and it works once free
     assert saved_runs(path) == before  # nothing saved before was lost or changed
@@ -190,16 +193,19 @@ def test_a_read_only_file_or_directory_is_named_and_the_store_saves_once_writabl
         with file_modes_apply(directory):
             path.chmod(0o444)
             store = RunStore(str(path))  # the server starts on a read-only file
-            with pytest.raises(StoreError, match="read-only") as err:
+            with pytest.raises(StoreError) as err:
                 store.save(ended_record(), owner="o", name="lost")
-            assert err.value.problem == READ_ONLY
+            assert err.value.problem.code == READ_ONLY
+            assert (
+                say(err.value.problem) == "The run could not be saved: the database is read-only."
+            )
             assert [r.name for r in store.list_runs("o")] == ["kept"]  # reading still works
             path.chmod(0o644)  # the operator fixes it; the server is not restarted
             store.save(ended_record(), owner="o", name="after the file")
             directory.chmod(0o555)  # now the directory: SQLite cannot create its journal
-            with pytest.raises(StoreError, match="read-only") as err:
+            with pytest.raises(StoreError) as err:
                 store.save(ended_record(), owner="o", name="lost too")
-            assert err.value.problem == READ_ONLY
+            assert err.value.problem.code == READ_ONLY
             directory.chmod(0o755)
             store.save(ended_record(), owner="o", name="after the directory")
             store.engine.dispose()

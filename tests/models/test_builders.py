@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from models.builders import build_network, layer_summary
-from models.config import ConfigError, conv_sizes, count_params, recurrent_params
+from models.config import MAX_PARAMS, ConfigError, conv_sizes, count_params, recurrent_params
 from models.fields import parse_config
 from tests.support.csv_files import csv_config, table
 
@@ -208,8 +208,10 @@ def test_summary_reports_keras_counts():
 
 
 def test_budget_is_checked_before_building():
-    with pytest.raises(ConfigError, match="parameters"):
+    with pytest.raises(ConfigError) as info:
         parse_config({"model": {"depth": 64, "width": 512}})
+    assert info.value.problem.code == "config.params_over_budget"
+    assert info.value.problem.values["params"] > MAX_PARAMS
 
 
 def test_the_parameter_count_follows_the_table_width():

@@ -66,6 +66,10 @@ def test_a_diverged_run_exits_zero_with_its_step():
         ('{"model": {"activation": "swish"}}', "model.activation must be one of"),
         ("{not json", "not valid JSON"),
         ('{"data": {"noise": NaN}}', "NaN is not a valid number"),
+        (
+            '{"model": {"depth": 0, "width": 0}}',
+            "error: model.depth must be an integer from 1 to 64 (got 0) (and 1 more problem)",
+        ),
     ],
 )
 def test_an_invalid_config_exits_2_with_one_sentence(tmp_path, content, words):
@@ -246,3 +250,29 @@ def test_a_cnn_preset_summary_and_a_kernel_too_large_exits_2():
         "after pooling; with model.depth 4 it must be at most 2, so lower model.kernel_size or "
         "model.depth"
     )
+
+
+def test_runs_show_words_why_a_run_ended_for_new_and_old_saved_runs(tmp_path):
+    """A run's reason is stored as a code (models/record.py) and `runs show` says it in English;
+    a run saved before reasons were codes holds the sentence itself, shown as it is. `export`
+    keeps the code."""
+    from models.infra.jobs import time_limit_reason
+    from models.infra.store import RunStore
+    from models.record import reason_json
+
+    db = str(tmp_path / "runs.db")
+    store = RunStore(db)
+    row = {"step": 0, "name": "loss", "layer": None, "depth": None, "t": None, "value": 1.0}
+    base = {"config": RunConfig().model_dump(mode="json"), "status": "stopped", "metrics": [row]}
+    coded = store.save({**base, "reason": reason_json(time_limit_reason(600))}, owner="cli")
+    old = store.save({**base, "reason": "stopped: the run was cancelled"}, owner="cli")
+    store.engine.dispose()
+    for run_id, english in (
+        (coded, "stopped: the run reached the time limit of 600 s"),
+        (old, "stopped: the run was cancelled"),
+    ):
+        shown = cli("runs", "show", run_id, "--db", db)
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["reason"] == english
+    exported = json.loads(cli("runs", "export", coded, "--format", "json", "--db", db).stdout)
+    assert exported["reason"]["code"] == "job.stopped"

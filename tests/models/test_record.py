@@ -1,10 +1,17 @@
-"""The run record (models/record.py): folding events, and "a metric at the last step", once."""
+"""The run record (models/record.py): folding events, "a metric at the last step", once, and
+why a run ended kept as its code and values (a record written before that: its sentence)."""
 
+import json
 import statistics
 
+import pytest
+
+from locales import say
 from models.config import RunConfig
 from models.fields import with_changes
-from models.record import RunResult, collect
+from models.infra.jobs import CANCELLED_REASON, time_limit_reason
+from models.problems import Problem, problem
+from models.record import RunResult, collect, reason_json, reason_problem
 
 # A batch-normalized net of depth 2 as the trainer records it: at each depth the Dense layer
 # comes before its batch norm, then the output head. dead_fraction is per activation (depth).
@@ -84,3 +91,49 @@ def test_collect_folds_a_run_into_its_record():
     assert result.final("loss") == 0.5
     assert result.to_json_dict()["wall_time"] == 1.235
     assert result.to_json_dict()["config"]["model"]["depth"] == 2
+
+
+def ended(reason, status: str = "stopped", **extra) -> RunResult:
+    result = RunResult(RunConfig())
+    end = {"type": "end", "status": status, "step": 5, "diverged_at": None, "reason": reason}
+    result.add({**end, "wall_time": 0.5, **extra})
+    return result
+
+
+@pytest.mark.parametrize(
+    "reason, status, english",
+    [
+        (time_limit_reason(600), "stopped", "stopped: the run reached the time limit of 600 s"),
+        (CANCELLED_REASON, "stopped", "stopped: the run was cancelled"),
+        (problem("job.loss_not_finite", value="nan"), "diverged", "loss became nan"),
+        (
+            problem("job.failed", error="ValueError: bad {x}"),
+            "failed",
+            "the run failed: ValueError: bad {x}",
+        ),
+    ],
+)
+def test_the_record_keeps_the_jobs_reason_as_its_code_and_values(reason, status, english):
+    result = ended(reason, status)
+    assert result.reason == reason and say(result.reason) == english
+    stored = json.loads(json.dumps(result.to_json_dict()))["reason"]  # the RUN.json a user keeps
+    assert stored["code"] == reason.code
+    assert reason_problem(stored) == reason  # nested values (the time limit's why) come back
+    assert say(reason_problem(stored)) == english
+
+
+def test_a_completed_run_has_no_reason():
+    assert ended(None, "completed").to_json_dict()["reason"] is None
+    assert reason_json(None) is None and reason_problem(None) is None
+
+
+def test_a_record_written_before_reasons_were_codes_keeps_its_sentence_as_text():
+    """An old RUN.json (or a run saved by an older version) holds the English sentence itself."""
+    legacy = reason_problem("stopped: the run reached the time limit of 600 s")
+    assert legacy == Problem(
+        "job.reason_text", {"text": "stopped: the run reached the time limit of 600 s"}
+    )
+    assert say(legacy) == "stopped: the run reached the time limit of 600 s"
+    result = ended("loss became inf", "diverged")  # as an old event stream would say it
+    assert say(result.reason) == "loss became inf"
+    assert reason_problem(result.to_json_dict()["reason"]) == result.reason

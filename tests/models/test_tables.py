@@ -1,18 +1,23 @@
 """The table module (models/tables.py, models/table_cells.py): every way a CSV file can be bad
-becomes one sentence naming the column and the line; a good file loads with its values."""
+becomes a problem (a code with values) whose English is one sentence naming the column and the
+line; a good file loads with its values."""
 
 import numpy as np
 import pytest
 
 import models.tables as tables_module
+from locales import say
+from models.problems import Problem
 from models.tables import DataError, load_csv
 from tests.support.csv_files import BAD_FILES, BAD_LINE, HUGE_HEADER, csv_bytes
 
 
 def error_of(source, **kwargs) -> str:
+    """The refusal in English, as the string tables word its problem."""
     with pytest.raises(DataError) as info:
         load_csv(source, **kwargs)
-    message = str(info.value)
+    assert info.value.problem.code.startswith("data.")
+    message = say(info.value.problem)
     assert "\n" not in message and "Traceback" not in message
     return message
 
@@ -45,7 +50,9 @@ def test_a_few_whole_number_target_values_are_regression_with_a_note():
     text = "a,grade\n" + "".join(f"{i},{i % 4}\n" for i in range(20))
     data = load_csv(text.encode())
     assert data.task_kind == "regression"
-    assert any("multi-class" in note for note in data.notes)
+    assert [note.code for note in data.notes] == ["data.few_whole_numbers"]
+    assert data.notes[0].values == {"target": "grade", "count": 4}
+    assert "multi-class" in say(data.notes[0])
 
 
 def test_encodings_and_separators_that_load():
@@ -55,12 +62,17 @@ def test_encodings_and_separators_that_load():
     data = load_csv(latin)
     assert data.feature_names == ("température", "b")
     assert data.x[3, 1] == 6.0
+    assert [note.code for note in data.notes] == ["data.read_as_latin1"]
     with_bom = b"\xef\xbb\xbf" + csv_bytes()
     assert load_csv(with_bom).feature_names == ("a", "b")  # the BOM is not part of 'a'
     utf16 = csv_bytes().decode().encode("utf-16")
     assert load_csv(utf16).x.shape == (20, 2)
     semicolons = csv_bytes().decode().replace(",", ";").encode()
     assert load_csv(semicolons).x.shape == (20, 2)
+    assert say(load_csv(semicolons).notes[0]) == "the file is read with semicolons as the separator"
+    tabs = load_csv(csv_bytes().decode().replace(",", "\t").encode())
+    assert [note.code for note in tabs.notes] == ["data.read_with_tabs"]
+    assert load_csv(csv_bytes()).notes == ()
     crlf = csv_bytes().replace(b"\n", b"\r\n") + b"\r\n\r\n,,\r\n"  # trailing blank rows
     assert load_csv(crlf).x.shape == (20, 2)
     old_mac = csv_bytes(rows=40).replace(b"\n", b"\r")  # 80 commas before the first \n-less end
@@ -85,6 +97,23 @@ def test_a_bad_file_gets_one_sentence_naming_the_problem(content, kwargs, expect
     message = error_of(content, **kwargs)
     for part in expected:
         assert part in message, f"{part!r} missing from: {message}"
+
+
+def test_a_bad_cell_is_a_code_with_its_column_line_and_clipped_text():
+    """The engine says which rule, where and what; the words (and the quotes) are the tables'."""
+    with pytest.raises(DataError) as info:
+        load_csv(csv_bytes('1,"hello\nworld this is a very long cell",0'))  # a quoted line break
+    found = info.value.problem
+    assert found.code == "data.text_cell"
+    assert found.values["line"] == BAD_LINE
+    assert found.values["column"] == Problem("data.column", {"name": "b"})
+    assert found.values["value"] == "hello world this is a very ..."  # clipped, one line
+    with pytest.raises(DataError) as info:
+        load_csv(csv_bytes("1,2,oops"))
+    assert info.value.problem.values["column"] == Problem("data.target_column", {"name": "y"})
+    assert say(info.value.problem) == (
+        f"the target column 'y' has text on line {BAD_LINE} ('oops') where a number is expected"
+    )
 
 
 def test_the_earliest_bad_line_is_reported_first():

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import models.trainer as trainer_module
+from locales import say
 from models.builders import loss_for, make_optimizer
 from models.compiled import SIGMOID_TAIL, TANH_TAIL
 from models.datasets import make_dataset
@@ -339,7 +340,8 @@ def test_divergence_is_an_outcome_with_the_step_and_finite_records():
     result = train(cfg)
     assert result.status == "diverged"
     assert isinstance(result.diverged_at, int) and 0 <= result.diverged_at < cfg.total_steps
-    assert result.reason.startswith(("loss became", "the gradient"))
+    assert result.reason.code in ("job.loss_not_finite", "job.gradient_not_finite")
+    assert say(result.reason).startswith(("loss became", "the gradient"))
     assert max(r["step"] for r in result.metrics) == result.diverged_at
     text = json.dumps(result.to_json_dict(), allow_nan=False)  # NaN/Inf never reach JSON
     assert '"status": "diverged"' in text
@@ -378,6 +380,9 @@ def test_stop_ends_the_run_as_stopped_with_records_kept():
             seen.append(event)
     end = events[-1]
     assert end["type"] == "end" and end["status"] == "stopped"
+    assert (
+        end["reason"].code == "job.stopped_by_user" and say(end["reason"]) == "stopped by the user"
+    )
     assert 0 < end["step"] < trainer.cfg.total_steps
     assert any(e["type"] == "records" for e in events)
 
@@ -569,7 +574,7 @@ def test_cnn_divergence_is_an_outcome_with_finite_filters():
     poisoned = next(step for step, idx in enumerate(first_epoch) if 37 in idx)
     result = run(trainer)
     assert result.status == "diverged" and result.diverged_at == poisoned
-    assert result.reason.startswith(("loss became", "the gradient became non-finite"))
+    assert say(result.reason).startswith(("loss became", "the gradient became non-finite"))
     assert result.filters[-1]["step"] == poisoned
     kernel = trainer.model.get_layer("conv_0").kernel.numpy()[:, :, 0, :]
     np.testing.assert_allclose(result.filters[-1]["kernels"], np.moveaxis(kernel, -1, 0), atol=1e-6)

@@ -12,6 +12,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
+from locales import say
 from models.fields import FIELDS
 from tests.support import DASHBOARD
 
@@ -118,4 +119,6 @@ TEN_KB = "9" * 10_000
 
 
 def allowed(path: str) -> str:
-    return f"{path} must be {FIELDS[path].allowed()}"
+    """The start of a field's out-of-range sentence: 'model.depth must be an integer from 1 to
+    64', worded from the string tables as the page words it."""
+    return f"{path} must be {say(FIELDS[path].allowed())}"

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from models.config import RunConfig
+from models.problems import Problem, problem
 
 IMPORTED_AT = time.time()  # when the worker imported this module (its warm-up)
 
@@ -37,7 +38,7 @@ def _records(step: int) -> dict[str, Any]:
     return {"type": "records", "step": step, "records": [row]}
 
 
-def _end(status: str, step: int, began: float, reason: str | None = None) -> dict[str, Any]:
+def _end(status: str, step: int, began: float, reason: Problem | None = None) -> dict[str, Any]:
     return {
         "type": "end",
         "status": status,
@@ -55,7 +56,7 @@ def steady(cfg: RunConfig, should_stop: Callable[[], bool]) -> Iterator[dict[str
     yield _start(cfg)
     for step in range(1, cfg.train.epochs + 1):
         if should_stop():
-            yield _end("stopped", step - 1, began, "stopped on request")
+            yield _end("stopped", step - 1, began, problem("job.stopped_by_user"))
             return
         time.sleep(cfg.train.record_every / 1000)
         yield _records(step)

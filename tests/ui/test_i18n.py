@@ -19,11 +19,13 @@ from models.fields import FIELDS
 from models.infra.jobs import END_STATUSES
 from models.teaching.presets import PRESETS
 from tests.support import ROOT
+from tests.support.problem_codes import problem_codes
 from ui.i18n import chart_labels, concept_chart_labels, engine_keys, missing_keys
 
-CODE_DIRS = ("ui", "pages", "charts")  # and dashboard.py: where keys are asked for
+CODE_DIRS = ("ui", "pages", "charts")  # and dashboard.py and locales/: where keys are asked for
 CODE_FILES = [
     ROOT / "dashboard.py",
+    *sorted((ROOT / "locales").glob("*.py")),  # say: problem.{code}; say_first: problems.*
     *(p for d in CODE_DIRS for p in sorted((ROOT / d).rglob("*.py"))),
 ]
 UI_FILES = [p for p in CODE_FILES if "charts" not in p.relative_to(ROOT).parts]
@@ -61,7 +63,12 @@ BUILT_KEYS = {
     "opt.function.": "pages/optimizers.py: opt.function.{function}",
     "opt.method.": "pages/optimizers.py: opt.method.{method}",
     "opt.verdict.": "pages/optimizers.py: opt.verdict.{verdict key}",
+    "problem.": "locales say: problem.{code}; used when models/ raises the code (PROBLEM_FAMILY)",
 }
+# problem.* keys count as used exactly when the engine's code names their code (a literal
+# problem(...), Problem(...) or PydanticCustomError(...) under models/: tests/support/
+# problem_codes.py), not by their prefix alone.
+PROBLEM_FAMILY = "problem."
 ENGINE_FAMILIES = ("field.", "help.", "preset.", "comparison.", "q.")
 
 
@@ -113,8 +120,9 @@ def _built_prefixes(table) -> dict[str, set[str]]:
 
 
 def _unused_keys(table) -> list[str]:
-    used = _literal_keys(table)
-    return sorted(k for k in table if k not in used and not k.startswith(tuple(BUILT_KEYS)))
+    used = _literal_keys(table) | {PROBLEM_FAMILY + code for code in problem_codes()}
+    built = tuple(p for p in BUILT_KEYS if p != PROBLEM_FAMILY)
+    return sorted(k for k in table if k not in used and not k.startswith(built))
 
 
 def _placeholders(text: str) -> set[str]:

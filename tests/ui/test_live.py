@@ -105,3 +105,44 @@ def test_side_by_side_panels_get_a_row_each_and_one_runs_charts_share_rows(sever
         return
     assert in_columns == drawn and len(at.columns) == 4  # two rows of two columns
     assert [spec.get("width") for spec in in_columns[:2]] == ["container", "container"]
+
+
+def ended_group_app() -> None:
+    """Four runs that ended four ways, with the reasons the job pool and the trainer give."""
+    from models.config import RunConfig
+    from models.infra.jobs import CANCELLED_REASON, time_limit_reason
+    from models.problems import problem
+    from ui.live import banners_ui
+    from ui.runs import LabRun, RunGroup
+
+    ends = {
+        "A": ("stopped", time_limit_reason(600)),
+        "B": ("stopped", CANCELLED_REASON),
+        "C": ("diverged", problem("job.loss_not_finite", value="nan")),
+        "D": ("failed", problem("job.failed", error="ValueError: x*y_z is `bad`")),
+    }
+    runs = []
+    for label, (status, reason) in ends.items():
+        run = LabRun(label, RunConfig())
+        end = {"type": "end", "status": status, "step": 5, "reason": reason, "wall_time": 1.0}
+        run.add({**end, "diverged_at": 3 if status == "diverged" else None})
+        runs.append(run)
+    banners_ui(RunGroup(runs))
+
+
+def test_the_banners_word_each_runs_coded_end():
+    """A limit that stopped a run is named (its `why`, not "stopped: " parsed out of a sentence);
+    a cancel has no banner; a failure's exception text is shown as it is, in code font."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.apptest import shown
+
+    at = AppTest.from_function(ended_group_app).run()
+    assert not at.exception
+    warnings = [shown(w.value) for w in at.warning]
+    assert warnings == [
+        "A was stopped at step 5: the run reached the time limit of 600 s.",
+        "C diverged at step 3: loss became nan — try clipnorm or a lower learning rate.",
+    ]
+    [error] = at.error
+    assert error.value == "D: failed: the run failed: `` ValueError: x*y_z is `bad` ``"

@@ -75,7 +75,7 @@ def test_a_run_over_the_time_limit_is_stopped_and_the_page_says_why(pool, monkey
     ), text
 
 
-def test_every_pool_limit_is_a_setting(monkeypatch):
+def test_every_pool_limit_is_a_setting(monkeypatch, caplog):
     for name in ("WORKERS", "TIME_LIMIT", "QUEUE", "RUNS_PER_SESSION"):
         monkeypatch.delenv(f"GRADIENT_LAB_{name}", raising=False)
     assert pool_settings() == {
@@ -91,3 +91,7 @@ def test_every_pool_limit_is_a_setting(monkeypatch):
     }  # fmt: skip
     monkeypatch.setenv("GRADIENT_LAB_QUEUE", "lots")  # not a number: the default, not a crash
     assert pool_settings()["max_queue"] == 100
+    assert (  # and the log says so in words
+        "GRADIENT_LAB_QUEUE must be a whole number of at least 1 (got 'lots'); using 100"
+        in caplog.text
+    )

@@ -7,10 +7,13 @@ import time
 
 import pytest
 
+from locales import say
 from models.fields import parse_config, with_changes
-from models.infra.jobs import JobPool, JobRefused
+from models.infra.jobs import CANCELLED_REASON, JobPool, JobRefused
+from models.infra.store import StoreError
+from models.problems import problem
 from models.trainer import train
-from ui.runs import RunGroup, diff_table, run_names
+from ui.runs import RunGroup, diff_table, run_names, store_problem
 
 TINY = {
     "data": {"n_samples": 200},
@@ -87,8 +90,11 @@ def test_a_run_through_the_pool_exports_the_clis_record(pool):
 
 def test_a_refused_group_cancels_the_runs_it_had_submitted(pool):
     configs = [(label, parse_config({**TINY, "train": {"epochs": 50}})) for label in "ABC"]
-    with pytest.raises(JobRefused):
+    with pytest.raises(JobRefused) as refused:
         RunGroup.start(pool, configs, owner="session-2")  # the limit is 2 per session
+    assert "you already have 2 runs queued or running (the limit is 2)" in say(
+        refused.value.problem
+    )
     # A and B were cancelled, so the session's limit is free again for the next Train.
     group = RunGroup.start(pool, configs[:2], owner="session-2")
     group.stop()
@@ -104,7 +110,38 @@ def test_stop_ends_every_run_of_the_group_as_stopped(pool):
         run.job.wait(timeout=30)
     group.poll()
     assert [r.result.status for r in group.runs] == ["stopped", "stopped"]
+    assert [r.result.reason for r in group.runs] == [CANCELLED_REASON, CANCELLED_REASON]
+    assert json.loads(group.runs[0].record_json())["reason"] == {
+        "code": "job.stopped",
+        "values": {"why": {"code": "job.cancelled", "values": {}}},
+    }
     assert not group.active
+
+
+SAVING = problem("store.saving")
+
+
+@pytest.mark.parametrize(
+    "fault, page_says",
+    [
+        (
+            problem("store.locked", doing=SAVING, seconds=2),
+            "the run database is locked by another process",
+        ),
+        (problem("store.read_only", doing=SAVING), "the run database is read-only"),
+        (
+            problem("store.failed", doing=SAVING, error="disk I/O error"),
+            "the run database is unavailable",
+        ),
+    ],
+    ids=["locked", "read_only", "failed"],
+)
+def test_a_store_problem_is_named_on_the_page_and_logged_in_the_stores_words(
+    fault, page_says, caplog
+):
+    assert store_problem(StoreError(fault)) == page_says
+    if fault.code == "store.failed":  # not named on the page: the server log has the store's words
+        assert "run store: The run could not be saved: disk I/O error." in caplog.text
 
 
 def test_records_events_advance_the_step_the_status_line_shows():

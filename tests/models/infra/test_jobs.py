@@ -21,8 +21,10 @@ import types
 
 import pytest
 
+from locales import say
 from models.config import ConfigError, RunConfig
-from models.infra.jobs import INTERRUPTED_REASON, Job, JobPool, JobRefused
+from models.infra.jobs import INTERRUPTED_REASON, Job, JobPool, JobRefused, JobTimeout
+from models.problems import Problem
 from tests.support import ROOT
 
 RUNNER = "tests.support.fake_runner:scripted"
@@ -145,9 +147,11 @@ def test_submit_validates_dict_configs_and_gives_unguessable_ids(pool):
 
 def test_wait_and_events_raise_timeout_error_while_the_run_goes_on(pool):
     job = pool.submit(cfg(steps=LONG, ms=20))
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError) as waited:
         job.wait(timeout=0.2)
-    with pytest.raises(TimeoutError):
+    assert isinstance(waited.value, JobTimeout)
+    assert say(waited.value.problem) == "the job had not ended after 0.2 s"
+    with pytest.raises(JobTimeout):
         all_events(job, timeout=0.2)
     assert not job.done and job.status == "running"
 
@@ -165,7 +169,8 @@ def test_cancel_stops_a_cooperative_run_promptly_and_keeps_its_worker(pool):
     elapsed = time.monotonic() - t0
 
     assert end["status"] == "stopped" and end["cause"] == "cancelled"
-    assert end["reason"] == "stopped: the run was cancelled"
+    assert end["reason"] == Problem("job.stopped", {"why": Problem("job.cancelled")})
+    assert say(end["reason"]) == "stopped: the run was cancelled"
     assert 1 <= end["step"] < LONG
     assert elapsed < 2.0  # the spec says within a second; generous for a noisy machine
     # The runner stopped itself, so its worker lives on and takes the next job.
@@ -232,15 +237,21 @@ def test_a_full_queue_refuses_with_one_sentence(pool):
     read_until(running, "start")
     pool.submit(cfg(steps=1))
     pool.submit(cfg(steps=1))
-    with pytest.raises(JobRefused, match=r"^the queue is full \(2 runs waiting\)"):
+    with pytest.raises(JobRefused) as refused:
         pool.submit(cfg(steps=1))
+    assert refused.value.problem == Problem("job.queue_full", {"waiting": 2})
+    assert say(refused.value.problem).startswith("the queue is full (2 runs waiting)")
     assert pool.queue_length == 2
 
 
 def test_an_owner_gets_at_most_max_per_owner_jobs(pool):
     mine = pool.submit(cfg(steps=LONG, ms=20), owner="session-a")
-    with pytest.raises(JobRefused, match="the limit is 1"):
+    with pytest.raises(JobRefused) as refused:
         pool.submit(cfg(steps=1), owner="session-a")
+    assert say(refused.value.problem) == (
+        "you already have 1 run queued or running (the limit is 1); cancel one or wait for one "
+        "to finish"
+    )
     other = pool.submit(cfg(steps=1), owner="session-b")  # another session is not limited by a
     read_until(mine, "start")
 
@@ -308,7 +319,7 @@ def test_the_time_limit_stops_cooperative_and_stubborn_runs():
         for job in (cooperative, stubborn):
             end = job.wait(timeout=5)
             assert end["status"] == "stopped" and end["cause"] == "time_limit"
-            assert end["reason"] == "stopped: the run reached the time limit of 0.6 s"
+            assert say(end["reason"]) == "stopped: the run reached the time limit of 0.6 s"
             assert job.ended_at - job.started_at >= 0.6
         assert cooperative.end["step"] >= 1
         assert not alive(stubborn_pid)
@@ -320,7 +331,9 @@ def test_a_crashing_runner_fails_with_one_sentence_and_its_worker_survives(pool)
     end = events[-1]
 
     assert end["status"] == "failed"
-    assert end["reason"] == "the run failed: RuntimeError: boom: a simulated bug"
+    # the exception's first line is a value of the code, kept as it is (diagnostic)
+    assert end["reason"] == Problem("job.failed", {"error": "RuntimeError: boom: a simulated bug"})
+    assert say(end["reason"]) == "the run failed: RuntimeError: boom: a simulated bug"
     assert "fake_runner.py" in end["traceback"]  # the detail is kept for the logs
     assert [e["step"] for e in events if e["type"] == "records"] == [1]
     follow_up = all_events(pool.submit(cfg(steps=2)))
@@ -371,8 +384,8 @@ def test_a_runner_that_cannot_be_imported_fails_each_job_with_a_sentence():
     with JobPool(max_workers=1, runner="tests.support.fake_runner:no_such_runner") as pool:
         ends = [pool.submit(cfg()).wait(10) for _ in range(2)]
     for end in ends:
-        assert end["status"] == "failed"
-        assert end["reason"].startswith(
+        assert end["status"] == "failed" and end["reason"].code == "job.runner_not_loaded"
+        assert say(end["reason"]).startswith(
             "the runner tests.support.fake_runner:no_such_runner could not be loaded: "
             "AttributeError"
         )
@@ -388,12 +401,13 @@ def test_shutdown_ends_every_job_kills_workers_and_is_idempotent():
 
     for job in (running, queued):
         assert job.status == "stopped" and job.end["cause"] == "shutdown"
-        assert job.end["reason"] == "stopped: the job pool shut down"
+        assert say(job.end["reason"]) == "stopped: the job pool shut down"
     assert [e["type"] for e in queued.poll()] == ["queued", "end"]
     assert not alive(pid) and pool.closed
     pool.shutdown()
-    with pytest.raises(JobRefused, match="shut down"):
+    with pytest.raises(JobRefused) as refused:
         pool.submit(cfg())
+    assert say(refused.value.problem) == "the job pool is shut down and takes no new runs"
 
 
 def test_models_jobs_never_loads_tensorflow_into_the_calling_process():

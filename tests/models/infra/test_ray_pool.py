@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from locales import say
 from models.fields import parse_config
 from models.infra.ray_pool import RayPool
 from models.infra.sweep import Sweep, plan
@@ -80,7 +81,7 @@ def test_a_cancelled_ray_run_stops_at_once_and_the_cluster_takes_the_next(ray_po
     end = job.poll()[-1]
     assert (end["type"], end["status"], end["cause"]) == ("end", "stopped", "cancelled")
     assert end["step"] == max(e["step"] for e in events if "step" in e)
-    assert job.reason == "stopped: the run was cancelled"
+    assert say(job.reason) == "stopped: the run was cancelled"
     assert job.poll() == [] and ray_pool.jobs() == []
     assert ray_pool.submit(BASE).wait(120)["status"] == "completed"
 
@@ -89,7 +90,7 @@ def test_a_ray_run_over_the_time_limit_is_stopped_with_the_reason(ray_pool, monk
     monkeypatch.setattr(ray_pool, "time_limit", 3.0)
     end = ray_pool.submit(LONG).wait(120)
     assert (end["status"], end["cause"]) == ("stopped", "time_limit")
-    assert end["reason"] == "stopped: the run reached the time limit of 3 s"
+    assert say(end["reason"]) == "stopped: the run reached the time limit of 3 s"
     assert 0 < end["step"] < 500 * 4000 / 32
 
 
@@ -97,7 +98,7 @@ def test_a_runner_that_cannot_load_fails_the_run_with_one_sentence(ray_pool, mon
     monkeypatch.setattr(ray_pool, "runner", "models.no_such_module:run")
     end = ray_pool.submit(BASE).wait(120)
     assert end["status"] == "failed"
-    assert end["reason"].startswith("the runner models.no_such_module:run could not be loaded")
+    assert say(end["reason"]).startswith("the runner models.no_such_module:run could not be loaded")
 
 
 def open_lab(env_address, monkeypatch):

@@ -3,6 +3,7 @@ refused with one sentence naming the variable, the value and what is allowed."""
 
 import pytest
 
+from locales import say
 from models.infra import settings
 from models.infra.settings import SettingError
 
@@ -51,7 +52,8 @@ def test_a_bad_value_is_one_sentence_naming_the_variable(monkeypatch, name, valu
     monkeypatch.setenv(f"GRADIENT_LAB_{name}", value)
     with pytest.raises(SettingError) as info:
         read()
-    assert str(info.value) == f"GRADIENT_LAB_{name} must be {allowed} (got {value!r})"
+    assert say(info.value.problem) == f"GRADIENT_LAB_{name} must be {allowed} (got {value!r})"
+    assert info.value.problem.code == "setting.invalid"
     assert info.value.name == f"GRADIENT_LAB_{name}"
     monkeypatch.delenv(f"GRADIENT_LAB_{name}")
     assert info.value.default == read()  # what the setting is when unset

@@ -21,9 +21,12 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from locales import say
 from models.fields import parse_config
+from models.infra.jobs import time_limit_reason
 from models.infra.store import MAX_NAME, READ_ONLY, RunStore, StoreError, database_url, record_json
-from models.record import CSV_COLUMNS
+from models.problems import Problem
+from models.record import CSV_COLUMNS, reason_json, reason_problem
 from models.trainer import train
 
 # PostgreSQL: a throwaway cluster started once per session with initdb and pg_ctl from Debian's
@@ -261,22 +264,60 @@ def test_hostile_names_round_trip_as_text_and_harm_nothing(store, record, name):
     ],
 )
 def test_bad_names_are_refused_with_one_sentence(store, record, name, words):
-    with pytest.raises(StoreError, match=words):
+    with pytest.raises(StoreError) as err:
         store.save(record, owner="o", name=name)
+    assert err.value.problem.code.startswith("store.name_")
+    assert words in say(err.value.problem)
     assert store.list_runs("o") == []
 
 
 def test_only_ended_runs_are_saved(store, record):
-    with pytest.raises(StoreError, match="ended"):
+    with pytest.raises(StoreError) as err:
         store.save({**record, "status": "running"}, owner="o")
+    assert say(err.value.problem) == "Only a run that has ended can be saved."
 
 
 def test_a_database_from_a_newer_version_is_refused(store, db_url, record):
     store.save(record, owner="o")
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE store_meta SET value = '99' WHERE key = 'schema_version'"))
-    with pytest.raises(StoreError, match="newer Gradient Lab"):
+    with pytest.raises(StoreError) as err:
         RunStore(db_url)
+    assert err.value.problem == Problem("store.newer_schema", {"version": 99, "supported": 2})
+    assert "newer Gradient Lab" in say(err.value.problem)
+
+
+def test_a_runs_reason_is_kept_as_its_code_and_values(store, record):
+    """Why a run ended is stored as the JSON of its code (models/record.py): the same record
+    back, worded the same in any language's table."""
+    stopped = {**record, "status": "stopped", "reason": reason_json(time_limit_reason(600))}
+    got = store.get(store.save(stopped, owner="o"))
+    assert got["reason"] == {
+        "code": "job.stopped",
+        "values": {"why": {"code": "job.time_limit", "values": {"seconds": 600}}},
+    }
+    assert reason_problem(got["reason"]) == time_limit_reason(600)
+    assert say(reason_problem(got["reason"])) == "stopped: the run reached the time limit of 600 s"
+    assert json.loads(record_json(got))["reason"] == got["reason"]
+    with store.engine.connect() as conn:
+        column = conn.execute(text("SELECT reason FROM runs WHERE id = :i"), {"i": got["id"]})
+        assert json.loads(column.scalar_one())["code"] == "job.stopped"
+
+
+def test_a_reason_saved_as_an_english_sentence_still_reads_as_that_text(store, record):
+    """Runs saved before reasons were codes hold the sentence itself: it is shown as it is."""
+    run_id = store.save({**record, "status": "diverged", "diverged_at": 3}, owner="o")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE runs SET reason = 'loss became nan' WHERE id = :i"), {"i": run_id}
+        )
+    got = store.get(run_id)
+    assert got["reason"] == "loss became nan"
+    assert say(reason_problem(got["reason"])) == "loss became nan"
+    assert json.loads(record_json(got))["reason"] == "loss became nan"
+    # an old run-record file saved to the store keeps its sentence too
+    old = store.get(store.save({**record, "status": "stopped", "reason": "{odd} text"}, "o"))
+    assert old["reason"] == "{odd} text" and say(reason_problem(old["reason"])) == "{odd} text"
 
 
 def test_a_cnn_runs_filters_are_kept(store, cnn_record):
@@ -310,8 +351,10 @@ def test_the_setting_is_a_url_or_a_path(tmp_path, monkeypatch):
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("GRADIENT_LAB_DB", str(tmp_path / "env.db"))
     assert database_url() == f"sqlite:///{tmp_path / 'env.db'}"
-    with pytest.raises(StoreError, match="not a database URL"):
+    with pytest.raises(StoreError) as err:
         RunStore("nonsense://::/")
+    assert err.value.problem.code == "store.bad_url"
+    assert say(err.value.problem).startswith("GRADIENT_LAB_DB is not a database URL or path: ")
 
 
 def test_a_read_only_database_gives_one_sentence_and_loses_nothing(store, db_url, record):
@@ -320,9 +363,10 @@ def test_a_read_only_database_gives_one_sentence_and_loses_nothing(store, db_url
         readonly = RunStore(with_options(db_url, "-cdefault_transaction_read_only=on"))
     else:  # as a read-only mount
         readonly = RunStore(f"sqlite:///file:{db_url}?mode=ro&uri=true")
-    with pytest.raises(StoreError, match="could not be saved: the database is read-only") as err:
+    with pytest.raises(StoreError) as err:
         readonly.save(record, owner="o")
-    assert err.value.problem == READ_ONLY
+    assert err.value.problem.code == READ_ONLY
+    assert say(err.value.problem) == "The run could not be saved: the database is read-only."
     assert readonly.get(kept)["name"] == "kept"
     assert [r.name for r in RunStore(db_url).list_runs("o")] == ["kept"]
 
