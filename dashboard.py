@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import choose_language, t
 
+choose_language()  # ?lang=, else the browser's; the sidebar's selector changes it
 st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", layout="wide")
 pages = [
     st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),

@@ -24,6 +24,19 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+# Chart text in the page's own font, then CJK fonts, so Chinese titles, axes and legends draw as
+# glyphs (Debian's fonts-noto-cjk gives Noto Sans CJK SC), then any sans-serif.
+FONT = (
+    '"Source Sans", "Source Sans Pro", "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", '
+    '"Microsoft YaHei", sans-serif'
+)
+
+
+def with_font(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with every text in FONT (titles, axes, legends, text marks)."""
+    return chart.configure(font=FONT)
+
+
 LABEL_KEYS: tuple[str, ...] = (
     # shared field titles
     "run",

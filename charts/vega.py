@@ -26,6 +26,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from charts.style import FONT
+
 Serializer = Callable[[pd.DataFrame], bytes]  # rows -> the bytes of one dataset
 
 
@@ -72,6 +74,7 @@ def vega_spec(chart: alt.TopLevelMixin, name: str, serialize: Serializer) -> dic
             text = text.replace(old, f'"{name}_{prefix}_{i}"')
     spec = json.loads(text)
     spec["datasets"] = renamed
+    spec.setdefault("config", {})["font"] = FONT  # every text, Chinese too
     # Canvas: a live chart redraws several times a second, and updating thousands of SVG
     # nodes (heatmap and boundary cells) is what costs the browser most.
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}

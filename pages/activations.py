@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from charts import concepts as concept_charts
+from charts.style import with_font
 from models.teaching.activations import activation_facts
 from models.teaching.concepts import ACTIVATIONS, ActivationRequest
 from ui.concepts import bounds, compute_ui, default, link_guard_ui
@@ -60,7 +61,7 @@ if result is None:
     st.stop()
 
 labels = concept_chart_labels()
-st.altair_chart(concept_charts.activation_chart(result, names, labels), width="content")
+st.altair_chart(with_font(concept_charts.activation_chart(result, names, labels)), width="content")
 
 facts = {a["name"]: activation_facts(a) for a in result["activations"]}
 table = pd.DataFrame(
@@ -95,7 +96,7 @@ for name, f in facts.items():
 
 st.subheader(t("act.product_title"), anchor=False)
 st.caption(t("act.product_help"))
-st.altair_chart(concept_charts.product_chart(result, names, labels))
+st.altair_chart(with_font(concept_charts.product_chart(result, names, labels)))
 n = min(10, depth)
 worst = min(result["activations"], key=lambda a: a["path_max"][n - 1])
 st.markdown(

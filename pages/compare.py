@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.compare import compare_chart
+from charts.style import with_font
 from models.infra.store import StoreError
 from ui import compare as cmp
 from ui import owner
-from ui.i18n import chart_labels, t
+from ui.i18n import chart_labels, t, with_language, worded
 from ui.pool import run_store
 from ui.router import require_router
 from ui.runs import diff_table, store_problem
@@ -55,7 +56,7 @@ picked = st.multiselect(
     t("cmp.pick"),
     list(options),
     default=default,
-    format_func=lambda i: cmp.option_label(options[i]),
+    format_func=worded(options, lambda i: cmp.option_label(options[i])),
     max_selections=cmp.MAX_RUNS,
     key=cmp.PICKED,
 )
@@ -70,7 +71,7 @@ if not records:
 labels = chart_labels()
 metrics = cmp.metrics_frame(records)
 depth = st.slider(t("cmp.depth"), 0, max(cmp.max_depth(records), 1), 0, key="cmp:depth")
-st.altair_chart(compare_chart(metrics, labels, depth))  # with the heatmaps, linked
+st.altair_chart(with_font(compare_chart(metrics, labels, depth)))  # with the heatmaps, linked
 
 st.subheader(t("cmp.summary"), anchor=False)
 columns = {k: t(f"cmp.col.{k}") for k in ("run", "final_loss", "best_val", "steps", "status",
@@ -92,12 +93,12 @@ st.subheader(t("cmp.share"), anchor=False)
 st.caption(t("cmp.share_help"))
 configs_by_id = dict(zip((r["id"] for r in records), cmp.configs_or_none(records), strict=True))
 for record in records:
-    st.text(t("cmp.share_line", label=cmp.label_of(record), id=record["id"]))
+    st.text(t("cmp.share_line", label=cmp.label_of(record), link=cmp.share_link(record["id"])))
     cfg = configs_by_id[record["id"]]
     link = cmp.lab_link(cfg) if cfg is not None else None
     if link is not None:
         page, params = link
         label = t("cmp.open_lab", label=escape_markdown(cmp.label_of(record)))
-        st.page_link(page, label=label, query_params=params)
+        st.page_link(page, label=label, query_params=with_language(params))
     elif cfg is not None:
         st.caption(t("cmp.open_lab_table"))

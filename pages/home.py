@@ -5,7 +5,7 @@ import streamlit as st
 from models.fields import diff, to_flat
 from models.teaching.presets import COMPARISONS, PRESETS
 from ui.config_form import url_text
-from ui.i18n import t
+from ui.i18n import t, with_language
 from ui.router import require_router
 from ui.runs import RUN_LABELS
 
@@ -36,7 +36,7 @@ with st.container(border=True):
         "pages/deep_networks.py",
         label=f"**{t('home.start.button')}**",
         icon=":material/play_circle:",
-        query_params=comparison_params(FIRST_STEP),
+        query_params=with_language(comparison_params(FIRST_STEP)),
     )
 
 st.subheader(t("home.pages"), anchor=False)

@@ -5,10 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from charts import concepts as concept_charts
+from charts.style import with_font
 from models.teaching.concepts import OptimizerRequest
 from models.teaching.optimizers import optimizer_verdicts
 from ui.concepts import bounds, compute_ui, default, link_guard_ui
-from ui.i18n import concept_chart_labels, t
+from ui.i18n import concept_chart_labels, t, worded
 from ui.router import require_router
 
 require_router()
@@ -25,7 +26,7 @@ with st.sidebar:
         FUNCTIONS,
         key="opt_f",
         bind="query-params",
-        format_func=lambda f: t(f"opt.function.{f}"),
+        format_func=worded(FUNCTIONS, lambda f: t(f"opt.function.{f}")),
     )
     condition = st.slider(
         t("opt.condition"),
@@ -42,7 +43,7 @@ with st.sidebar:
         default=METHODS,
         key="opt_m",
         bind="query-params",
-        format_func=lambda m: t(f"opt.method.{m}"),
+        format_func=worded(METHODS, lambda m: t(f"opt.method.{m}")),
     )
     lr = st.number_input(
         t("opt.lr"),
@@ -95,9 +96,9 @@ if result is None:
 labels = concept_chart_labels()
 left, right = st.columns([1, 1])
 with left:
-    st.altair_chart(concept_charts.paths_chart(result, labels))
+    st.altair_chart(with_font(concept_charts.paths_chart(result, labels)))
 with right:
-    st.altair_chart(concept_charts.path_loss_chart(result, labels))
+    st.altair_chart(with_font(concept_charts.path_loss_chart(result, labels)))
 
 eig = result["start_eigenvalues"]
 st.markdown(t("opt.hessian", a=f"{eig[0]:.4g}", b=f"{eig[1]:.4g}"))

@@ -10,7 +10,7 @@ from models.teaching.presets import PRESETS
 from ui import config_form as form
 from ui import lab
 from ui import recurrent as rn
-from ui.i18n import t
+from ui.i18n import t, worded
 from ui.pool import job_pool
 from ui.router import require_router
 from ui.runs import RUN_LABELS
@@ -64,7 +64,7 @@ with st.sidebar:
         t("rn.cells"),
         RECURRENT_ARCHS,
         default=rn.current_cells(form.values(PAGE), form.variant_changes(PAGE)),
-        format_func=lambda c: t(f"rn.cell.{c}"),
+        format_func=worded(RECURRENT_ARCHS, lambda c: t(f"rn.cell.{c}")),
         max_selections=len(RECURRENT_ARCHS),
         help=t("rn.cells_help"),
         key=cells_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from models.fields import parse_config, to_flat
 from models.infra.store import MAX_NAME, RunStore, RunSummary, StoreError, check_name
 from ui import owner
 from ui.config_form import url_text
-from ui.i18n import say, t
+from ui.i18n import say, t, with_language, worded
 from ui.runs import store_problem
 from ui.text import escape_markdown
 
@@ -79,9 +80,12 @@ def label_of(record: dict) -> str:
 
 
 def option_label(summary: RunSummary | dict) -> str:
+    """A run as a picker lists it: its label, how it ended and its length."""
     if isinstance(summary, dict):
-        return f"{label_of(summary)} ({summary['status']}, {summary['steps']:,} steps)"
-    return f"{summary.name} · {summary.id[:6]} ({summary.status}, {summary.steps:,} steps)"
+        label, status, steps = label_of(summary), summary["status"], summary["steps"]
+    else:
+        label, status, steps = f"{summary.name} · {summary.id[:6]}", summary.status, summary.steps
+    return t("cmp.option", label=label, status=t(f"cmp.status.{status}"), steps=steps)
 
 
 def metrics_frame(records: list[dict]) -> pd.DataFrame:
@@ -154,7 +158,7 @@ def rename_ui(store: RunStore, owner: str, own: list[RunSummary]) -> str | None:
             st.selectbox(
                 t("cmp.rename.run"),
                 list(summaries),
-                format_func=lambda i: option_label(summaries[i]),
+                format_func=worded(summaries, lambda i: option_label(summaries[i])),
                 key=RENAME_RUN,
             )
             st.text_input(
@@ -245,6 +249,11 @@ def _forget(store: RunStore, own_ids: list[str]) -> None:
 
 
 LAB_PAGES = {"mlp": "pages/deep_networks.py", "cnn": "pages/cnn.py"}  # the others: recurrent
+
+
+def share_link(run_id: str) -> str:
+    """The link that opens one saved run on Compare, in the language it is shared in."""
+    return "/compare?" + urlencode(with_language({"runs": run_id}))
 
 
 def lab_link(cfg: RunConfig) -> tuple[str, dict[str, str]] | None:

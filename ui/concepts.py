@@ -20,11 +20,11 @@ from models.infra.jobs import JobPool, JobRefused
 from models.problems import Problem
 from models.teaching.concepts import RUNNER, parse_request
 from ui.i18n import say_first, t
+from ui.router import APP_PARAMS
 from ui.text import escape_markdown, say_markdown
 
 CONCEPT_TIMEOUT = 120.0  # seconds a request may wait and run (a cold worker imports TensorFlow)
 MAX_PARAM_CHARS = 100  # a longer link value is no setting of a concept page
-STREAMLIT_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,7 +99,7 @@ def link_guard_ui() -> Callable[[], None]:
     no widget can take (infinite or NaN numbers, which would crash an integer widget; values
     over 100 characters). Call what it returns after them: one notice names every param of the
     link the page did not take."""
-    incoming = {k: st.query_params[k] for k in st.query_params if k not in STREAMLIT_PARAMS}
+    incoming = {k: st.query_params[k] for k in st.query_params if k not in APP_PARAMS}
     ignored: dict[str, str] = {}
     for key, value in incoming.items():
         if len(value) > MAX_PARAM_CHARS:

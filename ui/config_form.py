@@ -21,11 +21,11 @@ import streamlit as st
 
 from models.config import CLIP_RULES, ConfigError, RunConfig
 from models.fields import FIELDS, from_flat, to_flat, with_changes
-from ui.i18n import choice_label, field_label, say, say_first, t
+from ui.i18n import choice_label, field_label, say, say_first, t, worded
+from ui.router import APP_PARAMS
 from ui.runs import RUN_LABELS
 
 NUMBER_FORMAT = "%g"  # learning rates and penalties span decades: show 0.0001, not 0.00
-RESERVED_PARAMS = {"embed", "embed_options"}  # Streamlit's own query params
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
     for key in params:
         raw = params[key]
         head, _, rest = key.partition(".")
-        if key in RESERVED_PARAMS:
+        if key in APP_PARAMS:
             continue
         if head.upper() in RUN_LABELS[1:] and head.islower() and rest in FIELDS:
             variants.setdefault(head.upper(), {})[rest] = raw
@@ -163,9 +163,12 @@ def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str
     for label, changes in variants.items():
         for path, raw in changes.items():
             wanted[f"{label.lower()}.{path}"] = str(raw)
-    current = {k: st.query_params[k] for k in st.query_params}
+    current = {k: st.query_params[k] for k in st.query_params if k not in APP_PARAMS}
     if current != wanted:
-        st.query_params.from_dict(wanted)
+        # key by key: from_dict would also drop the params that are no setting (?lang=)
+        for key in current.keys() - wanted.keys():
+            del st.query_params[key]
+        st.query_params.update({k: v for k, v in wanted.items() if current.get(k) != v})
     st.session_state[_key(page, "url_synced")] = wanted
 
 
@@ -201,7 +204,7 @@ def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
             index=options.index(current),
             key=key,
             help=help_text,
-            format_func=lambda v: choice_label(path, v),
+            format_func=worded(options, lambda v: choice_label(path, v)),
         )
     elif spec.kind == "bool":
         value = container.toggle(label, value=bool(current), key=key, help=help_text)
@@ -260,7 +263,9 @@ def clipping_ui(page: PageSchema, container: Any = st) -> None:
         key=rule_key,
         horizontal=True,
         help=t("dn.clip.help"),
-        format_func=lambda r: t("dn.clip.off") if r == "off" else field_label(f"optimizer.{r}"),
+        format_func=worded(
+            rules, lambda r: t("dn.clip.off") if r == "off" else field_label(f"optimizer.{r}")
+        ),
     )
     spec = FIELDS["optimizer.clipnorm"]  # the three share their bounds
     threshold = None

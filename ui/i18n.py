@@ -1,4 +1,11 @@
-"""The UI's words, read from the string tables in ``locales/`` (one file per language).
+"""The UI's words, read from the string tables in ``locales/`` (one file per language), in the
+language of the session.
+
+The language: ``?lang=`` in the URL when it names a table (``zh``, ``en``), else the browser's
+(``st.context.locale``: ``zh*`` is Chinese, anything else English). The router
+(dashboard.py) settles it at the top of every run with ``choose_language()``, which also draws
+the sidebar's selector; the selector is bound to ``?lang=``, so a choice rewrites the URL and
+stays in it across page switches. Everything below reads the session's choice (``current()``).
 
 Pages call ``t("key", **values)`` and word an engine problem with ``say(exc.problem)`` (or
 ``say_first(exc.problems)``: the first of several, and how many more); the chart
@@ -10,48 +17,152 @@ same texts, checked equal by a test.
 
 from __future__ import annotations
 
-from locales import DEFAULT_LANGUAGE, EN, LANGUAGES, say, say_first, t
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+import streamlit as st
+
+import locales
+from locales import DEFAULT_LANGUAGE, EN, LANGUAGES, Coded, codes
 from models.fields import FIELDS
 from models.teaching.presets import COMPARISONS, PRESETS
 from models.teaching.questions import QUESTIONS
 
-# the pages' words, one import
-__all__ = ["DEFAULT_LANGUAGE", "EN", "LANGUAGES", "say", "say_first", "t"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "EN",
+    "LANG_PARAM",
+    "LANGUAGES",
+    "chart_labels",
+    "choice_label",
+    "choose_language",
+    "concept_chart_labels",
+    "current",
+    "engine_keys",
+    "field_label",
+    "language_for",
+    "missing_keys",
+    "say",
+    "say_first",
+    "t",
+    "with_language",
+    "worded",
+]
+LANG_PARAM = "lang"  # the URL's ?lang=, and the key of the sidebar's selector bound to it
+T = TypeVar("T")
+_SESSION_LANG = "ui_lang"  # the language this session's run is drawn in (set by the router)
 
 
-def field_label(path: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def language_for(param: str | None, browser_locale: str | None) -> str:
+    """The language a visit gets: the link's ``?lang=`` when it names a table, else the
+    browser's (``zh``, ``zh-CN``, ``zh-TW``... give Chinese, anything else English)."""
+    if param in codes():
+        return param
+    if browser_locale and browser_locale.lower().startswith("zh") and "zh" in codes():
+        return "zh"
+    return DEFAULT_LANGUAGE
+
+
+def current() -> str:
+    """The session's language (English outside a run of the app, e.g. in a unit test)."""
+    return st.session_state.get(_SESSION_LANG, DEFAULT_LANGUAGE)
+
+
+def choose_language() -> str:
+    """Settle this run's language and draw the selector that changes it (the router calls this
+    first). The selector starts empty, showing the language in use as its placeholder, so only
+    a choice (or a link's ``?lang=``) puts the param in the URL, and a bound param stays in the
+    URL across page switches. A ``?lang=`` naming no language is ignored, with a sentence."""
+    param = st.query_params.get(LANG_PARAM)
+    chosen = st.session_state.get(LANG_PARAM)  # the selector's value, from the last run
+    settled = st.session_state.get(_SESSION_LANG)  # this session's language so far
+    if chosen in codes():
+        lang = chosen
+    elif settled in codes() and param is None:
+        lang = settled  # a page switch that dropped the param (e.g. in AppTest)
+    else:
+        lang = language_for(param, st.context.locale)
+    st.session_state[_SESSION_LANG] = lang
+    st.sidebar.selectbox(
+        t("app.language"),
+        sorted(codes()),
+        index=None,
+        format_func=lambda code: LANGUAGES[code]["app.language_name"],
+        placeholder=LANGUAGES[lang]["app.language_name"],
+        key=LANG_PARAM,
+        bind="query-params",
+    )
+    if param is not None and param not in codes() and chosen is None:
+        allowed = ", ".join(sorted(codes()))
+        st.sidebar.caption(t("app.bad_language", got=param[:20], allowed=allowed))
+    return lang
+
+
+def worded(options: Iterable[T], word: Callable[[T], str]) -> Callable[[T], str]:
+    """A widget's format_func: each option's words, made now, in this run's language (a
+    lambda calling t() would word the option whenever Streamlit or a test calls it)."""
+    words = {option: word(option) for option in options}
+    return words.__getitem__
+
+
+def with_language(params: dict[str, str]) -> dict[str, str]:
+    """A link's query params with the session's language, so the page it opens (and anyone the
+    link is shared with) reads in the language it was made in."""
+    return {**params, LANG_PARAM: current()}
+
+
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    """The string for key in the session's language (or lang), formatted with values."""
+    return locales.t(key, lang or current(), **values)
+
+
+def say(problem: Coded, lang: str | None = None) -> str:
+    """An engine problem in the session's language (or lang)."""
+    return locales.say(problem, lang or current())
+
+
+def say_first(problems: Sequence[Coded], lang: str | None = None) -> str:
+    """The first of several engine problems in the session's language, and how many more."""
+    return locales.say_first(problems, lang or current())
+
+
+def field_label(path: str, lang: str | None = None) -> str:
     return t(f"field.{path}", lang)
 
 
-def choice_label(path: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
+def choice_label(path: str, value: str, lang: str | None = None) -> str:
     """A choice's display text: its word if the table has one, else the value itself (a code
     name such as ``relu`` or ``he_normal`` reads the same in every language)."""
-    return LANGUAGES[lang].get(f"choice.{path}.{value}", value)
+    return LANGUAGES[lang or current()].get(f"choice.{path}.{value}", value)
 
 
-def _under(prefix: str, lang: str) -> dict[str, str]:
-    return {k[len(prefix) :]: v for k, v in LANGUAGES[lang].items() if k.startswith(prefix)}
+def _under(prefix: str, lang: str | None) -> dict[str, str]:
+    table = LANGUAGES[lang or current()]
+    return {k[len(prefix) :]: v for k, v in table.items() if k.startswith(prefix)}
 
 
-def chart_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def chart_labels(lang: str | None = None) -> dict[str, str]:
     """The chart strings, keyed as the charts package reads them (its ``LABEL_KEYS``)."""
     return _under("chart.", lang)
 
 
-def concept_chart_labels(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def concept_chart_labels(lang: str | None = None) -> dict[str, str]:
     """The concept charts' strings, keyed as charts.concepts reads them."""
     return _under("concept_chart.", lang)
 
 
 def engine_keys() -> set[str]:
     """The keys the engine's tables call for: a label and a help per config field, a title and a
-    claim per preset, a title per comparison, and each question's texts and verdicts."""
+    claim per preset, a title per comparison, and each question's texts, verdicts, verdict
+    rows and run labels."""
     keys = {f"field.{p}" for p in FIELDS} | {f"help.{p}" for p in FIELDS}
     keys |= {f"preset.{n}.{part}" for n in PRESETS for part in ("title", "claim")}
     keys |= {f"comparison.{n}" for n in COMPARISONS}
     parts = ("question", "how", "short")
     keys |= {f"q.{q.id}.{part}" for q in QUESTIONS.values() for part in parts}
     keys |= {f"q.{q.id}.{key}" for q in QUESTIONS.values() for key in q.outcomes}
+    keys |= {f"q.{q.id}.row.{name}" for q in QUESTIONS.values() for name in q.rows}
+    keys |= {f"q.label.{label}" for q in QUESTIONS.values() for label in q.runs}
     return keys
 
 

@@ -23,7 +23,7 @@ from models.infra.jobs import JobPool, JobRefused
 from models.teaching.presets import COMPARISONS, PRESETS
 from ui import config_form as form
 from ui import live, owner, upload, verdict
-from ui.i18n import field_label, say, say_first, t
+from ui.i18n import field_label, say, say_first, t, worded
 from ui.pool import run_store, session_owner
 from ui.runs import RUN_LABELS, RunGroup, diff_table
 from ui.text import escape_markdown
@@ -94,7 +94,7 @@ def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Seque
         list(presets),
         index=None,
         placeholder=t("dn.sidebar.preset_none"),
-        format_func=lambda n: t(f"preset.{n}.title"),
+        format_func=worded(presets, lambda n: t(f"preset.{n}.title")),
         key=f"{prefix}:preset",
         on_change=load_preset,
     )
@@ -103,7 +103,7 @@ def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Seque
         list(comparisons),
         index=None,
         placeholder=t("dn.sidebar.comparison_none"),
-        format_func=lambda n: t(f"comparison.{n}"),
+        format_func=worded(comparisons, lambda n: t(f"comparison.{n}")),
         key=f"{prefix}:comparison",
         on_change=load_comparison,
     )
@@ -239,6 +239,7 @@ def variants_editor_ui(page: form.PageSchema) -> Changes:
         table = pd.DataFrame(
             {field_col: paths} | {x: [seed.get(x, {}).get(p, "") for p in paths] for x in labels}
         ).astype("object")
+        editable = [p for p in form.FIELDS if p not in page.fixed]
         edited = st.data_editor(
             table,
             num_rows="dynamic",
@@ -246,8 +247,8 @@ def variants_editor_ui(page: form.PageSchema) -> Changes:
             width="stretch",
             column_config={
                 field_col: st.column_config.SelectboxColumn(
-                    options=[p for p in form.FIELDS if p not in page.fixed],
-                    format_func=lambda p: form.field_title(page, p),
+                    options=editable,
+                    format_func=worded(editable, lambda p: form.field_title(page, p)),
                     required=True,
                 ),
                 **{

@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from charts.concepts import matrix_chart
+from charts.style import with_font
 from models.teaching.concepts import MAX_GRID, PoolingRequest
 from models.teaching.pooling import pooling_rule
 from ui.concepts import bounds, compute_ui
-from ui.i18n import concept_chart_labels, t
+from ui.i18n import concept_chart_labels, t, worded
 
 SIZES = list(range(4, MAX_GRID + 1, 2))  # the input's side: even, so a 2 x 2 pool divides it
 
@@ -36,7 +37,7 @@ def pooling_ui() -> None:
         t("cnn.upstream.label"),
         ["ones", "random"],
         key="pool_up",
-        format_func=lambda k: t(f"cnn.upstream.{k}"),
+        format_func=worded(["ones", "random"], lambda k: t(f"cnn.upstream.{k}")),
         horizontal=True,
     )
     if size % pool:
@@ -103,4 +104,4 @@ def matrices_ui(matrices: list[tuple[list[list[float]], str, list[list[bool]] | 
     labels = concept_chart_labels()
     for (values, title, highlight), col in zip(matrices, st.columns(len(matrices)), strict=True):
         chart = matrix_chart(values, title, labels, highlight=highlight)
-        col.altair_chart(chart, width="content")
+        col.altair_chart(with_font(chart), width="content")

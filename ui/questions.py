@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from charts.questions import evidence_chart
+from charts.style import with_font
 from models.infra.sweep import Cell, Plan, Sweep, SweepRun
 from models.teaching.questions import QUESTIONS
 from ui import owner
 from ui.concepts import compute_ui
-from ui.i18n import chart_labels, t
+from ui.i18n import chart_labels, t, with_language
 from ui.pool import job_pool, session_owner
 from ui.sweep import runs_progress_ui, save_runs
 from ui.text import escape_markdown, say_markdown
@@ -39,7 +40,20 @@ def start(qid: str) -> None:
 
 def label_of(runs: Sweep, run: SweepRun) -> str:
     """A run's label as the card shows it ("relu_high_lr" -> "relu high lr")."""
-    return str(runs.plan.cells[run.cell].values[0]).replace("_", " ")
+    return t(f"q.label.{runs.plan.cells[run.cell].values[0]}")
+
+
+def verdict_values(qid: str, values: dict) -> dict:
+    """A verdict's values in words: a run status by its word, rows one by one (see
+    models.teaching.questions.Verdict)."""
+    worded = {}
+    for name, value in values.items():
+        if name.endswith("status"):
+            value = t(f"cmp.status.{value}")
+        elif isinstance(value, list):
+            value = t("q.list_sep").join(t(f"q.{qid}.row.{name}", **row) for row in value)
+        worded[name] = value
+    return worded
 
 
 def save_ended(qid: str, runs: Sweep) -> None:
@@ -71,7 +85,7 @@ def evidence_ui(qid: str, runs: Sweep) -> None:
         if (chart := evidence_chart(metrics, name, labels)) is not None:
             # a container-wide chart fills the card; fixed-size panels keep their size
             fits = getattr(chart, "width", None) == "container"
-            st.altair_chart(chart, width="stretch" if fits else "content")
+            st.altair_chart(with_font(chart), width="stretch" if fits else "content")
 
 
 def experiment_ui(qid: str) -> None:
@@ -95,7 +109,7 @@ def experiment_ui(qid: str) -> None:
                 return
             results[label] = data
         verdict = question.verdict(results)
-        st.markdown(t(f"q.{qid}.{verdict.key}", **verdict.values))
+        st.markdown(t(f"q.{qid}.{verdict.key}", **verdict_values(qid, verdict.values)))
         failed = [r for r in runs.runs if r.result.status in ("failed", "interrupted")]
         if failed:
             end = failed[0].result
@@ -107,7 +121,9 @@ def experiment_ui(qid: str) -> None:
         elif saved := st.session_state.get(f"q:{qid}:saved"):
             st.caption(t("lab.saved", count=len(saved)))
             ids = ",".join(saved[i] for i in sorted(saved))
-            st.page_link("pages/compare.py", label=t("q.compare"), query_params={"runs": ids})
+            st.page_link(
+                "pages/compare.py", label=t("q.compare"), query_params=with_language({"runs": ids})
+            )
         if runs.runs and not was_done:
             st.rerun()
 

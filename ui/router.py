@@ -10,6 +10,12 @@ the process to ``st.navigation`` mode and reruns, so the same URL is served thro
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from ui.i18n import LANG_PARAM
+
+# The query params every page may carry that are no page's settings: Streamlit's own (embedding)
+# and the language. A page's link checks and URL rewrites leave them alone.
+APP_PARAMS = frozenset({"embed", "embed_options", LANG_PARAM})
+
 
 def require_router() -> None:
     if PagesManager.uses_pages_directory:

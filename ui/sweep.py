@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import streamlit as st
 
+from charts.style import with_font
 from charts.sweep import sweep_chart, sweep_lines_chart
 from models.config import ConfigError, RunConfig
 from models.fields import FIELDS, applies
@@ -17,7 +18,7 @@ from models.infra.store import MAX_NAME, StoreError
 from models.infra.sweep import MAX_SEEDS, Sweep, SweepRun, parse_values, plan
 from ui import config_form as form
 from ui import owner
-from ui.i18n import chart_labels, field_label, say_first, t
+from ui.i18n import chart_labels, field_label, say_first, t, with_language, worded
 from ui.pool import ray_backend, run_store, session_owner
 from ui.runs import store_problem
 from ui.text import escape_markdown, say_markdown
@@ -54,13 +55,15 @@ def sweep_ui(
         c1, c2 = st.columns(2)
         c1.selectbox(
             t("sweep.field"), fields, index=fields.index(first[0]),
-            format_func=title, key=f"{key}:f1",
+            format_func=worded(fields, title), key=f"{key}:f1",
         )  # fmt: skip
         c2.text_input(t("sweep.values"), first[1], key=f"{key}:v1", max_chars=300)
         c3, c4 = st.columns(2)
         c3.selectbox(
             t("sweep.field2"), [NONE, *fields], index=[NONE, *fields].index(second[0]),
-            format_func=lambda p: t("sweep.none") if p == NONE else title(p),
+            format_func=worded(
+                [NONE, *fields], lambda p: t("sweep.none") if p == NONE else title(p)
+            ),
             key=f"{key}:f2",
         )  # fmt: skip
         c4.text_input(t("sweep.values"), second[1], key=f"{key}:v2", max_chars=300)
@@ -160,11 +163,13 @@ def _progress(prefix: str) -> None:
             for col, metric in zip((left, right), ("val_loss", "grad_first"), strict=True):
                 with col:
                     chart = sweep_chart(results, fields, labels, metric, titles)
-                    st.altair_chart(chart, width="content")  # fixed cells: never stretched
+                    st.altair_chart(
+                        with_font(chart), width="content"
+                    )  # fixed cells: never stretched
             if len(fields) == 1 and results["val_accuracy"].notna().any():
                 # one numeric-ish field (e.g. filters): accuracy and size side by side
                 chart = sweep_lines_chart(results, fields[0], labels, titles[fields[0]])
-                st.altair_chart(chart, width="content")
+                st.altair_chart(with_font(chart), width="content")
             st.caption(t("sweep.compare_help"))
             for i, cell in enumerate(sweep.plan.cells):
                 cell_ids = [rid for run, rid in ids if run.cell == i]
@@ -174,7 +179,7 @@ def _progress(prefix: str) -> None:
                     st.page_link(
                         "pages/compare.py",
                         label=t("sweep.open_cell", values=values),
-                        query_params={"runs": ",".join(cell_ids)},
+                        query_params=with_language({"runs": ",".join(cell_ids)}),
                     )
         table = results.rename(columns={**titles, **{k: t(f"sweep.col.{k}") for k in _COLUMNS}})
         st.dataframe(table, hide_index=True)

@@ -3,8 +3,8 @@ and an engine problem worded for a Markdown element (``say_markdown``)."""
 
 import re
 
-from locales import DEFAULT_LANGUAGE, say
 from models.problems import Problem
+from ui.i18n import say
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 DIAGNOSTIC = "error"  # the value name of an exception's or a driver's own words (code font)
@@ -22,10 +22,10 @@ def code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def say_markdown(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A problem in lang's words for a Markdown element: its text values escaped (they may
-    quote a user's cells or names), a diagnostic ``error`` value (an exception's first line) in
-    code font."""
+def say_markdown(problem: Problem, lang: str | None = None) -> str:
+    """A problem in the session's (or lang's) words for a Markdown element: its text values
+    escaped (they may quote a user's cells or names), a diagnostic ``error`` value (an
+    exception's first line) in code font."""
     return say(_for_markdown(problem), lang)
 
 

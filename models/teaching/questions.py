@@ -27,7 +27,11 @@ Results = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Verdict:
-    key: str  # the outcome; the page shows the message f"q.{question}.{key}"
+    """The outcome (the page shows the message f"q.{question}.{key}") and the numbers it
+    rests on. Values are data the page words: a value whose name ends in ``status`` is a run's
+    status code; a list is rows, each worded by the message f"q.{question}.row.{name}"."""
+
+    key: str
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -41,6 +45,7 @@ class Question:
     # What the verdict reads from the runs, in the order the page charts it: a recorded metric's
     # name, or "grad_norm_first" (each layer's gradient norm at the first step).
     evidence: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()  # the verdict values that are lists of rows (see Verdict)
 
     def configs(self) -> dict[str, RunConfig]:
         return {
@@ -238,7 +243,7 @@ def cnn_filters(res: Results) -> Verdict:
     enough = next(f for f, acc, _ in scored if acc >= best - 0.02)
     params = dict((f, p) for f, _, p in scored)
     values = {
-        "table": ", ".join(f"{f}: {acc:.2f} ({p} params)" for f, acc, p in scored),
+        "table": [{"filters": f, "accuracy": f"{acc:.2f}", "params": p} for f, acc, p in scored],
         "best": _fmt(best),
         "enough": enough,
         "params": params[enough],
@@ -255,12 +260,12 @@ def newton_deep(res: Results) -> Verdict:
     rows = res["hessian"]["rows"]
     million = 1_000_000
     values = {
-        "table": ", ".join(f"P = {r['params']}: {r['entries']:,} entries" for r in rows),
+        "table": [{"params": r["params"], "entries": r["entries"]} for r in rows],
         "largest": rows[-1]["params"],
         "seconds": _fmt(rows[-1]["seconds"]),
         "grad_seconds": _fmt(rows[-1]["grad_seconds"]),
         "tb": _fmt(million**2 * 4 / 1e12),
-        "negatives": ", ".join(f"{r['negative_eigenvalues']} of {r['params']}" for r in rows),
+        "negatives": [{"negative": r["negative_eigenvalues"], "params": r["params"]} for r in rows],
     }
     indefinite = all(r["negative_eigenvalues"] > 0 for r in rows)
     return Verdict("quadratic_cost" if indefinite else "definite_here", values)
@@ -385,6 +390,7 @@ QUESTIONS: dict[str, Question] = {
             cnn_filters,
             ("plateau", "more_helps", "no_result"),
             ("val_accuracy",),
+            rows=("table",),
         ),
         Question(
             "newton_deep",
@@ -392,6 +398,7 @@ QUESTIONS: dict[str, Question] = {
             {"hessian": {"kind": "hessian_cost"}},
             newton_deep,
             ("quadratic_cost", "definite_here"),
+            rows=("table", "negatives"),
         ),
     ]
 }

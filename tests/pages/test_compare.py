@@ -45,6 +45,7 @@ def test_runs_a_lab_saved_compare_side_by_side_and_open_by_link():
     for link, run_id in zip(links, ids, strict=True):
         assert link.page.endswith("deep_networks")
         params = dict(urllib.parse.parse_qsl(link.query_string))
+        assert params.pop("lang") == "en"  # the link opens in the language it was made in
         config, notices = from_flat(params)
         assert notices == [] and config == group[run_id]
 

@@ -12,7 +12,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from locales import say
+from locales import LANGUAGES, say
 from models.fields import FIELDS
 from tests.support import DASHBOARD
 
@@ -64,15 +64,23 @@ def statuses(at: AppTest) -> list[str]:
     return [p.proto.text for p in at.get("progress")]
 
 
-def train_until_done(at: AppTest, timeout: float = 180) -> list[str]:
-    button(at, "Train").click().run()
+def _ended_patterns(lang: str) -> list[re.Pattern]:
+    """A status line of a run that ended, in lang: the end statuses' templates as patterns."""
+    patterns = []
+    for status in ("completed", "diverged", "stopped", "failed"):
+        parts = re.split(r"\{[^{}]*\}", LANGUAGES[lang][f"dn.status.{status}"])
+        patterns.append(re.compile(".+?".join(map(re.escape, parts)), re.S))
+    return patterns
+
+
+def train_until_done(at: AppTest, timeout: float = 180, lang: str = "en") -> list[str]:
+    button(at, LANGUAGES[lang]["dn.train"]).click().run()
+    ended = _ended_patterns(lang)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert not at.exception, at.exception
         texts = statuses(at)
-        if texts and all(
-            any(w in s for w in ("completed", "diverged", "stopped", "failed")) for s in texts
-        ):
+        if texts and all(any(p.fullmatch(s) for p in ended) for s in texts):
             at.run()  # the rerun the fragment asks for once every run has ended
             return texts
         time.sleep(0.25)

@@ -6,9 +6,11 @@ import functools
 import importlib
 import os
 import pkgutil
+import re
 import string
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,9 @@ BUILT_KEYS = {
     "choice.": "ui/i18n.py choice_label: a word for a field's option, where it has one",
     "preset.": "ui/lab.py, ui/verdict.py: preset.{name}.title and .claim",
     "comparison.": "ui/lab.py, ui/verdict.py: comparison.{name}",
-    "q.": "pages/questions.py, ui/questions.py: q.{id}.short, .question, .how, .{verdict key}",
+    "q.": "pages/questions.py, ui/questions.py: q.{id}.short, .question, .how, .{verdict key},"
+    " .row.{a verdict's list value}",
+    "q.label.": "ui/questions.py: q.label.{a card's run}, how the card calls that run",
     "chart.": "ui/i18n.py chart_labels: the keys the charts read (their LABEL_KEYS)",
     "concept_chart.": "ui/i18n.py concept_chart_labels: charts.concepts.LABEL_KEYS",
     "dn.status.": "ui/live.py: dn.status.{job status}",
@@ -284,3 +288,61 @@ def test_pages_pass_no_literal_text_to_streamlit():
             if any(_is_text(a) for a in texts):
                 offenders.append(f"{path.name}:{call.lineno} st.{func.attr}")
     assert not offenders, offenders
+
+
+# -- the Chinese table against its glossary -----------------------------------------------------
+
+GLOSSARY = tomllib.loads((LOCALES / "glossary" / "zh.toml").read_text())
+_NOT_WORDS = re.compile(
+    r"\{[^{}]*\}|(`+).+?\1|\$\$.+?\$\$|\$[^$\n]+?\$|Gradient Lab|\b[A-Z][A-Z0-9_]{3,}\b", re.S
+)
+
+
+def _words(text: str) -> str:
+    """A string without its placeholders, code spans, formulas and names (the app's, and
+    settings in capitals): words, not names."""
+    return _NOT_WORDS.sub(" ", text)
+
+
+def glossary_misses(zh: dict[str, str], glossary: dict) -> list[str]:
+    """Where the Chinese table strays from its glossary: a term the English uses that the
+    Chinese lacks, a word to avoid outside a first-use form, or a section (the key's first
+    part) whose first use of a term lacks its first-use form."""
+    misses = []
+    for term in glossary["term"]:
+        pattern = re.compile(term["en"], re.I)
+        first_seen: set[str] = set()
+        for key, text in zh.items():
+            if pattern.search(_words(EN[key])) and term["zh"] not in text:
+                misses.append(f"{key}: English says /{term['en']}/, Chinese lacks {term['zh']}")
+            section = key.split(".")[0]
+            if "first_use" in term and term["zh"] in text and section not in first_seen:
+                first_seen.add(section)
+                if term["first_use"] not in text:
+                    misses.append(f"{key}: first {term['zh']} of [{section}] without its gloss")
+    long_forms = [term["first_use"] for term in glossary["term"] if "first_use" in term]
+    for key, text in zh.items():
+        bare = text
+        for form in long_forms:
+            bare = bare.replace(form, "")
+        misses += [f"{key}: avoids {word}" for word in glossary["avoid"] if word in bare]
+    return misses
+
+
+def test_the_chinese_table_uses_the_glossarys_terms():
+    assert len(GLOSSARY["term"]) > 40
+    assert glossary_misses(dict(LANGUAGES["zh"]), GLOSSARY) == []
+
+
+def test_the_glossary_check_finds_a_term_dropped_an_avoided_word_and_a_missing_gloss():
+    zh = dict(LANGUAGES["zh"])
+    zh["dn.train"] = "开始"  # English "Train": no term, still fine
+    assert glossary_misses(zh, GLOSSARY) == []
+    key = next(k for k in zh if "学习率" in zh[k])
+    broken = {**zh, key: zh[key].replace("学习率", "步长")}
+    assert any(m.startswith(f"{key}:") and "学习率" in m for m in glossary_misses(broken, GLOSSARY))
+    broken = {**zh, key: zh[key] + "池化"}
+    assert f"{key}: avoids 池化" in glossary_misses(broken, GLOSSARY)
+    first = next(k for k in zh if "汇聚（池化）" in zh[k])
+    broken = {**zh, first: zh[first].replace("汇聚（池化）", "汇聚")}
+    assert any(m.startswith(f"{first}: first 汇聚") for m in glossary_misses(broken, GLOSSARY))

@@ -155,11 +155,9 @@ def test_newton_deep_both_ways():
         for p in (3, 9)
     ]  # fmt: skip
     v = judge("newton_deep", {"hessian": {"rows": rows}})
-    assert (v.key, v.values["tb"], v.values["negatives"]) == (
-        "quadratic_cost",
-        "4",
-        "2 of 3, 2 of 9",
-    )
+    negatives = [{"negative": 2, "params": 3}, {"negative": 2, "params": 9}]
+    assert (v.key, v.values["tb"], v.values["negatives"]) == ("quadratic_cost", "4", negatives)
+    assert v.values["table"] == [{"params": 3, "entries": 9}, {"params": 9, "entries": 81}]
     rows[1]["negative_eigenvalues"] = 0  # positive semi-definite at one width
     assert judge("newton_deep", {"hessian": {"rows": rows}}).key == "definite_here"
 
