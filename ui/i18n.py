@@ -4,8 +4,8 @@ language of the session.
 The language: ``?lang=`` in the URL when it names a table (``zh``, ``en``), else the browser's
 (``st.context.locale``: ``zh*`` is Chinese, anything else English). The router
 (dashboard.py) settles it at the top of every run with ``choose_language()``, which also draws
-the sidebar's selector; the selector is bound to ``?lang=``, so a choice rewrites the URL and
-stays in it across page switches. Everything below reads the session's choice (``current()``).
+the sidebar's selector; a choice rewrites ``?lang=``, and the param stays in the URL across
+page switches. Everything below reads the session's language (``current()``).
 
 Pages call ``t("key", **values)`` and word an engine problem with ``say(exc.problem)`` (or
 ``say_first(exc.problems)``: the first of several, and how many more); the chart
@@ -48,9 +48,11 @@ __all__ = [
     "with_language",
     "worded",
 ]
-LANG_PARAM = "lang"  # the URL's ?lang=, and the key of the sidebar's selector bound to it
+LANG_PARAM = "lang"  # the URL's ?lang=
 T = TypeVar("T")
 _SESSION_LANG = "ui_lang"  # the language this session's run is drawn in (set by the router)
+_EXPLICIT = "ui_lang_chosen"  # the language a link or the selector chose, kept in the URL
+_PICKER = "ui_lang_picker"  # the sidebar's selector
 
 
 def language_for(param: str | None, browser_locale: str | None) -> str:
@@ -70,31 +72,39 @@ def current() -> str:
 
 def choose_language() -> str:
     """Settle this run's language and draw the selector that changes it (the router calls this
-    first). The selector starts empty, showing the language in use as its placeholder, so only
-    a choice (or a link's ``?lang=``) puts the param in the URL, and a bound param stays in the
-    URL across page switches. A ``?lang=`` naming no language is ignored, with a sentence."""
-    param = st.query_params.get(LANG_PARAM)
-    chosen = st.session_state.get(LANG_PARAM)  # the selector's value, from the last run
-    settled = st.session_state.get(_SESSION_LANG)  # this session's language so far
-    if chosen in codes():
-        lang = chosen
-    elif settled in codes() and param is None:
-        lang = settled  # a page switch that dropped the param (e.g. in AppTest)
+    first, on every run of every page).
+
+    A link's valid ``?lang=`` wins and is kept: Streamlit drops query params on a page switch,
+    so once a session has a language from a link or the selector, the param is written back on
+    every page. Without one the browser's language decides and the URL stays as it is. A
+    ``?lang=`` naming no language is removed, with a sentence in the sidebar."""
+    state, param = st.session_state, st.query_params.get(LANG_PARAM)
+    if param in codes():
+        lang = state[_EXPLICIT] = param
+    elif state.get(_EXPLICIT) in codes():
+        lang = state[_EXPLICIT]
+        st.query_params[LANG_PARAM] = lang  # back into the URL after a page switch
     else:
-        lang = language_for(param, st.context.locale)
-    st.session_state[_SESSION_LANG] = lang
+        lang = language_for(None, st.context.locale)
+    state[_SESSION_LANG] = lang
+    state[_PICKER] = lang  # the selector shows the language in use
+
+    def chosen() -> None:
+        state[_EXPLICIT] = state[_SESSION_LANG] = state[_PICKER]
+        st.query_params[LANG_PARAM] = state[_PICKER]
+
+    languages = sorted(codes())
     st.sidebar.selectbox(
         t("app.language"),
-        sorted(codes()),
-        index=None,
-        format_func=lambda code: LANGUAGES[code]["app.language_name"],
-        placeholder=LANGUAGES[lang]["app.language_name"],
-        key=LANG_PARAM,
-        bind="query-params",
+        languages,
+        format_func=worded(languages, lambda code: LANGUAGES[code]["app.language_name"]),
+        key=_PICKER,
+        on_change=chosen,
     )
-    if param is not None and param not in codes() and chosen is None:
-        allowed = ", ".join(sorted(codes()))
+    if param is not None and param not in codes():
+        allowed = ", ".join(languages)
         st.sidebar.caption(t("app.bad_language", got=param[:20], allowed=allowed))
+        del st.query_params[LANG_PARAM]
     return lang
 
 
