@@ -10,6 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     GRADIENT_LAB_DB=/home/app/data/runs.db
 
+# A CJK font, so Chinese text (the zh locale, run names) draws as glyphs wherever this image
+# renders a page or a chart (a headless browser, a screenshot); browsers bring their own.
+# Not pinned: the Debian release of the base image decides the version (fonts only).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 app
 WORKDIR /home/app/lab
 

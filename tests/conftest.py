@@ -2,17 +2,26 @@
 
 import os
 import tempfile
+import time
+
+import pytest
 
 from tests.support.app_server import GALLERY_REPORT
 
 _STORE_DIR = tempfile.mkdtemp(prefix="gradient-lab-tests-")
 os.environ.setdefault("GRADIENT_LAB_DB", os.path.join(_STORE_DIR, "runs.db"))
+_STARTED = pytest.StashKey[float]()
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_STARTED] = time.time()
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    """The gallery's end states: each screenshot to look at and what the page said."""
-    if report := config.stash.get(GALLERY_REPORT, None):
+    """The gallery's end states, when this session ran it: each screenshot to look at and what
+    the page said (tests/browser/test_gallery.py writes them to GALLERY_REPORT)."""
+    started = config.stash.get(_STARTED, time.time())
+    if GALLERY_REPORT.is_file() and GALLERY_REPORT.stat().st_mtime >= started:
         terminalreporter.write_sep("-", "gallery end states (screenshot, then what the page said)")
-        for lines in report:
-            for line in lines:
-                terminalreporter.write_line(line)
+        for line in GALLERY_REPORT.read_text().splitlines():
+            terminalreporter.write_line(line)

@@ -61,6 +61,16 @@ def _key(page: PageSchema, name: str) -> str:
     return f"{page.prefix}:{name}"
 
 
+def widget_key(page: PageSchema, name: str) -> str:
+    """The key of a form widget (a field's, the clipping rule's): versioned, so that loading a
+    preset, a comparison, a file or the defaults makes new widgets. A browser that has not yet
+    drawn the loaded values may send its old ones with a click (Train, at once after picking
+    a preset); Streamlit would write them over the loaded values, and the click would train
+    the old config. Sent to the old keys, they are dropped instead."""
+    version = st.session_state.get(_key(page, "editor_version"), 0)
+    return _key(page, name) if not version else f"{page.prefix}:{name}@{version}"
+
+
 def values(page: PageSchema) -> dict[str, Any]:
     """The page's current values (dotted path -> value) for config A."""
     key = _key(page, "values")
@@ -76,15 +86,13 @@ def variant_changes(page: PageSchema) -> dict[str, dict[str, str]]:
 
 def load(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]] | None = None):
     """Replace the page's values (a preset, a reset): widgets re-read them on this run."""
+    for name in (*FIELDS, "clip_rule", "clip_threshold"):
+        st.session_state.pop(widget_key(page, name), None)  # the old widgets' values
     st.session_state[_key(page, "values")] = to_flat(cfg)
     st.session_state[_key(page, "variants")] = variants or {}
     st.session_state[_key(page, "editor_version")] = (
         st.session_state.get(_key(page, "editor_version"), 0) + 1
     )
-    for path in FIELDS:
-        st.session_state.pop(_key(page, path), None)
-    for name in ("clip_rule", "clip_threshold"):
-        st.session_state.pop(_key(page, name), None)
 
 
 def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
@@ -163,12 +171,14 @@ def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str
     for label, changes in variants.items():
         for path, raw in changes.items():
             wanted[f"{label.lower()}.{path}"] = str(raw)
-    current = {k: st.query_params[k] for k in st.query_params if k not in APP_PARAMS}
-    if current != wanted:
+    current = {k: st.query_params.get_all(k) for k in st.query_params if k not in APP_PARAMS}
+    stale = current.keys() - wanted.keys()
+    changed = {k: v for k, v in wanted.items() if current.get(k) != [v]}  # a repeated key too
+    if stale or changed:
         # key by key: from_dict would also drop the params that are no setting (?lang=)
-        for key in current.keys() - wanted.keys():
+        for key in stale:
             del st.query_params[key]
-        st.query_params.update({k: v for k, v in wanted.items() if current.get(k) != v})
+        st.query_params.update(changed)
     st.session_state[_key(page, "url_synced")] = wanted
 
 
@@ -184,7 +194,7 @@ def url_text(value: Any) -> str:
 def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
     """One config field's widget, bounded by the schema; returns (and stores) its value."""
     spec, vals = FIELDS[path], values(page)
-    key = _key(page, path)
+    key = widget_key(page, path)
     if key not in st.session_state:
         st.session_state[key] = vals[path]
     label, help_text = field_title(page, path), t(f"help.{path}")
@@ -249,7 +259,7 @@ def _step(default: float | None) -> float:
 def clipping_ui(page: PageSchema, container: Any = st) -> None:
     """clipnorm / clipvalue / global_clipnorm as one choice (the schema allows one) + threshold."""
     vals = values(page)
-    rule_key, threshold_key = _key(page, "clip_rule"), _key(page, "clip_threshold")
+    rule_key, threshold_key = widget_key(page, "clip_rule"), widget_key(page, "clip_threshold")
     active = next((r for r in CLIP_RULES if vals[f"optimizer.{r}"] is not None), None)
     if rule_key not in st.session_state:
         st.session_state[rule_key] = active or "off"

@@ -92,7 +92,7 @@ def table_ui(page: form.PageSchema) -> tuple[str, str | None] | None:
 
 def _select_dataset(page: form.PageSchema, name: str) -> None:
     form.values(page)["data.name"] = name
-    st.session_state[f"{page.prefix}:data.name"] = name  # the widget shows it on this run
+    st.session_state[form.widget_key(page, "data.name")] = name  # the widget shows it now
 
 
 def current_config(

@@ -73,9 +73,12 @@ def server(request):
         yield app
     # Printed after the run's summary (tests/conftest.py): the screenshots to look at. A
     # write from here would go to pytest's capture, shown only when something fails.
-    request.config.stash.setdefault(GALLERY_REPORT, []).extend(
-        [f"  {path.relative_to(ROOT)}", *(f"      {line}" for line in said)]
-        for path, said in zip(SHOWN, SAID, strict=False)
+    GALLERY_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    GALLERY_REPORT.write_text(
+        "".join(
+            f"  {path.relative_to(ROOT)}\n" + "".join(f"      {line}\n" for line in said)
+            for path, said in zip(SHOWN, SAID, strict=False)
+        )
     )
     log = LOG.read_text()
     assert not re.search(r"Traceback|Exception|Error\b", log), log[-3000:]

@@ -33,7 +33,7 @@ from models.infra.store import BUSY_TIMEOUT, LOCKED, READ_ONLY, RunStore, StoreE
 from models.record import RunResult
 from tests.support import DASHBOARD
 from tests.support.app_server import ROOT, AppServer, launch_chromium
-from tests.support.apptest import SMALL, button, open_lab, specs, statuses, train_until_done
+from tests.support.apptest import SMALL, button, field, open_lab, specs, statuses, train_until_done
 from tests.support.browser import wait_until_ended
 from ui.pool import run_store
 
@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_run_is_interrupted_keeps_its_records_and_the_pool_r
     saved = run_store().get(run.saved_id)
     assert saved["status"] == "interrupted" and len(saved["metrics"]) == len(run.frame)
     # the pool replaced the worker: the next run completes
-    at.sidebar.number_input(key="dn:train.epochs").set_value(2).run()
+    field(at, "number_input", "dn:train.epochs").set_value(2).run()
     texts = train_until_done(at)
     assert "completed" in texts[0]
 

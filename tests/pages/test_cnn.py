@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.support.apptest import open_lab, open_page, texts, train_until_done
+from tests.support.apptest import field, open_lab, open_page, texts, train_until_done
 
 # -- convolution and pooling --------------------------------------------------------------------
 
@@ -54,7 +54,7 @@ def test_cnn_page_trains_a_cnn_live_and_draws_its_filters():
 
 def test_the_cnn_filters_sweep_shows_accuracy_and_parameters_per_value():
     at = open_page("cnn", {("text_input", "cnn:sweep:v1"): "1, 4"})
-    at.number_input(key="cnn:train.epochs").set_value(1).run()
+    field(at, "number_input", "cnn:train.epochs").set_value(1).run()
     next(b for b in at.button if b.label == "Run sweep").click().run()
     sweep = at.session_state["cnn:sweep"]
     deadline = time.monotonic() + 180

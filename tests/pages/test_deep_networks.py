@@ -15,6 +15,7 @@ from models.infra.store import RunStore
 from tests.support.apptest import (
     SMALL,
     button,
+    field,
     one_sentence,
     open_lab,
     specs,
@@ -30,8 +31,8 @@ def spec_text(at: AppTest) -> str:
 
 def test_training_from_a_shared_url_draws_every_chart_for_every_layer():
     at = open_lab({**SMALL, "model.depth": "3", "model.activation": "relu"})
-    assert at.sidebar.slider(key="dn:model.depth").value == 3
-    assert at.sidebar.selectbox(key="dn:model.activation").value == "relu"
+    assert field(at, "slider", "dn:model.depth").value == 3
+    assert field(at, "selectbox", "dn:model.activation").value == "relu"
     texts = train_until_done(at)
     assert "completed" in texts[0]
     assert not at.warning  # a completed run shows no banner
@@ -70,7 +71,7 @@ def test_a_run_store_that_fails_leaves_training_working_and_says_so(monkeypatch)
 def test_a_diverging_config_shows_the_banner_and_keeps_its_charts():
     at = open_lab()
     at.sidebar.selectbox(key="dn:preset").select("exploding").run()
-    assert at.sidebar.selectbox(key="dn:model.initializer").value == "random_normal"
+    assert field(at, "selectbox", "dn:model.initializer").value == "random_normal"
     texts = train_until_done(at)
     assert "diverged" in texts[0]
     banner = " ".join(w.value for w in at.warning)
@@ -99,8 +100,8 @@ def test_bad_query_params_are_ignored_with_a_visible_notice():
     assert "ignored config B" in notice and "ignored config C" in notice
     assert "too long" in notice
     # The valid param still applies; the rest fall back to defaults.
-    assert at.sidebar.selectbox(key="dn:model.activation").value == "sigmoid"
-    assert at.sidebar.slider(key="dn:model.depth").value == 4
+    assert field(at, "selectbox", "dn:model.activation").value == "sigmoid"
+    assert field(at, "slider", "dn:model.depth").value == 4
     assert not at.exception and not at.error
 
 
@@ -169,7 +170,7 @@ def test_stop_ends_a_long_run_and_the_stopped_run_is_saved():
 @pytest.mark.parametrize("bad", [-1.0, 0.0])
 def test_an_invalid_learning_rate_typed_in_the_widget_is_one_sentence(bad):
     at = open_lab()
-    at.sidebar.number_input(key="dn:optimizer.learning_rate").set_value(bad).run()
+    field(at, "number_input", "dn:optimizer.learning_rate").set_value(bad).run()
     message = at.error[0].value.replace("\\", "")  # shown escaped
     assert "optimizer.learning_rate" in message and "above 0" in message
     assert button(at, "Train").disabled
@@ -210,8 +211,8 @@ def test_a_run_that_ends_between_drawing_stop_and_the_live_view_leaves_stop_disa
 
 def test_a_model_over_the_parameter_budget_is_refused_before_it_is_built():
     at = open_lab()
-    at.sidebar.number_input(key="dn:model.width").set_value(512).run()
-    at.sidebar.slider(key="dn:model.depth").set_value(8).run()
+    field(at, "number_input", "dn:model.width").set_value(512).run()
+    field(at, "slider", "dn:model.depth").set_value(8).run()
     text = one_sentence(at.error)
     params = 2 * 512 + 512 + 7 * (512 * 512 + 512) + 512 + 1  # 7 hidden-to-hidden layers
     assert text == (
@@ -223,8 +224,8 @@ def test_a_model_over_the_parameter_budget_is_refused_before_it_is_built():
 
 def test_a_run_over_the_step_limit_is_refused_with_one_sentence():
     at = open_lab()
-    at.sidebar.number_input(key="dn:data.n_samples").set_value(20000).run()
-    at.sidebar.number_input(key="dn:train.epochs").set_value(2000).run()
+    field(at, "number_input", "dn:data.n_samples").set_value(20000).run()
+    field(at, "number_input", "dn:train.epochs").set_value(2000).run()
     text = one_sentence(at.error)
     assert f"over the limit of {MAX_STEPS:,}; lower train.epochs" in text
     assert button(at, "Train").disabled

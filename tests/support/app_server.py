@@ -11,12 +11,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from tests.support import ROOT
 
-# What the gallery saw, printed after the run's summary (tests/conftest.py)
-GALLERY_REPORT = pytest.StashKey[list]()
+# What the gallery saw, printed after the run's summary (tests/conftest.py): written to a file,
+# as the gallery may run in a pytest-xdist worker process whose state the summary cannot see.
+GALLERY_REPORT = ROOT / "tests" / "screenshots" / "gallery" / "REPORT.txt"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [  # as on these machines: no sandbox as root, no background network chatter

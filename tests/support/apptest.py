@@ -96,13 +96,22 @@ def texts(at):
     return " ".join(m.value for m in at.markdown)
 
 
+def field(at: AppTest, kind: str, key: str):
+    """A config form's widget by its key without the form's version ("dn:model.depth"): the
+    form makes new widgets, ``dn:model.depth@2``, each time a preset or a link loads
+    (ui.config_form.widget_key)."""
+    versioned = re.compile(re.escape(key) + r"(@\d+)?")
+    return next(w for w in getattr(at, kind) if w.key and versioned.fullmatch(w.key))
+
+
 def sidebar_widgets(at: AppTest, prefix: str) -> dict[str, object]:
-    """Every config widget in the sidebar by key, with its value."""
+    """Every config widget in the sidebar by key (without the form's version), with its
+    value."""
     out = {}
     for kind in ("slider", "selectbox", "number_input", "toggle", "radio", "multiselect"):
         for w in getattr(at.sidebar, kind):
             if w.key and w.key.startswith(f"{prefix}:"):
-                out[w.key] = w.value
+                out[re.sub(r"@\d+$", "", w.key)] = w.value
     return out
 
 

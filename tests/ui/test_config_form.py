@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.support.apptest import (
     TEN_KB,
     allowed,
+    field,
     open_lab,
     open_link,
     sidebar_widgets,
@@ -186,7 +187,7 @@ SIDEBAR_LABELS = {
 def test_the_sidebar_names_each_field_by_what_it_is_on_its_page(page):
     at = open_lab(page=page)
     widgets = [*at.sidebar.slider, *at.sidebar.number_input]
-    shown = {w.key.split(":", 1)[1]: w.label for w in widgets if w.key}
+    shown = {w.key.split(":", 1)[1].split("@")[0]: w.label for w in widgets if w.key}
     for path, label in SIDEBAR_LABELS[page].items():
         assert shown[path] == label, (page, path)
 
@@ -200,7 +201,8 @@ def test_every_config_widget_defaults_to_its_current_value(page):
     checked = 0
     for kind in ("number_input", "slider", "toggle", "selectbox", "radio"):
         for widget in getattr(at.sidebar, kind):
-            if (widget.key or "").split(":", 1)[-1].split(".")[0] not in (
+            key = (widget.key or "").split("@")[0]  # without the form's version
+            if key.split(":", 1)[-1].split(".")[0] not in (
                 "data", "model", "optimizer", "train", "clip_rule", "clip_threshold"
             ):  # fmt: skip
                 continue
@@ -213,5 +215,6 @@ def test_every_config_widget_defaults_to_its_current_value(page):
                 assert default == widget.value, widget.key
             checked += 1
     assert checked >= 10
-    [lr] = [w for w in at.sidebar.number_input if w.key.endswith(":optimizer.learning_rate")]
+    prefix = {"pages/deep_networks.py": "dn", "pages/recurrent.py": "rn", "pages/cnn.py": "cnn"}
+    lr = field(at, "number_input", f"{prefix[page]}:optimizer.learning_rate")
     assert lr.value == lr.proto.default == 0.05

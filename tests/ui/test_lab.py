@@ -18,6 +18,7 @@ from models.teaching.presets import COMPARISONS, PRESETS
 from tests.support import DASHBOARD
 from tests.support.apptest import (
     allowed,
+    field,
     one_sentence,
     open_lab,
     open_link,
@@ -192,9 +193,9 @@ HOSTILE_CONFIGS = {
 def open_lab_with_edits() -> AppTest:
     """Deep Networks with a few fields already changed by hand: what an import must not lose."""
     at = open_link("deep_networks", timeout=60)
-    at.sidebar.slider(key="dn:model.depth").set_value(7).run()
-    at.sidebar.selectbox(key="dn:model.activation").select("relu").run()
-    at.sidebar.number_input(key="dn:optimizer.learning_rate").set_value(0.05).run()
+    field(at, "slider", "dn:model.depth").set_value(7).run()
+    field(at, "selectbox", "dn:model.activation").select("relu").run()
+    field(at, "number_input", "dn:optimizer.learning_rate").set_value(0.05).run()
     assert not at.exception and not at.error
     return at
 
@@ -262,7 +263,7 @@ def test_a_config_saved_with_a_byte_order_mark_imports():
     at = open_lab_with_edits()
     upload(at, b"\xef\xbb\xbf" + b'{"model": {"depth": 5}}')
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.sidebar.slider(key="dn:model.depth").value == 5
+    assert field(at, "slider", "dn:model.depth").value == 5
 
 
 def test_a_config_upload_over_the_size_limit_is_one_sentence_and_changes_nothing():
@@ -272,4 +273,5 @@ def test_a_config_upload_over_the_size_limit_is_one_sentence_and_changes_nothing
     uploader.set_value(("big.json", big, "application/json")).run()
     text = one_sentence(at.error)
     assert text == f"The file is {len(big):,} bytes; a config may be at most 100,000."
-    assert at.sidebar.slider(key="dn:model.depth").value == 3
+    assert field(at, "slider", "dn:model.depth").value == 3
+

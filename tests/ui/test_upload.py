@@ -6,7 +6,7 @@ data.csv: tests/models/test_config.py; the engine trains on it: tests/models/tes
 
 import json
 
-from tests.support.apptest import button, open_lab, shown, train_until_done
+from tests.support.apptest import button, field, open_lab, shown, train_until_done
 from tests.support.csv_files import BAD_FILES, csv_config, table
 
 
@@ -30,7 +30,7 @@ def test_the_page_trains_on_an_uploaded_table_and_goes_back_to_generated_data():
     captions = sidebar_captions(at)
     assert "Training on mine.csv: 120 rows, 4 features (f0, f1, f2, f3), target label" in captions
     assert "two classes: no is 0, yes is 1" in captions
-    assert at.sidebar.selectbox(key="dn:data.name").value == "csv"
+    assert field(at, "selectbox", "dn:data.name").value == "csv"
     assert at.sidebar.selectbox(key="dn:csv:target").value == "label"
     texts = train_until_done(at)
     assert "completed" in texts[0], texts
@@ -39,7 +39,7 @@ def test_the_page_trains_on_an_uploaded_table_and_goes_back_to_generated_data():
     assert json.loads(run.record_json())["config"]["data"]["csv"].startswith("f0,f1,f2,f3,label")
     assert at.query_params["data.name"] == "csv"  # the link names the dataset, not the data
     button(at, "Use the generated data again").click().run()
-    assert at.sidebar.selectbox(key="dn:data.name").value == "circle"
+    assert field(at, "selectbox", "dn:data.name").value == "circle"
     assert not at.exception and not at.error
 
 
@@ -66,7 +66,7 @@ def test_every_bad_upload_is_one_sentence_and_the_page_keeps_its_table():
         assert "Traceback" not in message and "\n" not in message, case
         # nothing lost: the good table is still the one in use
         assert "Training on good.csv: 50 rows" in sidebar_captions(at), case
-        assert at.sidebar.selectbox(key="dn:data.name").value == "csv", case
+        assert field(at, "selectbox", "dn:data.name").value == "csv", case
     at.run()  # the sentence is said once; the page then carries on with the good table
     assert not at.sidebar.error and not at.exception
 
@@ -103,5 +103,5 @@ def test_an_imported_run_record_brings_its_table_along():
     uploader(at, "Import a config (JSON)").set_value(payload).run()
     assert not at.exception
     assert "Config imported" in " ".join(s.value for s in at.success)
-    assert at.sidebar.selectbox(key="dn:data.name").value == "csv"
+    assert field(at, "selectbox", "dn:data.name").value == "csv"
     assert "60 rows" in sidebar_captions(at)
