@@ -274,4 +274,3 @@ def test_a_config_upload_over_the_size_limit_is_one_sentence_and_changes_nothing
     text = one_sentence(at.error)
     assert text == f"The file is {len(big):,} bytes; a config may be at most 100,000."
     assert field(at, "slider", "dn:model.depth").value == 3
-
