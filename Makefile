@@ -21,10 +21,12 @@ train: $(STAMP)
 	$(PY) -m models train --preset vanishing_sigmoid --out vanishing_sigmoid.run.json
 	@echo "run record written to vanishing_sigmoid.run.json"
 
+# Two test processes (pytest-xdist), each running whole files: most tests wait on worker
+# processes, a browser or a server, so the second core is otherwise idle.
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 format: $(STAMP)
 	$(PY) -m ruff format .
