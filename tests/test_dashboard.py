@@ -12,7 +12,7 @@ import time
 import pytest
 
 from locales import LANGUAGES
-from tests.support.apptest import open_link, shown, train_until_done
+from tests.support.apptest import field, open_link, shown, train_until_done
 from tests.support.visible_text import english_on_page, english_runs, visible_texts
 from ui.i18n import language_for
 
@@ -115,6 +115,17 @@ def test_a_refused_link_setting_is_said_in_chinese_and_names_the_field():
     [notice] = [shown(w.value) for w in at.warning if ZH["dn.url_notice"] in w.value]
     assert "model.depth" in notice and chinese(notice.replace(ZH["dn.url_notice"], ""))
     assert english_on_page(at) == []
+
+
+def test_a_change_in_the_form_sticks_while_the_link_names_a_language():
+    """?lang= is no setting of the page: the page does not take the link's config again
+    because of it, so a value just set stays (and the URL gains it, the language kept)."""
+    at = open_link("deep_networks", {"lang": "zh"})
+    field(at, "slider", "dn:model.depth").set_value(7).run()
+    at.run()
+    assert field(at, "slider", "dn:model.depth").value == 7
+    assert at.query_params["model.depth"] in ("7", ["7"])
+    assert at.query_params["lang"] in ("zh", ["zh"])
 
 
 def test_links_the_app_makes_carry_the_language():

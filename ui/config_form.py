@@ -103,7 +103,7 @@ def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
     in the session, so they stay visible after the URL is rewritten.
     """
     notices_key, synced_key = _key(page, "url_notices"), _key(page, "url_synced")
-    incoming = {k: params[k] for k in params}
+    incoming = {k: params[k] for k in params if k not in APP_PARAMS}
     if notices_key in st.session_state and st.session_state.get(synced_key) == incoming:
         return st.session_state[notices_key]
     st.session_state[synced_key] = incoming
