@@ -4,7 +4,7 @@ a lab that trains small CNNs on generated images and shows their filters (ui/cnn
 import streamlit as st
 
 from models.teaching.presets import PRESETS
-from ui import cnn, lab
+from ui import cnn, lab, lesson
 from ui import config_form as form
 from ui.i18n import t
 from ui.pool import job_pool
@@ -20,11 +20,14 @@ pooling_ui()
 
 # -- train a small CNN on generated images -----------------------------------------------------
 
-PAGE = form.PageSchema(
-    prefix="cnn",
-    fixed={"model.arch": "cnn", "data.name": "shapes"},
-    defaults=PRESETS["cnn_shapes_max"].changes,
-    labels={"model.depth": "cnn.field.depth", "model.width": "cnn.field.width"},
+PAGE, LESSON = lesson.schema_for(
+    form.PageSchema(
+        prefix="cnn",
+        fixed={"model.arch": "cnn", "data.name": "shapes"},
+        defaults=PRESETS["cnn_shapes_max"].changes,
+        labels={"model.depth": "cnn.field.depth", "model.width": "cnn.field.width"},
+    ),
+    "cnn",
 )
 CNN_PRESETS, CNN_COMPARISONS = lab.lab_presets({"cnn"})
 
@@ -32,6 +35,8 @@ st.divider()
 st.header(t("cnn.lab_title"), anchor=False)
 st.caption(t("cnn.lab_intro"))
 job_runner = job_pool()
+if LESSON:
+    lesson.prompt_ui(LESSON)
 lab.url_notices(PAGE)
 with st.sidebar:
     lab.pickers_ui(PAGE, CNN_PRESETS, CNN_COMPARISONS)
@@ -58,13 +63,18 @@ configs = lab.configs_ui(
         "cnn.summary", params=c.param_count, steps=c.total_steps, epochs=c.train.epochs
     ),
 )
-lab.controls_ui(PAGE, job_runner, configs)
+ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
+lab.controls_ui(PAGE, job_runner, configs if ready else [])
 lab.live_ui(PAGE, cnn.charts_ui)
-st.caption(t("cnn.sweep_help"))
-sweep_ui(
-    PAGE,
-    job_runner,
-    None if error else config,
-    first=("model.width", "1, 2, 4, 8, 16"),
-    second=("", ""),
-)
+if LESSON:
+    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
+else:
+    st.caption(t("cnn.sweep_help"))
+    sweep_ui(
+        PAGE,
+        job_runner,
+        None if error else config,
+        first=("model.width", "1, 2, 4, 8, 16"),
+        second=("", ""),
+    )
+    lesson.share_ui(PAGE, "cnn", None if error else config)

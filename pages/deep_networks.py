@@ -7,7 +7,7 @@ import streamlit as st
 from models.config import CSV_DATASET, RunConfig
 from models.tasks import TASKS
 from ui import config_form as form
-from ui import lab, live, upload
+from ui import lab, lesson, live, upload
 from ui.i18n import t
 from ui.pool import job_pool
 from ui.router import require_router
@@ -15,16 +15,21 @@ from ui.sweep import sweep_ui
 
 require_router()
 
-PAGE = form.PageSchema(
-    prefix="dn",
-    fixed={"model.arch": "mlp"},
-    choices={"data.name": (*(n for n, task in TASKS.items() if task.is_2d), CSV_DATASET)},
+PAGE, LESSON = lesson.schema_for(
+    form.PageSchema(
+        prefix="dn",
+        fixed={"model.arch": "mlp"},
+        choices={"data.name": (*(n for n, task in TASKS.items() if task.is_2d), CSV_DATASET)},
+    ),
+    "deep_networks",
 )
 DN_PRESETS, DN_COMPARISONS = lab.lab_presets({"mlp"})
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
 st.title(t("dn.title"), anchor=False)
 st.caption(t("dn.intro"))
+if LESSON:
+    lesson.prompt_ui(LESSON)
 lab.url_notices(PAGE)
 
 
@@ -76,6 +81,11 @@ configs = lab.configs_ui(PAGE, config, error, summary=summary, editor=True)
 
 # -- train / stop and the live view -----------------------------------------------------------
 
-lab.controls_ui(PAGE, pool, configs)
+ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
+lab.controls_ui(PAGE, pool, configs if ready else [])
 lab.live_ui(PAGE, live.charts_ui)
-sweep_ui(PAGE, pool, None if error else config)
+if LESSON:
+    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
+else:
+    sweep_ui(PAGE, pool, None if error else config)
+    lesson.share_ui(PAGE, "deep_networks", None if error else config)

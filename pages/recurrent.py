@@ -8,7 +8,7 @@ from models.config import RECURRENT_ARCHS
 from models.tasks import TASKS
 from models.teaching.presets import PRESETS
 from ui import config_form as form
-from ui import lab
+from ui import lab, lesson
 from ui import recurrent as rn
 from ui.i18n import t, worded
 from ui.pool import job_pool
@@ -19,15 +19,18 @@ from ui.sweep import sweep_ui
 require_router()
 
 SEQUENCE_TASKS = tuple(n for n, task in TASKS.items() if task.is_sequence)
-PAGE = form.PageSchema(
-    prefix="rn",
-    choices={
-        "data.name": SEQUENCE_TASKS,
-        "model.arch": RECURRENT_ARCHS,
-        "model.activation": ("tanh", "relu"),
-    },
-    defaults={**PRESETS["rnn_adding_simple"].changes, "train.epochs": 6},
-    labels={"model.depth": "rn.field.depth"},
+PAGE, LESSON = lesson.schema_for(
+    form.PageSchema(
+        prefix="rn",
+        choices={
+            "data.name": SEQUENCE_TASKS,
+            "model.arch": RECURRENT_ARCHS,
+            "model.activation": ("tanh", "relu"),
+        },
+        defaults={**PRESETS["rnn_adding_simple"].changes, "train.epochs": 6},
+        labels={"model.depth": "rn.field.depth"},
+    ),
+    "recurrent",
 )
 RN_PRESETS, RN_COMPARISONS = lab.lab_presets(RECURRENT_ARCHS)
 DEFAULT_CELLS = ("simple_rnn", "lstm")
@@ -35,6 +38,8 @@ DEFAULT_CELLS = ("simple_rnn", "lstm")
 pool = job_pool()
 st.title(t("rn.title"), anchor=False)
 st.caption(t("rn.intro"))
+if LESSON:
+    lesson.prompt_ui(LESSON)
 fresh_visit = "rn:values" not in st.session_state and not len(st.query_params)
 lab.url_notices(PAGE)
 if fresh_visit:  # no link to follow: the page opens on the classic comparison
@@ -69,6 +74,7 @@ with st.sidebar:
         help=t("rn.cells_help"),
         key=cells_key,
         on_change=cells_changed,
+        disabled=LESSON is not None,  # a lesson's runs are the teacher's
     )
     with st.expander(t("rn.section.task"), expanded=True):
         for path in ("data.name", "data.seq_len", "data.n_samples", "data.noise"):
@@ -91,9 +97,14 @@ elif not error:
 
 # -- train / stop and the live view -----------------------------------------------------------
 
-lab.controls_ui(PAGE, pool, configs)
+ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
+lab.controls_ui(PAGE, pool, configs if ready else [])
 lab.live_ui(PAGE, rn.charts_ui)
-sweep_ui(PAGE, pool, None if error else config)
+if LESSON:
+    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
+else:
+    sweep_ui(PAGE, pool, None if error else config)
+    lesson.share_ui(PAGE, "recurrent", None if error else config)
 
 # -- parameter counts and the LSTM equations ---------------------------------------------------
 

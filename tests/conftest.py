@@ -9,7 +9,10 @@ import pytest
 from tests.support.app_server import GALLERY_REPORT
 
 _STORE_DIR = tempfile.mkdtemp(prefix="gradient-lab-tests-")
-os.environ.setdefault("GRADIENT_LAB_DB", os.path.join(_STORE_DIR, "runs.db"))
+# Set, not defaulted: each test process (pytest-xdist starts two, which inherit the first
+# one's environment) gets a store of its own, and a GRADIENT_LAB_DB of the user's is never
+# written by a test.
+os.environ["GRADIENT_LAB_DB"] = os.path.join(_STORE_DIR, "runs.db")
 _STARTED = pytest.StashKey[float]()
 
 

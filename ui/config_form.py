@@ -39,6 +39,12 @@ class PageSchema:
     # A field's label where this page's name for it is not the general one: path -> i18n key
     # (on the CNN page model.width is the filters per conv layer, not units per layer).
     labels: Mapping[str, str] = field(default_factory=dict)
+    # A lesson's page (ui/lesson.py): the fields students see but cannot change, those they
+    # do not see (both also in ``fixed``, with the lesson's values), and runs B-D as the
+    # teacher set them (no side-by-side editor then).
+    locked: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    lesson_variants: Mapping[str, Mapping[str, str]] | None = None
 
     def base(self) -> RunConfig:
         return with_changes(RunConfig(), {**self.defaults, **self.fixed})
@@ -76,11 +82,16 @@ def values(page: PageSchema) -> dict[str, Any]:
     key = _key(page, "values")
     if key not in st.session_state:
         st.session_state[key] = to_flat(page.base())
-    return st.session_state[key]
+    vals = st.session_state[key]
+    vals.update(page.fixed)  # whatever loaded them (a preset, a file), fixed fields stay
+    return vals
 
 
 def variant_changes(page: PageSchema) -> dict[str, dict[str, str]]:
-    """Per side-by-side label (B, C, D): the fields changed from A, as typed (strings)."""
+    """Per side-by-side label (B, C, D): the fields changed from A, as typed (strings); in a
+    lesson, the teacher's."""
+    if page.lesson_variants is not None:
+        return {x: dict(c) for x, c in page.lesson_variants.items()}
     return st.session_state.setdefault(_key(page, "variants"), {})
 
 
@@ -194,10 +205,13 @@ def url_text(value: Any) -> str:
 def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
     """One config field's widget, bounded by the schema; returns (and stores) its value."""
     spec, vals = FIELDS[path], values(page)
+    if path in page.hidden:
+        return vals[path]  # a lesson's hidden field: its value, no widget
     key = widget_key(page, path)
-    if key not in st.session_state:
+    if key not in st.session_state or path in page.locked:
         st.session_state[key] = vals[path]
     label, help_text = field_title(page, path), t(f"help.{path}")
+    locked = {"disabled": True} if path in page.locked else {}
     # Every widget also gets the current value as its default (the session state's value
     # wins; the duplication warning is off in .streamlit/config.toml). Without one the
     # element's default is Streamlit's (0.0, the minimum, the first option), and a browser
@@ -215,26 +229,29 @@ def field_ui(page: PageSchema, path: str, container: Any = st) -> Any:
             key=key,
             help=help_text,
             format_func=worded(options, lambda v: choice_label(path, v)),
+            **locked,
         )
     elif spec.kind == "bool":
-        value = container.toggle(label, value=bool(current), key=key, help=help_text)
+        value = container.toggle(label, value=bool(current), key=key, help=help_text, **locked)
     elif spec.kind == "int":
         low, high = int(spec.ge), int(spec.le)
         widget = container.slider if high - low <= 100 else container.number_input
-        value = widget(label, low, high, int(current), step=1, key=key, help=help_text)
+        value = widget(label, low, high, int(current), step=1, key=key, help=help_text, **locked)
     else:
-        value = _float_ui(spec, label, key, help_text, container, float(current))
+        value = _float_ui(spec, label, key, help_text, container, float(current), **locked)
+    if path in page.locked:
+        value = page.fixed[path]  # whatever a browser sends for a disabled widget
     vals[path] = value
     return value
 
 
 def _float_ui(
-    spec: Any, label: str, key: str, help_text: str, container: Any, current: float
+    spec: Any, label: str, key: str, help_text: str, container: Any, current: float, **locked
 ) -> float:
     low, high = spec.ge, spec.le
     if low is not None and high is not None and high - low <= 1 and spec.default >= 0.01:
         return container.slider(
-            label, float(low), float(high), current, step=0.01, key=key, help=help_text
+            label, float(low), float(high), current, step=0.01, key=key, help=help_text, **locked
         )
     # Open bounds (learning rate > 0) cannot be a widget minimum: the schema check reports them.
     return container.number_input(
@@ -246,6 +263,7 @@ def _float_ui(
         format=NUMBER_FORMAT,
         key=key,
         help=help_text,
+        **locked,
     )
 
 
@@ -257,8 +275,13 @@ def _step(default: float | None) -> float:
 
 
 def clipping_ui(page: PageSchema, container: Any = st) -> None:
-    """clipnorm / clipvalue / global_clipnorm as one choice (the schema allows one) + threshold."""
+    """clipnorm / clipvalue / global_clipnorm as one choice (the schema allows one) + threshold.
+    In a lesson the three go together: hidden or locked if any of them is."""
     vals = values(page)
+    paths = {f"optimizer.{r}" for r in CLIP_RULES}
+    if paths & page.hidden:
+        return
+    locked = {"disabled": True} if paths & page.locked else {}
     rule_key, threshold_key = widget_key(page, "clip_rule"), widget_key(page, "clip_threshold")
     active = next((r for r in CLIP_RULES if vals[f"optimizer.{r}"] is not None), None)
     if rule_key not in st.session_state:
@@ -276,6 +299,7 @@ def clipping_ui(page: PageSchema, container: Any = st) -> None:
         format_func=worded(
             rules, lambda r: t("dn.clip.off") if r == "off" else field_label(f"optimizer.{r}")
         ),
+        **locked,
     )
     spec = FIELDS["optimizer.clipnorm"]  # the three share their bounds
     threshold = None
@@ -288,7 +312,10 @@ def clipping_ui(page: PageSchema, container: Any = st) -> None:
             step=0.1,
             format=NUMBER_FORMAT,
             key=threshold_key,
+            **locked,
         )
+    if locked:
+        return  # the lesson's values stay (values() keeps the fixed fields)
     for name in CLIP_RULES:
         vals[f"optimizer.{name}"] = threshold if name == rule else None
 

@@ -209,8 +209,12 @@ def configs_ui(
         return []
     if summary is not None:
         st.caption(summary(config))
-    changes = variants_editor_ui(page) if editor else form.variant_changes(page)
-    valid = valid_variants(page, config, changes)
+    if page.lesson_variants is not None:  # a lesson's runs, as the teacher set them
+        changes = {x: dict(c) for x, c in page.lesson_variants.items()}
+        valid = changes
+    else:
+        changes = variants_editor_ui(page) if editor else form.variant_changes(page)
+        valid = valid_variants(page, config, changes)
     if name_runs is not None:
         configs = name_runs(config, valid)
     else:

@@ -12,9 +12,10 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from ui.i18n import LANG_PARAM
 
-# The query params every page may carry that are no page's settings: Streamlit's own (embedding)
-# and the language. A page's link checks and URL rewrites leave them alone.
-APP_PARAMS = frozenset({"embed", "embed_options", LANG_PARAM})
+# The query params every page may carry that are no page's settings: Streamlit's own (embedding),
+# the language and a lesson's id (ui/lesson.py). A page's link checks and URL rewrites leave
+# them alone.
+APP_PARAMS = frozenset({"embed", "embed_options", LANG_PARAM, "lesson"})
 
 
 def require_router() -> None:

@@ -33,6 +33,7 @@ token, the share link. This module imports neither TensorFlow nor Streamlit.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import unicodedata
@@ -70,10 +71,11 @@ from models.infra import settings
 from models.problems import Problem, ProblemError, problem
 from models.record import CSV_COLUMNS, reason_json
 
-SCHEMA_VERSION = 2  # 2: runs.filters (a CNN's first-layer filters over training)
+SCHEMA_VERSION = 3  # 2: runs.filters (a CNN's first-layer filters); 3: the lessons table
 MAX_NAME = 100  # characters of a run name
 COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
 ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
+_ID = re.compile(rf"[0-9a-f]{{{2 * ID_BYTES}}}")
 DEFAULT_PATH = Path.home() / ".gradient-lab" / "runs.db"
 BUSY_TIMEOUT = 2.0  # seconds SQLite waits for another process's lock (its default is 5): a
 # save or a Compare page blocked by a lock says so this soon; a normal write holds it for ms
@@ -110,6 +112,13 @@ runs_table = Table(
     Column("snapshots", Text, nullable=False),  # JSON
     Column("filters", Text),  # JSON; NULL for runs saved before schema 2 (no filters then)
     Column("metrics", LargeBinary, nullable=False),  # Arrow IPC stream, zstd
+)
+lessons_table = Table(  # a teacher's lesson (models.teaching.lessons), by an unguessable id
+    "lessons",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("spec", Text, nullable=False),  # the lesson, JSON
 )
 SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
 
@@ -271,6 +280,23 @@ class RunStore:
         self._write(insert(runs_table).values(**values))
         return run_id
 
+    def save_lesson(self, spec_json: str) -> str:
+        """Store a lesson (its JSON, checked by the caller); returns its new, unguessable id."""
+        lesson_id = secrets.token_hex(ID_BYTES)
+        values = {"id": lesson_id, "created_at": datetime.now(UTC), "spec": spec_json}
+        self._write(insert(lessons_table).values(**values))
+        return lesson_id
+
+    def get_lesson(self, lesson_id: str) -> str | None:
+        """A stored lesson's JSON, or None for an id that names none (any text is safe)."""
+        if not _ID.fullmatch(str(lesson_id)):
+            return None
+        with self._reading() as conn:
+            row = conn.execute(
+                select(lessons_table.c.spec).where(lessons_table.c.id == lesson_id)
+            ).first()
+        return None if row is None else row[0]
+
     def list_runs(self, owner: str) -> list[RunSummary]:
         """The owner's runs, newest first (never anyone else's)."""
         cols = [runs_table.c[c] for c in SUMMARY_COLUMNS]
@@ -402,6 +428,7 @@ def _migrate(conn, version: int) -> None:
     assert version <= SCHEMA_VERSION
     if version < 2:  # v1 -> v2: the runs table gains its filters column
         conn.execute(text("ALTER TABLE runs ADD COLUMN filters TEXT"))
+    # v2 -> v3: the lessons table, a new table: create_all (before this) has made it
     if version < SCHEMA_VERSION:
         conn.execute(
             update(meta_table)

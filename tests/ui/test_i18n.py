@@ -67,6 +67,12 @@ BUILT_KEYS = {
     "opt.function.": "pages/optimizers.py: opt.function.{function}",
     "opt.method.": "pages/optimizers.py: opt.method.{method}",
     "opt.verdict.": "pages/optimizers.py: opt.verdict.{verdict key}",
+    "dn.section.": "ui/lesson.py: a section's title in Share as a lesson, dn.section.{section}",
+    "lesson.answer_": "ui/lesson.py: the default answers of a measure, lesson.answer_{measure}_{i}",
+    "lesson.fields.": "ui/lesson.py: the fields a teacher sets apart, lesson.fields.{visibility}",
+    "lesson.measure_": "ui/lesson.py: what the runs decide, lesson.measure_{measure}",
+    "lesson.numbers.": "ui/lesson.py: the numbers a measured answer rests on, per measure",
+    "lesson.visibility.": "ui/lesson.py: what students may do, lesson.visibility.{visibility}",
     "problem.": "locales say: problem.{code}; used when models/ raises the code (PROBLEM_FAMILY)",
 }
 # problem.* keys count as used exactly when the engine's code names their code (a literal

@@ -24,7 +24,15 @@ from sqlalchemy.pool import NullPool
 from locales import say
 from models.fields import parse_config
 from models.infra.jobs import time_limit_reason
-from models.infra.store import MAX_NAME, READ_ONLY, RunStore, StoreError, database_url, record_json
+from models.infra.store import (
+    MAX_NAME,
+    READ_ONLY,
+    SCHEMA_VERSION,
+    RunStore,
+    StoreError,
+    database_url,
+    record_json,
+)
 from models.problems import Problem
 from models.record import CSV_COLUMNS, reason_json, reason_problem
 from models.trainer import train
@@ -338,12 +346,35 @@ def test_a_schema_1_database_is_migrated_and_keeps_its_runs(store, db_url, recor
     columns = [c["name"] for c in inspect(store.engine).get_columns("runs")]
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT value FROM store_meta")).scalar_one()
-    assert "filters" in columns and version == "2"
+    assert "filters" in columns and version == str(SCHEMA_VERSION)
     old = store.get(old_id)
     assert old["name"] == "from v1" and old["filters"] == [] and len(old["metrics"])
     new = store.get(store.save({**record, "filters": [{"step": 0, "kernels": [[[1.0]]]}]}, "o"))
     assert new["filters"] == [{"step": 0, "kernels": [[[1.0]]]}]
     assert {r.id for r in store.list_runs("o")} == {old_id, new["id"]}
+
+
+def test_a_schema_2_database_gains_the_lessons_table_and_keeps_its_runs(store, db_url, record):
+    old_id = store.save(record, owner="o", name="from v2")
+    with store.engine.begin() as conn:  # what schema 2 had: no lessons table
+        conn.execute(text("DROP TABLE lessons"))
+        conn.execute(text("UPDATE store_meta SET value = '2' WHERE key = 'schema_version'"))
+    store.engine.dispose()
+    store = RunStore(db_url)
+    lesson_id = store.save_lesson('{"page": "deep_networks"}')
+    with store.engine.connect() as conn:
+        version = conn.execute(text("SELECT value FROM store_meta")).scalar_one()
+    assert version == str(SCHEMA_VERSION) == "3"
+    assert store.get(old_id)["name"] == "from v2"
+    assert store.get_lesson(lesson_id) == '{"page": "deep_networks"}'
+
+
+def test_a_lesson_is_found_by_its_id_only(store):
+    lesson_id = store.save_lesson("{}")
+    assert len(lesson_id) == 32 and lesson_id != store.save_lesson("{}")
+    for forged in (lesson_id[:-1], lesson_id.upper(), lesson_id + "0", "' OR 1=1 --", "x" * 10_000):
+        assert store.get_lesson(forged) is None
+    assert store.get_lesson("0" * 32) is None
 
 
 def test_the_setting_is_a_url_or_a_path(tmp_path, monkeypatch):

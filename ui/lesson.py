@@ -1,0 +1,249 @@
+"""A lab page as a lesson (models.teaching.lessons): a teacher's *Share as a lesson* and what a
+student's lesson link opens.
+
+A lesson link is the page with ``?lesson=<id>``: the page reads the lesson from the run store
+and draws its form with the lesson's config, the fields the teacher locked disabled and those
+hidden gone (``schema_for``: they are fixed fields of the page, so neither the URL nor a
+preset nor a file changes them, each refused with a sentence naming the field); the prompt on
+top as plain text; and, when the teacher asked for a prediction, its answers before Train
+(Train waits for one), then at the end the measured answer next to the student's with the
+numbers it rests on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import segno
+import streamlit as st
+
+from models.config import RunConfig
+from models.fields import FIELDS
+from models.infra.store import StoreError
+from models.teaching.lessons import (
+    MAX_ANSWER,
+    MAX_PROMPT,
+    MAX_QUESTION,
+    MEASURES,
+    SECTIONS,
+    VISIBILITIES,
+    Lesson,
+    LessonError,
+    lesson_from_page,
+    make_lesson,
+    measure,
+)
+from ui import config_form as form
+from ui.i18n import LANG_PARAM, current, say, say_first, t, worded
+from ui.pool import run_store
+from ui.runs import RunGroup
+from ui.text import escape_markdown
+from ui.verdict import value
+
+LESSON_PARAM = "lesson"
+
+
+def lesson_of_link() -> tuple[Lesson | None, str | None]:
+    """The lesson the link names (read once per session), and a sentence when it names none."""
+    lesson_id = st.query_params.get(LESSON_PARAM)
+    if not lesson_id:
+        return None, None
+    cache = st.session_state.setdefault("lesson:cache", {})
+    if lesson_id not in cache:
+        store = run_store()
+        if store is None:
+            return None, t("lesson.no_store")
+        try:
+            spec = store.get_lesson(lesson_id)
+        except StoreError as exc:
+            return None, say(exc.problem)
+        try:
+            cache[lesson_id] = None if spec is None else make_lesson(json.loads(spec))
+        except (LessonError, ValueError):
+            cache[lesson_id] = None  # stored by an older version, no longer valid
+    lesson = cache[lesson_id]
+    return lesson, None if lesson is not None else t("lesson.not_found")
+
+
+def schema_for(page: form.PageSchema, name: str) -> tuple[form.PageSchema, Lesson | None]:
+    """The page's schema, or, on a lesson link for this page, the lesson's: its config as the
+    page's starting values, its locked and hidden fields fixed at the lesson's values, its runs
+    B-D as the teacher set them. The form has its own keys per lesson."""
+    lesson, why = lesson_of_link()
+    if why:
+        st.error(why)
+    if lesson is None or lesson.page != name:
+        return page, None
+    fixed = lesson.fixed()
+    schema = replace(
+        page,
+        prefix=f"{page.prefix}-{st.query_params[LESSON_PARAM][:12]}",
+        fixed={**fixed, **page.fixed},
+        defaults={**page.defaults, **lesson.config},
+        locked=frozenset(p for p in fixed if lesson.visibility(p) == "locked"),
+        hidden=frozenset(p for p in fixed if lesson.visibility(p) == "hidden"),
+        lesson_variants=lesson.variants,
+    )
+    return schema, lesson
+
+
+def prompt_ui(lesson: Lesson) -> None:
+    """The teacher's prompt, as text (never Markdown or HTML)."""
+    with st.container(border=True):
+        st.caption(t("lesson.prompt_title"))
+        if lesson.prompt:
+            st.text(lesson.prompt)
+
+
+def prediction_ui(page: form.PageSchema, lesson: Lesson) -> bool:
+    """The prediction's answers, before Train; True once one is chosen (or none is asked)."""
+    if lesson.prediction is None:
+        return True
+    p = lesson.prediction
+    st.radio(
+        t("lesson.predict", question=escape_markdown(p.question)),  # a teacher's text: as text
+        range(len(p.answers)),
+        index=None,
+        format_func=worded(range(len(p.answers)), lambda i: escape_markdown(p.answers[i])),
+        key=f"{page.prefix}:prediction",
+    )
+    answered = st.session_state.get(f"{page.prefix}:prediction") is not None
+    if not answered:
+        st.caption(t("lesson.predict_first"))
+    return answered
+
+
+def outcome_ui(page: form.PageSchema, lesson: Lesson, group: RunGroup | None) -> None:
+    """At the runs' end: the measured answer next to the student's, and its numbers."""
+    if lesson.prediction is None or group is None or group.active:
+        return
+    p = lesson.prediction
+    measured = measure(p, [(run.result.status, run.frame) for run in group.runs])
+    chosen = st.session_state.get(f"{page.prefix}:prediction")
+    if measured.answer is None:
+        st.warning(t("lesson.not_measured"))
+        return
+    numbers = ", ".join(
+        f"{label}: {value(n)}"
+        for label, n in zip(_number_labels(p, group), measured.numbers, strict=False)
+    )
+    said = t(
+        "lesson.right" if chosen == measured.answer else "lesson.wrong",
+        measured=escape_markdown(p.answers[measured.answer]),
+        chosen=escape_markdown(p.answers[chosen]) if chosen is not None else "–",
+    )
+    (st.success if chosen == measured.answer else st.info)(said)
+    if numbers:
+        st.caption(t(f"lesson.numbers.{p.measure}", numbers=numbers))
+
+
+def _number_labels(p, group: RunGroup) -> list[str]:
+    if p.measure == "lower_val_loss":
+        return [run.label for run in group.runs]
+    return [t("lesson.first_layer"), t("lesson.output_layer")]
+
+
+def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None:
+    """*Share as a lesson*: what students may change, a prompt, a prediction; then the link and
+    its QR code."""
+    if config is None:
+        return
+    key = f"{page.prefix}:share"
+    with st.expander(t("lesson.share")):
+        st.caption(t("lesson.share_help"))
+        words = worded(VISIBILITIES, lambda v: t(f"lesson.visibility.{v}"))
+        sections = {}
+        for section in SECTIONS:
+            sections[section] = st.radio(
+                t(f"dn.section.{section}"),
+                VISIBILITIES,
+                format_func=words,
+                horizontal=True,
+                key=f"{key}:section:{section}",
+            )
+        paths = [p for p in FIELDS if p not in page.fixed]
+        labels = worded(paths, lambda p: form.field_title(page, p) if p in FIELDS else p)
+        fields = {}
+        for visibility in VISIBILITIES:
+            chosen = st.multiselect(
+                t(f"lesson.fields.{visibility}"),
+                paths,
+                format_func=labels,
+                key=f"{key}:{visibility}",
+            )
+            fields |= dict.fromkeys(chosen, visibility)
+        prompt = st.text_area(t("lesson.prompt"), max_chars=MAX_PROMPT, key=f"{key}:prompt")
+        prediction = None
+        if st.toggle(t("lesson.ask"), key=f"{key}:ask"):
+            question = st.text_input(
+                t("lesson.question"), max_chars=MAX_QUESTION, key=f"{key}:question"
+            )
+            kind = st.selectbox(
+                t("lesson.measure"),
+                MEASURES,
+                format_func=worded(MEASURES, lambda m: t(f"lesson.measure_{m}")),
+                key=f"{key}:measure",
+            )
+            count = 1 + len(form.variant_changes(page)) if kind == "lower_val_loss" else 2
+            answers = [
+                st.text_input(
+                    t("lesson.answer", n=i + 1),
+                    value=_default_answer(kind, i),
+                    max_chars=MAX_ANSWER,
+                    key=f"{key}:answer:{kind}:{i}",
+                )
+                for i in range(count)
+            ]
+            prediction = {"question": question, "answers": answers, "measure": kind}
+
+        def make() -> None:
+            """Store the lesson as the page shows it now (this run's config and choices)."""
+            st.session_state.pop(f"{key}:made", None)
+            try:
+                lesson = lesson_from_page(
+                    name,
+                    config,
+                    form.variant_changes(page),
+                    sections={s: v for s, v in sections.items() if v != "edit"},
+                    fields=fields,
+                    prompt=prompt,
+                    prediction=prediction,
+                )
+                store = run_store()
+                if store is None:
+                    st.session_state[f"{key}:refused"] = t("lesson.no_store")
+                    return
+                st.session_state[f"{key}:made"] = store.save_lesson(lesson.model_dump_json())
+            except LessonError as exc:
+                st.session_state[f"{key}:refused"] = say_first(exc.problems)
+            except StoreError as exc:
+                st.session_state[f"{key}:refused"] = say(exc.problem)
+
+        st.button(t("lesson.make"), key=f"{key}:make", on_click=make)
+        if refused := st.session_state.pop(f"{key}:refused", None):
+            st.error(t("lesson.refused", error=escape_markdown(refused)))
+        if made := st.session_state.get(f"{key}:made"):
+            link_ui(name, made)
+
+
+def _default_answer(kind: str, i: int) -> str:
+    if kind == "lower_val_loss":
+        return t("lesson.run_answer", label="ABCD"[i])
+    return t(f"lesson.answer_{kind}_{i}")
+
+
+def link_ui(name: str, lesson_id: str) -> None:
+    """The lesson's link (relative to this server) and its QR code, to project in class."""
+    path = f"/{name}?" + urlencode({LESSON_PARAM: lesson_id, LANG_PARAM: current()})
+    url = getattr(st.context, "url", None) or ""
+    base = url.split("?")[0].rsplit("/", 1)[0]  # the server's address, as the teacher sees it
+    link = base + path
+    st.text(t("lesson.link"))
+    st.code(link, language=None)
+    qr = segno.make(link, error="m")
+    png = io.BytesIO()
+    qr.save(png, kind="png", scale=6, border=2)
+    st.image(png.getvalue(), caption=t("lesson.qr"), width=240)
