@@ -109,13 +109,17 @@ def load(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str]] |
 def seed_from_url(page: PageSchema, params: Mapping[str, str]) -> list[str]:
     """Take the config from the URL when it is new to this session; returns the notices.
 
-    New means: the page's first run in the session, or a URL other than the one this page last
-    wrote (a link pasted into a tab whose session Streamlit reconnected). The notices are kept
-    in the session, so they stay visible after the URL is rewritten.
+    New means: the page's first run in the session, or a URL this page never wrote (a link
+    pasted into a tab whose session Streamlit reconnected). Not one it wrote before: a browser
+    sends its URL with every click, and a click that lands before the page's latest rewrite
+    reached the browser (Train, at once after picking a preset) carries an older one. The
+    notices are kept in the session, so they stay visible after the URL is rewritten.
     """
     notices_key, synced_key = _key(page, "url_notices"), _key(page, "url_synced")
     incoming = {k: params[k] for k in params if k not in APP_PARAMS}
-    if notices_key in st.session_state and st.session_state.get(synced_key) == incoming:
+    if notices_key in st.session_state and (
+        st.session_state.get(synced_key) == incoming or _url_id(incoming) in _written(page)
+    ):
         return st.session_state[notices_key]
     st.session_state[synced_key] = incoming
     own: dict[str, str] = {}
@@ -191,6 +195,21 @@ def sync_url(page: PageSchema, cfg: RunConfig, variants: dict[str, dict[str, str
             del st.query_params[key]
         st.query_params.update(changed)
     st.session_state[_key(page, "url_synced")] = wanted
+    written = _written(page)
+    written[_url_id(wanted)] = None  # newest last; the oldest forgotten past MAX_WRITTEN
+    while len(written) > MAX_WRITTEN:
+        del written[next(iter(written))]
+
+
+MAX_WRITTEN = 50  # URLs a page remembers writing (see seed_from_url)
+
+
+def _written(page: PageSchema) -> dict[tuple, None]:
+    return st.session_state.setdefault(_key(page, "url_written"), {})
+
+
+def _url_id(params: Mapping[str, str]) -> tuple:
+    return tuple(sorted(params.items()))
 
 
 def url_text(value: Any) -> str:

@@ -291,7 +291,9 @@ def test_a_database_from_a_newer_version_is_refused(store, db_url, record):
         conn.execute(text("UPDATE store_meta SET value = '99' WHERE key = 'schema_version'"))
     with pytest.raises(StoreError) as err:
         RunStore(db_url)
-    assert err.value.problem == Problem("store.newer_schema", {"version": 99, "supported": 2})
+    assert err.value.problem == Problem(
+        "store.newer_schema", {"version": 99, "supported": SCHEMA_VERSION}
+    )
     assert "newer Gradient Lab" in say(err.value.problem)
 
 
