@@ -181,13 +181,16 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
             question = st.text_input(
                 t("lesson.question"), max_chars=MAX_QUESTION, key=f"{key}:question"
             )
+            runs = 1 + len(form.variant_changes(page))
+            # which run ends lower needs two runs at least: offered only with side-by-side runs
+            measures = [m for m in MEASURES if m != "lower_val_loss" or runs > 1]
             kind = st.selectbox(
                 t("lesson.measure"),
-                MEASURES,
-                format_func=worded(MEASURES, lambda m: t(f"lesson.measure_{m}")),
+                measures,
+                format_func=worded(measures, lambda m: t(f"lesson.measure_{m}")),
                 key=f"{key}:measure",
             )
-            count = 1 + len(form.variant_changes(page)) if kind == "lower_val_loss" else 2
+            count = runs if kind == "lower_val_loss" else 2
             answers = [
                 st.text_input(
                     t("lesson.answer", n=i + 1),
