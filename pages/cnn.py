@@ -41,10 +41,15 @@ lab.url_notices(PAGE)
 with st.sidebar:
     lab.pickers_ui(PAGE, CNN_PRESETS, CNN_COMPARISONS)
     lab.import_ui(PAGE)
-    with st.expander(t("dn.section.data"), expanded=True):
-        for path in ("data.noise", "data.n_samples", "data.test_fraction"):
+    data = ("data.noise", "data.n_samples", "data.test_fraction")
+    with form.section_ui(PAGE, t("dn.section.data"), data):
+        for path in data:
             form.field_ui(PAGE, path)
-    with st.expander(t("dn.section.model"), expanded=True):
+    model = (
+        *("model.depth", "model.width", "model.kernel_size", "model.pooling", "model.activation"),
+        *("model.leaky_k", "model.batch_norm", "model.dropout", "model.initializer"),
+    )
+    with form.section_ui(PAGE, t("dn.section.model"), model):
         for path in ("model.depth", "model.width", "model.kernel_size", "model.pooling"):
             form.field_ui(PAGE, path)
         if form.field_ui(PAGE, "model.activation") == "leaky_relu":

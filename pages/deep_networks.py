@@ -24,6 +24,7 @@ PAGE, LESSON = lesson.schema_for(
     "deep_networks",
 )
 DN_PRESETS, DN_COMPARISONS = lab.lab_presets({"mlp"})
+MODEL_FIELDS = tuple(p for p in form.FIELDS if p.startswith("model.") and p != "model.arch")
 
 pool = job_pool()  # workers start (and import TensorFlow) as soon as the page first opens
 st.title(t("dn.title"), anchor=False)
@@ -38,15 +39,17 @@ lab.url_notices(PAGE)
 with st.sidebar:
     lab.pickers_ui(PAGE, DN_PRESETS, DN_COMPARISONS)
     lab.import_ui(PAGE)
-    with st.expander(t("dn.section.data"), expanded=True):
-        table = upload.table_ui(PAGE)
+    data = ("data.name", "data.noise", "data.n_samples", "data.test_fraction")
+    with form.section_ui(PAGE, t("dn.section.data"), data):
+        # a lesson that fixes the dataset has no table to upload
+        table = upload.table_ui(PAGE) if not {"data.name"} & PAGE.fixed.keys() else None
         generated = form.field_ui(PAGE, "data.name") != CSV_DATASET
         for path in ("data.noise", "data.n_samples") if generated else ():
             form.field_ui(PAGE, path)
         form.field_ui(PAGE, "data.test_fraction")
         if not generated:
             st.caption(t("upload.not_in_link"))
-    with st.expander(t("dn.section.model"), expanded=True):
+    with form.section_ui(PAGE, t("dn.section.model"), MODEL_FIELDS):
         form.field_ui(PAGE, "model.depth")
         form.field_ui(PAGE, "model.width")
         activation = form.field_ui(PAGE, "model.activation")

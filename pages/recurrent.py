@@ -76,10 +76,12 @@ with st.sidebar:
         on_change=cells_changed,
         disabled=LESSON is not None,  # a lesson's runs are the teacher's
     )
-    with st.expander(t("rn.section.task"), expanded=True):
-        for path in ("data.name", "data.seq_len", "data.n_samples", "data.noise"):
+    task = ("data.name", "data.seq_len", "data.n_samples", "data.noise")
+    with form.section_ui(PAGE, t("rn.section.task"), task):
+        for path in task:
             form.field_ui(PAGE, path)
-    with st.expander(t("dn.section.model"), expanded=True):
+    model = ("model.width", "model.depth", "model.activation")
+    with form.section_ui(PAGE, t("dn.section.model"), model):
         form.field_ui(PAGE, "model.width")
         form.field_ui(PAGE, "model.depth")
         form.field_ui(PAGE, "model.activation")

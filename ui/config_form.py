@@ -58,6 +58,14 @@ class PageSchema:
         return None
 
 
+def section_ui(page: PageSchema, title: str, paths: tuple[str, ...], expanded: bool = True):
+    """A sidebar section for these fields: an expander titled ``title``, or, when a lesson
+    hides every one of them, an empty container (no section with nothing in it)."""
+    if all(p in page.hidden for p in paths):
+        return st.container()
+    return st.expander(title, expanded=expanded)
+
+
 def field_title(page: PageSchema, path: str) -> str:
     """A field's label as this page shows it (in the sidebar and the side-by-side editor)."""
     return t(page.labels[path]) if path in page.labels else field_label(path)

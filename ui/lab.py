@@ -111,15 +111,16 @@ def pickers_ui(page: form.PageSchema, presets: Sequence[str], comparisons: Seque
 
 def optimizer_and_training_ui(page: form.PageSchema) -> None:
     """The sidebar's Optimizer and Training sections, and Reset, the same on every lab page."""
-    with st.expander(t("dn.section.optimizer"), expanded=True):
+    optimizer = tuple(p for p in form.FIELDS if p.startswith("optimizer."))
+    with form.section_ui(page, t("dn.section.optimizer"), optimizer):
         if form.field_ui(page, "optimizer.name") == "momentum":
             form.field_ui(page, "optimizer.momentum")
         form.field_ui(page, "optimizer.learning_rate")
         form.clipping_ui(page)
-    with st.expander(t("dn.section.train"), expanded=False):
-        for path in ("train.batch_size", "train.epochs", "train.seed", "data.seed"):
+    training = ("train.batch_size", "train.epochs", "train.seed", "data.seed", "train.record_every")
+    with form.section_ui(page, t("dn.section.train"), training, expanded=False):
+        for path in training:
             form.field_ui(page, path)
-        form.field_ui(page, "train.record_every")
     st.button(t("dn.reset"), on_click=lambda: form.load(page, page.base()), width="stretch")
 
 

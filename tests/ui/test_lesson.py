@@ -77,6 +77,15 @@ def test_each_field_is_editable_locked_or_hidden_as_the_teacher_chose(page):
     assert not widget(at, prefix, "optimizer.learning_rate").disabled  # untouched: editable
     config = PRESETS[PAGES[page][1]].config()
     assert at.session_state[f"{prefix}:values"]["model.depth"] == config.model.depth
+    sections = [e.label for e in at.sidebar.expander]
+    # the model section has one field left (width): it stays; a section wholly hidden goes
+    assert t("dn.section.model") in sections
+
+    hidden = open_lesson(page, store_lesson(page, sections={"model": "hidden", "data": "hidden"}))
+    sections = [e.label for e in hidden.sidebar.expander]
+    assert t("dn.section.model") not in sections
+    assert t("dn.section.data") not in sections and t("rn.section.task") not in sections
+    assert t("dn.section.optimizer") in sections
 
 
 def test_a_teacher_makes_a_lesson_link_with_its_qr_code_and_the_student_sees_it():
