@@ -203,7 +203,8 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
             prediction = {"question": question, "answers": answers, "measure": kind}
 
         def make() -> None:
-            """Store the lesson as the page shows it now (this run's config and choices)."""
+            """Store the lesson as this run drew it (its config and choices): a callback would
+            use the run before, whose values miss a text typed just before the click."""
             st.session_state.pop(f"{key}:made", None)
             try:
                 lesson = lesson_from_page(
@@ -225,7 +226,12 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
             except StoreError as exc:
                 st.session_state[f"{key}:refused"] = say(exc.problem)
 
-        st.button(t("lesson.make"), key=f"{key}:make", on_click=make)
+        def ask() -> None:
+            st.session_state[f"{key}:asked"] = True
+
+        st.button(t("lesson.make"), key=f"{key}:make", on_click=ask)
+        if st.session_state.pop(f"{key}:asked", False):
+            make()
         if refused := st.session_state.pop(f"{key}:refused", None):
             st.error(t("lesson.refused", error=escape_markdown(refused)))
         if made := st.session_state.get(f"{key}:made"):
