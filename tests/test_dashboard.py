@@ -7,12 +7,10 @@ every text a user reads, chart titles and legends included). The browser's own l
 tested in Chromium (tests/browser/test_language.py): AppTest has no browser locale.
 """
 
-import time
-
 import pytest
 
 from locales import LANGUAGES
-from tests.support.apptest import field, open_link, shown, train_until_done
+from tests.support.apptest import field, open_link, run_card, shown, train_until_done
 from tests.support.visible_text import english_on_page, english_runs, visible_texts
 from ui.i18n import language_for
 
@@ -90,12 +88,7 @@ def test_the_labs_compare_and_a_question_in_chinese_after_their_runs():
     assert english_on_page(at) == []
 
     at.switch_page("pages/questions.py").run()
-    at.button(key="q:clipnorm:run").click().run()
-    deadline = time.monotonic() + 120
-    while not at.session_state["q:clipnorm"].done and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-    at.run()
+    run_card(at, "clipnorm")
     assert not at.exception, at.exception
     assert len(at.get("vega_lite_chart")) == 2  # the card's evidence, charted
     assert english_on_page(at) == []

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from locales import LANGUAGES
-from tests.support.app_server import CHROMIUM, ROOT, AppServer, launch_chromium
+from tests.support.app_server import CHROMIUM, ROOT, app_with_clean_log, launch_chromium
 
 EN = LANGUAGES["en"]
 SHOTS = ROOT / "tests" / "screenshots"
@@ -22,10 +22,8 @@ assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with AppServer(tmp_path_factory.mktemp("app") / "server.log") as server:
+    with app_with_clean_log(tmp_path_factory.mktemp("app")) as server:
         yield server.url
-        log = server.log_path.read_text()
-    assert not re.search(r"Traceback|Exception|Error\b", log), log[-3000:]
 
 
 def screenshot(page, name: str) -> None:

@@ -5,6 +5,7 @@ import time
 
 from models.teaching.questions import QUESTIONS
 from tests.support import DASHBOARD
+from tests.support.apptest import run_card
 
 
 def test_a_card_runs_its_experiment_from_the_page():
@@ -14,12 +15,7 @@ def test_a_card_runs_its_experiment_from_the_page():
     at.run()
     at.switch_page("pages/questions.py").run()
     assert not at.exception and len(at.button) >= len(QUESTIONS)
-    at.button(key="q:lstm_params:run").click().run()
-    deadline = time.monotonic() + 120
-    while not at.session_state["q:lstm_params"].done and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-    at.run()
+    run_card(at, "lstm_params")
     assert not at.exception
     body = " ".join(m.value for m in at.markdown)
     assert "exactly what Keras' count_params() says: 4513" in body

@@ -3,7 +3,9 @@ browser tests and the dashboard benchmark."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -92,3 +94,13 @@ class AppServer:
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@contextlib.contextmanager
+def app_with_clean_log(where: Path):
+    """A fresh server logging to ``where``/server.log; on exit its log must hold no exception
+    or traceback."""
+    with AppServer(where / "server.log") as server:
+        yield server
+        log = server.log_path.read_text()
+    assert not re.search(r"Traceback|Exception|Error\b", log), log[-3000:]

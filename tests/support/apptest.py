@@ -88,6 +88,16 @@ def train_until_done(at: AppTest, timeout: float = 180, lang: str = "en") -> lis
     raise AssertionError(f"training did not finish: {statuses(at)}")
 
 
+def run_card(at: AppTest, qid: str, timeout: float = 120) -> None:
+    """Press a Questions card's Run on the open Questions page and rerun until its runs ended."""
+    at.button(key=f"q:{qid}:run").click().run()
+    deadline = time.monotonic() + timeout
+    while not at.session_state[f"q:{qid}"].done and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    at.run()
+
+
 def specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
