@@ -181,10 +181,15 @@ def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kin
     picker.click()
     label = t(f"preset.{name}.title") if kind == "preset" else t(f"comparison.{name}")
     page.get_by_role("option", name=label, exact=True).click()
+    # the pick has been applied once the page says what was loaded: a Train clicked before
+    # that trains the form's previous runs (seen in CI: the page's default two cells)
+    first = name if kind == "preset" else COMPARISONS[name][0]
+    loaded = t("dn.preset_loaded", title=t(f"preset.{first}.title"), claim="").rstrip()
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stAlert").filter(has_text=loaded)).to_be_visible(timeout=60_000)
     train = page.get_by_role("button", name=re.compile(r"^Train( Shortcut|$)"))
     expect(train).to_be_enabled(timeout=60_000)
     train.click()  # at once: the runs must be the preset's, not the form's previous values
-    main = page.get_by_test_id("stMain")
     expect(main.get_by_text(ENDED)).to_have_count(runs, timeout=240_000)
     expect(main.get_by_text(f"Saved to your runs ({runs})")).to_be_visible(timeout=30_000)
     expect(main.get_by_text(MEASURED)).to_have_count(1, timeout=10_000)
