@@ -5,7 +5,7 @@ SQLAlchemy URL (``postgresql+psycopg://...`` for a hosted demo with several repl
 path for the embedded SQLite default (``~/.gradient-lab/runs.db`` when unset). The schema is
 created on first use; its version is kept in the ``store_meta`` table, and a database written by
 a newer version is refused (``store.newer_schema``) rather than misread (an upgrade adds a step
-in ``_migrate``).
+in ``models.infra.schema.migrate``; the tables are declared there).
 
 Faults say what they are, as a ``StoreError`` whose ``problem`` is a code with values
 (models.problems; the pages and the CLI word it): a database locked by another process
@@ -46,33 +46,24 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models.frames import frame_from_ipc, frame_to_ipc
 from models.infra import settings
+from models.infra.schema import (  # noqa: F401  (runs_table: the tests read rows through it)
+    MAX_NAME,
+    SCHEMA_VERSION,
+    lessons_table,
+    meta_table,
+    metadata,
+    migrate,
+    runs_table,
+)
 from models.problems import Problem, ProblemError, problem
 from models.record import CSV_COLUMNS, reason_json
 
-SCHEMA_VERSION = 3  # 2: runs.filters (a CNN's first-layer filters); 3: the lessons table
-MAX_NAME = 100  # characters of a run name
 COMPRESSION = "zstd"  # of the metrics stream (bench/store.py compares it with lz4)
 ID_BYTES = 16  # 128 random bits: the share link's id cannot be guessed
 _ID = re.compile(rf"[0-9a-f]{{{2 * ID_BYTES}}}")
@@ -87,39 +78,6 @@ _OPENING, _READING, _SAVING = (
     problem("store.saving"),
 )
 
-metadata = MetaData()
-meta_table = Table(
-    "store_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", String(256), nullable=False),
-)
-runs_table = Table(
-    "runs",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("owner", String(128), nullable=False, index=True),
-    Column("name", String(MAX_NAME), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("steps", Integer, nullable=False),
-    Column("diverged_at", Integer),
-    Column("reason", Text),  # JSON {"code", "values"}; older runs: an English sentence
-    Column("wall_time", Float, nullable=False),
-    Column("params", Integer),
-    Column("config", Text, nullable=False),  # the normalized config, JSON
-    Column("layers", Text, nullable=False),  # JSON
-    Column("snapshots", Text, nullable=False),  # JSON
-    Column("filters", Text),  # JSON; NULL for runs saved before schema 2 (no filters then)
-    Column("metrics", LargeBinary, nullable=False),  # Arrow IPC stream, zstd
-)
-lessons_table = Table(  # a teacher's lesson (models.teaching.lessons), by an unguessable id
-    "lessons",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("spec", Text, nullable=False),  # the lesson, JSON
-)
 SUMMARY_COLUMNS = ("id", "name", "created_at", "status", "steps", "diverged_at", "wall_time")
 
 
@@ -248,7 +206,7 @@ class RunStore:
                     raise StoreError(
                         problem("store.newer_schema", version=version, supported=SCHEMA_VERSION)
                     )
-                _migrate(conn, version)
+                migrate(conn, version)
         except SQLAlchemyError as exc:
             raise self._error(_OPENING, exc) from exc
 
@@ -291,7 +249,7 @@ class RunStore:
         """A stored lesson's JSON, or None for an id that names none (any text is safe)."""
         if not _ID.fullmatch(str(lesson_id)):
             return None
-        with self._reading() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 select(lessons_table.c.spec).where(lessons_table.c.id == lesson_id)
             ).first()
@@ -301,14 +259,14 @@ class RunStore:
         """The owner's runs, newest first (never anyone else's)."""
         cols = [runs_table.c[c] for c in SUMMARY_COLUMNS]
         query = select(*cols).where(runs_table.c.owner == owner)
-        with self._reading() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query.order_by(runs_table.c.created_at.desc())).all()
         return [RunSummary(*row) for row in rows]
 
     def list_all(self) -> list[tuple[str, RunSummary]]:
         """Every run with its owner: for the operator's CLI, never for a browser session."""
         cols = [runs_table.c.owner] + [runs_table.c[c] for c in SUMMARY_COLUMNS]
-        with self._reading() as conn:
+        with self.reading() as conn:
             rows = conn.execute(select(*cols).order_by(runs_table.c.created_at.desc())).all()
         return [(row[0], RunSummary(*row[1:])) for row in rows]
 
@@ -316,7 +274,7 @@ class RunStore:
         """The run record (the CLI's JSON shape, plus id and name) for an id, or None."""
         if not isinstance(run_id, str) or len(run_id) != 2 * ID_BYTES:
             return None
-        with self._reading() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(runs_table).where(runs_table.c.id == run_id)).first()
         if row is None:
             return None
@@ -360,13 +318,25 @@ class RunStore:
         return self._write(delete(runs_table).where(runs_table.c.owner == owner))
 
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads, its faults as StoreError (doing: reading)."""
         self._ensure_prepared()
         try:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:  # raised by the queries too, not only by connecting
             raise self._error(_READING, exc) from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """One transaction (committed at the end, rolled back on an error), its faults as
+        StoreError: for the class tables' checks and writes that must see each other."""
+        self._ensure_prepared()
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise self._error(_SAVING, exc) from exc
 
     def _write(self, statement) -> int:
         self._ensure_prepared()
@@ -420,21 +390,6 @@ def _reason_of(column: str | None) -> dict | str | None:
     except ValueError:
         return column
     return reason if isinstance(reason, dict) and "code" in reason else column
-
-
-def _migrate(conn, version: int) -> None:
-    """Upgrade a database written by an older schema to SCHEMA_VERSION, one step at a time, in
-    the caller's transaction (a failed step leaves the database as it was)."""
-    assert version <= SCHEMA_VERSION
-    if version < 2:  # v1 -> v2: the runs table gains its filters column
-        conn.execute(text("ALTER TABLE runs ADD COLUMN filters TEXT"))
-    # v2 -> v3: the lessons table, a new table: create_all (before this) has made it
-    if version < SCHEMA_VERSION:
-        conn.execute(
-            update(meta_table)
-            .where(meta_table.c.key == "schema_version")
-            .values(value=str(SCHEMA_VERSION))
-        )
 
 
 def _fault(exc: SQLAlchemyError) -> str | None:

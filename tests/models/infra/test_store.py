@@ -1,25 +1,11 @@
 """The run store (models/infra/store.py) on SQLite in a temp dir and on a throwaway PostgreSQL:
 round trips, privacy, hostile names, migrations, read-only databases."""
 
-import glob
 import json
-import os
-import pwd
 import re
-import secrets
-import shlex
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import inspect, text
 
 from locales import say
 from models.fields import parse_config
@@ -36,133 +22,7 @@ from models.infra.store import (
 from models.problems import Problem
 from models.record import CSV_COLUMNS, reason_json, reason_problem
 from models.trainer import train
-
-# PostgreSQL: a throwaway cluster started once per session with initdb and pg_ctl from Debian's
-# `postgresql` package (.ci/run installs it), or the server GRADIENT_LAB_TEST_POSTGRES names
-# (e.g. postgresql+psycopg://user@localhost/scratch). Every test gets its own schema there.
-POSTGRES = os.environ.get("GRADIENT_LAB_TEST_POSTGRES")
-PG_BIN = "/usr/lib/postgresql/*/bin"
-PG_SERVER_OPTIONS = (  # a scratch server: nothing to keep, so nothing to flush
-    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-)
-
-
-def _pg_bindir() -> Path | None:
-    """The newest PostgreSQL bin directory with initdb and pg_ctl (Debian's, else on PATH)."""
-    found = sorted(
-        (Path(d) for d in glob.glob(PG_BIN)),
-        key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    if shutil.which("initdb"):
-        found.append(Path(shutil.which("initdb")).parent)
-    return next((d for d in found if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A new PostgreSQL cluster in a temp dir on 127.0.0.1 (trust auth), yielding its URL; it is
-    stopped and deleted afterwards. As root, initdb and pg_ctl (which refuse root) run as the
-    postgres user."""
-    bindir = _pg_bindir()
-    if bindir is None:
-        pytest.fail(
-            f"PostgreSQL's initdb and pg_ctl are not installed (looked in {PG_BIN} and on PATH): "
-            "run `apt-get install postgresql`, as .ci/run does.",
-            pytrace=False,
-        )
-    owner = None
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail(
-                "As root the test cluster runs as the postgres user, which does not exist: run "
-                "`apt-get install postgresql`, which creates it.",
-                pytrace=False,
-            )
-    # Short (it holds the socket) and, as root, where the postgres user can reach it.
-    base = Path(tempfile.mkdtemp(prefix="gradient-lab-pg-", dir="/tmp" if owner else None))
-    data, log = base / "data", base / "server.log"
-
-    def pg(tool: str, *args: str) -> subprocess.CompletedProcess:
-        cmd = [str(bindir / tool), *args]
-        if owner is not None and shutil.which("runuser"):
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        elif owner is not None:
-            cmd = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(cmd)]
-        return subprocess.run(cmd, cwd=base, capture_output=True, text=True, timeout=120)
-
-    try:
-        if owner is not None:
-            os.chown(base, owner.pw_uid, owner.pw_gid)
-        # UTF-8 with the C locale whatever the machine's LANG; no fsync: nothing here is kept.
-        args = ["-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]
-        done = pg("initdb", *args, "--no-sync")
-        if done.returncode:
-            pytest.fail(f"initdb failed: {done.stderr.strip()}", pytrace=False)
-        for _ in range(3):  # another process may take the free port before the server binds it
-            port = _free_port()
-            options = f"{PG_SERVER_OPTIONS} -p {port} -k {shlex.quote(str(base))}"
-            done = pg(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", str(data), "-l", str(log), "-o", options
-            )
-            if done.returncode == 0:
-                break
-            pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate")  # if it came up too late
-        else:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else done.stderr
-            pytest.fail(f"The test PostgreSQL did not start: {tail.strip()}", pytrace=False)
-        try:
-            yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        finally:
-            pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate", "-w")
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def with_options(url: str, *options: str) -> str:
-    """A PostgreSQL URL whose connections start with these server options (libpq `options`)."""
-    parsed = make_url(url)
-    value = " ".join([parsed.query.get("options", ""), *options]).strip()
-    return parsed.update_query_dict({"options": value}).render_as_string(hide_password=False)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    if POSTGRES:
-        yield POSTGRES
-        return
-    with throwaway_postgres() as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_url(postgres_server) -> Iterator[str]:
-    """The server's URL with a schema of this test's own first on the search path, dropped
-    afterwards: every test starts from an empty database, as a new deployment does."""
-    schema = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_server, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield with_options(postgres_server, f"-csearch_path={schema}")
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite-file", "postgres"])
-def db_url(request, tmp_path) -> str:
-    """The store's setting: a SQLite file path, or a PostgreSQL URL."""
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return str(tmp_path / "runs.db")
+from tests.support.postgres import with_options
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +47,6 @@ def cnn_record():
         }
     )
     return json.loads(json.dumps(train(cfg).to_json_dict()))
-
-
-@pytest.fixture
-def store(db_url) -> Iterator[RunStore]:
-    store = RunStore(db_url)
-    yield store
-    store.engine.dispose()
 
 
 def test_a_run_round_trips_with_every_field_and_metric(store, record):
@@ -366,7 +219,7 @@ def test_a_schema_2_database_gains_the_lessons_table_and_keeps_its_runs(store, d
     lesson_id = store.save_lesson('{"page": "deep_networks"}')
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT value FROM store_meta")).scalar_one()
-    assert version == str(SCHEMA_VERSION) == "3"
+    assert version == str(SCHEMA_VERSION)
     assert store.get(old_id)["name"] == "from v2"
     assert store.get_lesson(lesson_id) == '{"page": "deep_networks"}'
 
