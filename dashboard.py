@@ -13,6 +13,7 @@ pages = [
     ),
     st.Page("pages/recurrent.py", title=t("nav.recurrent"), icon=":material/replay:"),
     st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:"),
+    st.Page("pages/board.py", title=t("nav.board"), icon=":material/groups:"),
 ]
 concepts = [
     st.Page("pages/activations.py", title=t("nav.activations"), icon=":material/show_chart:"),

@@ -306,6 +306,13 @@ def applies(cfg: RunConfig, path: str) -> bool:
     return rules.get(path, path in FIELDS)
 
 
+def url_text(value: Any) -> str:
+    """A field's value as a link's query param (and a lesson's changes) write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
 def diff(a: RunConfig, b: RunConfig) -> dict[str, tuple[Any, Any]]:
     """Fields whose values differ between two configs: {path: (a_value, b_value)}."""
     fa, fb = to_flat(a), to_flat(b)

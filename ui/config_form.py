@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from models.config import CLIP_RULES, ConfigError, RunConfig
-from models.fields import FIELDS, from_flat, to_flat, with_changes
+from models.fields import FIELDS, from_flat, to_flat, url_text, with_changes
 from ui.i18n import choice_label, field_label, say, say_first, t, worded
 from ui.router import APP_PARAMS
 from ui.runs import RUN_LABELS
@@ -218,12 +218,6 @@ def _written(page: PageSchema) -> dict[tuple, None]:
 
 def _url_id(params: Mapping[str, str]) -> tuple:
     return tuple(sorted(params.items()))
-
-
-def url_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else str(value)
 
 
 # -- widgets ------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ numbers it rests on.
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ import streamlit as st
 
 from models.config import RunConfig
 from models.fields import FIELDS
+from models.infra.classroom import create_class
 from models.infra.store import StoreError
 from models.teaching.lessons import (
     MAX_ANSWER,
@@ -32,10 +32,11 @@ from models.teaching.lessons import (
     VISIBILITIES,
     Lesson,
     LessonError,
+    lesson_from_json,
     lesson_from_page,
-    make_lesson,
     measure,
 )
+from ui import classroom as classroom_ui
 from ui import config_form as form
 from ui.i18n import LANG_PARAM, current, say, say_first, t, worded
 from ui.pool import run_store
@@ -44,6 +45,7 @@ from ui.text import escape_markdown
 from ui.verdict import value
 
 LESSON_PARAM = "lesson"
+CLASS_STATE = "lesson:class"  # the class this script run's link names (prompt_ui)
 
 
 def lesson_of_link() -> tuple[Lesson | None, str | None]:
@@ -60,10 +62,7 @@ def lesson_of_link() -> tuple[Lesson | None, str | None]:
             spec = store.get_lesson(lesson_id)
         except StoreError as exc:
             return None, say(exc.problem)
-        try:
-            cache[lesson_id] = None if spec is None else make_lesson(json.loads(spec))
-        except (LessonError, ValueError):
-            cache[lesson_id] = None  # stored by an older version, no longer valid
+        cache[lesson_id] = None if spec is None else lesson_from_json(spec)
     lesson = cache[lesson_id]
     return lesson, None if lesson is not None else t("lesson.not_found")
 
@@ -91,11 +90,16 @@ def schema_for(page: form.PageSchema, name: str) -> tuple[form.PageSchema, Lesso
 
 
 def prompt_ui(lesson: Lesson) -> None:
-    """The teacher's prompt, as text (never Markdown or HTML)."""
+    """The teacher's prompt, as text (never Markdown or HTML); on a class link, the student's
+    name in the class (asked once)."""
     with st.container(border=True):
         st.caption(t("lesson.prompt_title"))
         if lesson.prompt:
             st.text(lesson.prompt)
+        info = classroom_ui.class_of_link(st.query_params[LESSON_PARAM])
+        st.session_state[CLASS_STATE] = info  # for outcome_ui, later in this script run
+        if info is not None:
+            classroom_ui.join_ui(info)
 
 
 def prediction_ui(page: form.PageSchema, lesson: Lesson) -> bool:
@@ -117,8 +121,18 @@ def prediction_ui(page: form.PageSchema, lesson: Lesson) -> bool:
 
 
 def outcome_ui(page: form.PageSchema, lesson: Lesson, group: RunGroup | None) -> None:
-    """At the runs' end: the measured answer next to the student's, and its numbers."""
-    if lesson.prediction is None or group is None or group.active:
+    """At the runs' end: the measured answer next to the student's, and its numbers; on a
+    class link, the button that shares the runs to the class board."""
+    if group is None or group.active:
+        return
+    _measured_ui(page, lesson, group)
+    info = st.session_state.get(CLASS_STATE)
+    if info is not None:
+        classroom_ui.share_ui(page.prefix, lesson, info, group)
+
+
+def _measured_ui(page: form.PageSchema, lesson: Lesson, group: RunGroup) -> None:
+    if lesson.prediction is None:
         return
     p = lesson.prediction
     measured = measure(p, [(run.result.status, run.frame) for run in group.runs])
@@ -202,6 +216,10 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
             ]
             prediction = {"question": question, "answers": answers, "measure": kind}
 
+        as_class = st.toggle(
+            t("lesson.as_class"), key=f"{key}:class", help=t("lesson.as_class_help")
+        )
+
         def make() -> None:
             """Store the lesson as this run drew it (its config and choices): a callback would
             use the run before, whose values miss a text typed just before the click."""
@@ -220,7 +238,9 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
                 if store is None:
                     st.session_state[f"{key}:refused"] = t("lesson.no_store")
                     return
-                st.session_state[f"{key}:made"] = store.save_lesson(lesson.model_dump_json())
+                lesson_id = store.save_lesson(lesson.model_dump_json())
+                made = (lesson_id, *create_class(store, lesson_id)) if as_class else (lesson_id,)
+                st.session_state[f"{key}:made"] = made
             except LessonError as exc:
                 st.session_state[f"{key}:refused"] = say_first(exc.problems)
             except StoreError as exc:
@@ -235,7 +255,7 @@ def share_ui(page: form.PageSchema, name: str, config: RunConfig | None) -> None
         if refused := st.session_state.pop(f"{key}:refused", None):
             st.error(t("lesson.refused", error=escape_markdown(refused)))
         if made := st.session_state.get(f"{key}:made"):
-            link_ui(name, made)
+            link_ui(name, *made)
 
 
 def _default_answer(kind: str, i: int) -> str:
@@ -244,15 +264,22 @@ def _default_answer(kind: str, i: int) -> str:
     return t(f"lesson.answer_{kind}_{i}")
 
 
-def link_ui(name: str, lesson_id: str) -> None:
-    """The lesson's link (relative to this server) and its QR code, to project in class."""
+def link_ui(name: str, lesson_id: str, class_id: str | None = None, admin: str = "") -> None:
+    """The lesson's link and its QR code, to project in class; for a class, also the board's
+    two links: to project (read-only) and the teacher's own (with the admin key)."""
     path = f"/{name}?" + urlencode({LESSON_PARAM: lesson_id, LANG_PARAM: current()})
     url = getattr(st.context, "url", None) or ""
     base = url.split("?")[0].rsplit("/", 1)[0]  # the server's address, as the teacher sees it
-    link = base + path
+    links = classroom_ui.links(path, class_id, admin) if class_id else {"lesson": path}
+    link = base + links["lesson"]
     st.text(t("lesson.link"))
     st.code(link, language=None)
     qr = segno.make(link, error="m")
     png = io.BytesIO()
     qr.save(png, kind="png", scale=6, border=2)
     st.image(png.getvalue(), caption=t("lesson.qr"), width=240)
+    if class_id:
+        st.text(t("lesson.board_link"))
+        st.code(base + links["board"], language=None)
+        st.text(t("lesson.admin_link"))
+        st.code(base + links["admin"], language=None)

@@ -13,9 +13,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from ui.i18n import LANG_PARAM
 
 # The query params every page may carry that are no page's settings: Streamlit's own (embedding),
-# the language and a lesson's id (ui/lesson.py). A page's link checks and URL rewrites leave
-# them alone.
-APP_PARAMS = frozenset({"embed", "embed_options", LANG_PARAM, "lesson"})
+# the language, a lesson's id (ui/lesson.py) and its class's (ui/classroom.py). A page's link
+# checks and URL rewrites leave them alone.
+APP_PARAMS = frozenset({"embed", "embed_options", LANG_PARAM, "lesson", "class"})
 
 
 def require_router() -> None:

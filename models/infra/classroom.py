@@ -162,11 +162,7 @@ def student_name(store: RunStore, class_id: object, student: str) -> str | None:
 
 def join(store: RunStore, class_id: object, student: str, name: object) -> str:
     """A student joins (or renames themself in) a class; returns the name as stored."""
-    try:
-        name = check_name(name)
-    except StoreError as exc:  # the run store's name rules, said of a student's name
-        code = exc.problem.code.replace("store.name_", "class.name_")
-        raise StoreError(problem(code, **exc.problem.values)) from None
+    name = _student_name(name)
     try:
         with store.writing() as conn:
             _open_class(conn, class_id)
@@ -187,6 +183,20 @@ def join(store: RunStore, class_id: object, student: str, name: object) -> str:
             raise StoreError(problem("class.name_taken", name=name)) from None
         raise
     return name
+
+
+def _student_name(name: object) -> str:
+    """The run store's name rules (``check_name``), said of a student's name."""
+    try:
+        return check_name(name)
+    except StoreError as exc:
+        said = {
+            "store.name_not_text": problem("class.name_not_text"),
+            "store.name_empty": problem("class.name_empty"),
+            "store.name_too_long": problem("class.name_too_long", **exc.problem.values),
+            "store.name_control": problem("class.name_control"),
+        }[exc.problem.code]
+        raise StoreError(said) from None
 
 
 def _is_duplicate(exc: StoreError) -> bool:

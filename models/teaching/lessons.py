@@ -13,6 +13,7 @@ control characters. Pure: pydantic and the config schema; no Streamlit, no Tenso
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from models.config import ConfigError, RunConfig
-from models.fields import FIELDS, to_flat, with_changes
+from models.fields import FIELDS, diff, to_flat, url_text, with_changes
 from models.problems import Problem, ProblemError, problem
 
 PAGES = ("deep_networks", "recurrent", "cnn")
@@ -141,6 +142,12 @@ class Lesson(BaseModel):
         """What students may do with a field: its own choice, else its section's, else edit."""
         return self.fields.get(path) or self.sections.get(path.split(".")[0], "edit")
 
+    def changes(self, label: str, cfg: RunConfig) -> dict[str, str]:
+        """What a student changed in run ``label`` (A-D): the fields where ``cfg`` differs from
+        the lesson's config for that run, each with its new value as text (as a link has it)."""
+        base = with_changes(self.run_config(), self.variants.get(label, {}))
+        return {path: url_text(new) for path, (_, new) in diff(base, cfg).items()}
+
     def fixed(self) -> dict[str, Any]:
         """The fields students cannot change (locked or hidden), with the lesson's values."""
         return {p: v for p, v in self.config.items() if self.visibility(p) != "edit"}
@@ -167,6 +174,15 @@ def make_lesson(data: dict[str, Any]) -> Lesson:
             got = len(lesson.prediction.answers)
             raise LessonError(problem("lesson.answers_count", count=count, got=got))
     return lesson
+
+
+def lesson_from_json(text: str) -> Lesson | None:
+    """A stored lesson, or None when it no longer makes a valid one (stored by an older
+    version, or not JSON)."""
+    try:
+        return make_lesson(json.loads(text))
+    except (LessonError, ValueError):
+        return None
 
 
 def lesson_from_page(
@@ -200,7 +216,7 @@ def measure(prediction: Prediction, runs: list[tuple[str, pd.DataFrame]]) -> Mea
     """The prediction's correct answer, computed from the runs' numbers: each run's status
     and its metric rows (name, step, depth, value; A first)."""
     if prediction.measure == "lower_val_loss":
-        losses = tuple(_final(frame, "val_loss") for _, frame in runs)
+        losses = tuple(final_value(frame, "val_loss") for _, frame in runs)
         known = [(v, i) for i, v in enumerate(losses) if v is not None]
         return Measured(min(known)[1] if known else None, losses)
     status, frame = runs[0]
@@ -220,7 +236,9 @@ def measure(prediction: Prediction, runs: list[tuple[str, pd.DataFrame]]) -> Mea
     return Measured(0 if first > output else 1, (first, output))
 
 
-def _final(frame: pd.DataFrame, name: str) -> float | None:
+def final_value(frame: pd.DataFrame, name: str) -> float | None:
+    """A run-wide metric (``loss``, ``val_loss``, ``val_accuracy``) at the last step it was
+    recorded, from a run's long-form metric rows; None when never recorded or not finite."""
     rows = frame[frame["name"] == name] if len(frame) else frame
     if rows.empty:
         return None

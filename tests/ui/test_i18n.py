@@ -73,6 +73,7 @@ BUILT_KEYS = {
     "lesson.measure_": "ui/lesson.py: what the runs decide, lesson.measure_{measure}",
     "lesson.numbers.": "ui/lesson.py: the numbers a measured answer rests on, per measure",
     "lesson.visibility.": "ui/lesson.py: what students may do, lesson.visibility.{visibility}",
+    "board.col.": "ui/classroom.py: the class board's columns and titles, board.col.{column}",
     "problem.": "locales say: problem.{code}; used when models/ raises the code (PROBLEM_FAMILY)",
 }
 # problem.* keys count as used exactly when the engine's code names their code (a literal

@@ -103,7 +103,7 @@ def test_a_teacher_makes_a_lesson_link_with_its_qr_code_and_the_student_sees_it(
     [link] = [c.value for c in at.code]
     assert link.startswith("/deep_networks?lesson=") and link.endswith("&lang=en")
     assert at.get("image"), "the QR code"
-    lesson_id = at.session_state["dn:share:made"]
+    (lesson_id,) = at.session_state["dn:share:made"]  # no class: the lesson only
 
     student = open_lesson("deep_networks", lesson_id)
     assert [x.value for x in student.text] == [HOSTILE]  # as text: no Markdown, no HTML
