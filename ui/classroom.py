@@ -207,7 +207,7 @@ def _draw(store, class_id: str, admin_key: str | None, lesson: Lesson | None) ->
     else:
         frame = board_frame(entries)
         _table_ui(frame, admin=admin_key is not None)
-        _chart_ui(frame)
+        _chart_ui(frame, lesson)
     if admin_key is not None:
         _admin_ui(store, class_id, admin_key, info, entries)
 
@@ -251,8 +251,9 @@ def _table_ui(frame: pd.DataFrame, admin: bool) -> None:
     st.dataframe(frame[columns], column_config=config, hide_index=True, width="stretch")
 
 
-def _chart_ui(frame: pd.DataFrame) -> None:
-    """The changed value against the outcome, for a numeric field the runs changed."""
+def _chart_ui(frame: pd.DataFrame, lesson: Lesson | None) -> None:
+    """The changed value against the outcome, for a numeric field the runs changed: each run
+    at its value of the field (a run that kept the lesson's value at that value)."""
     counts = Counter(p for changed in frame["_changed"] for p in changed if _numeric(p))
     if not counts:
         st.caption(t("board.no_numbers"))
@@ -268,7 +269,13 @@ def _chart_ui(frame: pd.DataFrame) -> None:
         format_func=worded(METRICS, lambda m: t(f"board.col.{m}")),
         key="board:y",
     )
-    x = pd.to_numeric(frame["_changed"].map(lambda c: c.get(path)), errors="coerce")
+    kept = {}  # the lesson's value of the field, per run label
+    if lesson is not None:
+        kept = {label: lesson.run_values(label).get(path) for label in set(frame["run"])}
+    values = [
+        c.get(path, kept.get(run)) for c, run in zip(frame["_changed"], frame["run"], strict=True)
+    ]
+    x = pd.to_numeric(pd.Series(values, index=frame.index, dtype=object), errors="coerce")
     points = pd.DataFrame(
         {
             "x": x,

@@ -142,11 +142,17 @@ class Lesson(BaseModel):
         """What students may do with a field: its own choice, else its section's, else edit."""
         return self.fields.get(path) or self.sections.get(path.split(".")[0], "edit")
 
+    def run_values(self, label: str) -> dict[str, Any]:
+        """Run ``label``'s config (A-D) as the lesson sets it, every field by dotted path."""
+        return to_flat(self._config_of(label))
+
     def changes(self, label: str, cfg: RunConfig) -> dict[str, str]:
         """What a student changed in run ``label`` (A-D): the fields where ``cfg`` differs from
         the lesson's config for that run, each with its new value as text (as a link has it)."""
-        base = with_changes(self.run_config(), self.variants.get(label, {}))
-        return {path: url_text(new) for path, (_, new) in diff(base, cfg).items()}
+        return {path: url_text(new) for path, (_, new) in diff(self._config_of(label), cfg).items()}
+
+    def _config_of(self, label: str) -> RunConfig:
+        return with_changes(self.run_config(), self.variants.get(label, {}))
 
     def fixed(self) -> dict[str, Any]:
         """The fields students cannot change (locked or hidden), with the lesson's values."""

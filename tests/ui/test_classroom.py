@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.infra import classroom
 from models.infra.store import RunStore, StoreError
 from models.problems import Problem
+from models.teaching.lessons import lesson_from_json
 from tests.support import DASHBOARD
 from tests.support.apptest import one_sentence, shown
 from tests.ui.test_lesson import SMALL, open_lesson, store_lesson, train_button
@@ -191,3 +193,32 @@ def test_a_closed_class_and_a_class_of_another_lesson_are_one_sentence_each():
     at = open_lesson("deep_networks", lesson_id, **{"class": class_id})
     assert one_sentence(at.warning) == t("class.closed_notice")
     assert not train_button(at).disabled  # the lesson still trains
+
+
+def test_the_boards_chart_puts_each_run_at_its_value_kept_or_changed():
+    """A run that kept the lesson's learning rate is drawn at that rate, next to one that
+    changed it; both at their final val loss."""
+    lesson_id, class_id, _ = new_class()
+    store = RunStore()
+    kept_rate = classroom_lesson_rate(lesson_id)
+    for student, changed, loss in (
+        ("s1", {"optimizer.learning_rate": "0.3"}, 0.4),
+        ("s2", {}, 0.6),
+    ):
+        classroom.join(store, class_id, student, student)
+        metrics = {"val_loss": loss, "val_accuracy": 0.5, "loss": loss}
+        run = classroom.SharedRun("a" * 32, "A", "completed", changed, metrics)
+        classroom.share(store, class_id, student, [run])
+    at = open_board(**{"class": class_id})
+    [chart] = at.get("vega_lite_chart")
+    [dataset] = chart.proto.datasets
+    points = pa.ipc.open_stream(dataset.data.data).read_pandas()
+    assert sorted(zip(points["x"], points["y"], strict=True)) == sorted(
+        [(0.3, 0.4), (kept_rate, 0.6)]
+    )
+
+
+def classroom_lesson_rate(lesson_id: str) -> float:
+    return lesson_from_json(RunStore().get_lesson(lesson_id)).run_values("A")[
+        "optimizer.learning_rate"
+    ]
