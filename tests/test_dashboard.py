@@ -25,6 +25,7 @@ PAGES = (
     "optimizers",
     "backprop",
     "questions",
+    "board",
 )
 
 

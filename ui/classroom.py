@@ -97,16 +97,16 @@ def share_ui(
     if store is None or not all(run.saved_id for run in group.runs):
         return  # nothing to open in Compare: the page already says the save failed
     shared_key = f"{prefix}:shared_batch"
-    if st.session_state.get(shared_key) == id(group):
+    if st.session_state.get(shared_key) is group:
         st.success(t("class.shared", count=len(group.runs)))
         return
     if classroom.student_name(store, info.id, owner.store_owner()) is None:
         st.caption(t("class.join_to_share"))
         return
     asked = f"{prefix}:share_asked"
-    label = t("class.share", count=len(group.runs))
-    st.button(label, key=f"{prefix}:share_to_class", on_click=_ask, args=(asked,))
-    if not st.session_state.pop(asked, False):
+    if not st.session_state.pop(asked, False):  # set by the button's click, before this run
+        label = t("class.share", count=len(group.runs))
+        st.button(label, key=f"{prefix}:share_to_class", on_click=_ask, args=(asked,))
         return
     runs = shared_runs(lesson, group, st.session_state.get(f"{prefix}:prediction"))
     try:
@@ -114,7 +114,7 @@ def share_ui(
     except StoreError as exc:
         st.error(say(exc.problem))
         return
-    st.session_state[shared_key] = id(group)
+    st.session_state[shared_key] = group
     st.success(t("class.shared", count=len(group.runs)))
 
 

@@ -273,13 +273,13 @@ def link_ui(name: str, lesson_id: str, class_id: str | None = None, admin: str =
     links = classroom_ui.links(path, class_id, admin) if class_id else {"lesson": path}
     link = base + links["lesson"]
     st.text(t("lesson.link"))
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     qr = segno.make(link, error="m")
     png = io.BytesIO()
     qr.save(png, kind="png", scale=6, border=2)
     st.image(png.getvalue(), caption=t("lesson.qr"), width=240)
     if class_id:
         st.text(t("lesson.board_link"))
-        st.code(base + links["board"], language=None)
+        st.code(base + links["board"], language=None, wrap_lines=True)
         st.text(t("lesson.admin_link"))
-        st.code(base + links["admin"], language=None)
+        st.code(base + links["admin"], language=None, wrap_lines=True)

@@ -11,14 +11,19 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from locales import LANGUAGES
 from models.infra import classroom
 from models.infra.store import RunStore, StoreError
 from models.problems import Problem
 from models.teaching.lessons import lesson_from_json
 from tests.support import DASHBOARD
 from tests.support.apptest import one_sentence, shown
+from tests.support.visible_text import english_on_page
 from tests.ui.test_lesson import SMALL, open_lesson, store_lesson, train_button
 from ui.i18n import say, t
+from ui.owner import owner_key
+
+ZH = LANGUAGES["zh"]
 
 HOSTILE = '<img src=x onerror="alert(1)"> **Li** [x](javascript:alert(1))'
 PREDICTION = {
@@ -45,10 +50,8 @@ def open_board(**params) -> AppTest:
 
 
 def join(at: AppTest, name: str) -> AppTest:
-    [box] = [w for w in at.text_input if w.label == t("class.name")]
-    box.set_value(name)
-    [submit] = [b for b in at.button if b.label == t("class.join")]
-    submit.click().run()
+    at.text_input(key="class:name").set_value(name)
+    at.button(key="class:join").click().run()
     assert not at.exception, at.exception
     return at
 
@@ -222,3 +225,28 @@ def classroom_lesson_rate(lesson_id: str) -> float:
     return lesson_from_json(RunStore().get_lesson(lesson_id)).run_values("A")[
         "optimizer.learning_rate"
     ]
+
+
+def test_a_class_in_chinese_shows_no_english_sentence():
+    """The student's class lines and the board (table, tally, chart, teacher's controls) with
+    ?lang=zh: every text worded from the tables (the names and the prompt are the users')."""
+    prediction = {**PREDICTION, "question": "哪一层的梯度更大？", "answers": ["第一层", "输出层"]}
+    lesson_id, class_id, admin_key = new_class(prediction=prediction, prompt="先预测，再训练。")
+    at = open_lesson("deep_networks", lesson_id, **{"class": class_id, "lang": "zh"})
+    join(at, "李雷")
+    assert [c.value for c in at.caption if "李雷" in c.value] == [
+        ZH["class.joined"].format(name="李雷")
+    ]
+    assert english_on_page(at) == []
+    store = RunStore()
+    run = classroom.SharedRun(
+        "a" * 32, "A", "completed", {"optimizer.learning_rate": "0.1"}, {"val_loss": 0.4}, 1, 0
+    )
+    classroom.share(store, class_id, owner_of(at), [run])
+    board = open_board(**{"class": class_id, "admin": admin_key, "lang": "zh"})
+    assert board.get("vega_lite_chart") and len(board.dataframe) == 2
+    assert english_on_page(board) == []
+
+
+def owner_of(at: AppTest) -> str:
+    return owner_key(at.session_state["owner:token"])

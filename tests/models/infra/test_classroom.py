@@ -152,23 +152,24 @@ def test_the_admin_hides_entries_and_closes_the_class(store, made):
     assert len(board(store, class_id)) == 2  # what was shared stays
 
 
-def test_the_limits_refuse_the_201st_student_and_the_2001st_run(store, made, monkeypatch):
+def test_the_limits_refuse_the_201st_student_and_the_2001st_run(store, made):
     class_id, _ = made
-    monkeypatch.setattr(classroom, "MAX_STUDENTS", 3)
-    monkeypatch.setattr(classroom, "MAX_SHARED", 4)
-    for i in range(3):
+    assert (classroom.MAX_STUDENTS, classroom.MAX_SHARED) == (200, 2_000)
+    for i in range(200):
         join(store, class_id, f"s{i}", f"student {i}")
     with pytest.raises(StoreError) as excinfo:
-        join(store, class_id, "s9", "one too many")
+        join(store, class_id, "s200", "one too many")
     assert excinfo.value.problem.code == "class.full"
-    assert excinfo.value.problem.values == {"limit": 3}
+    assert excinfo.value.problem.values == {"limit": 200}
     join(store, class_id, "s0", "renamed")  # a student already in may still rename
-    share(store, class_id, "s0", [run("A"), run("B"), run("C")])
+    share(store, class_id, "s0", [run("A")] * 1_999)
     with pytest.raises(StoreError) as excinfo:
-        share(store, class_id, "s1", [run("A"), run("B")])  # 5 > 4: none of the two
+        share(store, class_id, "s1", [run("A"), run("B")])  # 2,001 > 2,000: neither
     assert code_of(excinfo) == "class.board_full"
+    assert excinfo.value.problem.values == {"limit": 2_000}
     share(store, class_id, "s1", [run("A")])
-    assert classroom.get_class(store, class_id).shared == 4
+    assert classroom.get_class(store, class_id).shared == 2_000
+    assert len(board(store, class_id)) == 2_000
 
 
 def test_the_tally_counts_each_students_latest_prediction_and_each_batchs_measure(store, made):
