@@ -18,8 +18,8 @@ from models.problems import Problem
 from models.teaching.lessons import lesson_from_json
 from tests.support import DASHBOARD
 from tests.support.apptest import one_sentence, shown
+from tests.support.lessons import SMALL, open_lesson, store_lesson, train_button
 from tests.support.visible_text import english_on_page
-from tests.ui.test_lesson import SMALL, open_lesson, store_lesson, train_button
 from ui.i18n import say, t
 from ui.owner import owner_key
 

@@ -11,39 +11,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.infra.store import RunStore
-from models.teaching.lessons import lesson_from_page
 from models.teaching.presets import PRESETS
 from tests.support import DASHBOARD
 from tests.support.apptest import field, one_sentence, shown
+from tests.support.lessons import PAGES, SMALL, open_lesson, store_lesson, train_button
 from ui.i18n import t
 
-PAGES = {  # page -> (prefix, a preset of that page's net)
-    "deep_networks": ("dn", "vanishing_sigmoid"),
-    "recurrent": ("rn", "rnn_adding_lstm"),
-    "cnn": ("cnn", "cnn_shapes_max"),
-}
-SMALL = {"data.n_samples": "300", "train.epochs": "2"}
 HOSTILE = '<img src=x onerror="alert(1)"> **bold** [link](javascript:alert(1))'
-
-
-def store_lesson(page: str, changes: dict | None = None, **rest) -> str:
-    from models.fields import with_changes
-
-    cfg = with_changes(PRESETS[PAGES[page][1]].config(), changes or {})
-    lesson = lesson_from_page(page, cfg, rest.pop("variants", {}), **rest)
-    return RunStore().save_lesson(lesson.model_dump_json())
-
-
-def open_lesson(page: str, lesson_id: str, **params) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.query_params["lesson"] = lesson_id
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def widget(at: AppTest, prefix: str, path: str):
@@ -54,10 +28,6 @@ def widget(at: AppTest, prefix: str, path: str):
         except StopIteration:
             continue
     return None
-
-
-def train_button(at: AppTest):
-    return next(b for b in at.button if b.label == t("dn.train"))
 
 
 @pytest.mark.parametrize("page", PAGES)
