@@ -315,6 +315,24 @@ def _tally_ui(lesson: Lesson, entries: list[classroom.BoardEntry]) -> None:
         }
     )
     st.dataframe(frame, hide_index=True)
+    if sum(tally.measured):
+        st.markdown(tally_sentence(p.answers, tally))
+
+
+def tally_sentence(answers: tuple[str, ...], tally: classroom.Tally) -> str:
+    """What the tally shows, computed from its numbers: the answer most students chose and the
+    answer the shared Trains measured most, each with its count."""
+    chosen = max(range(len(answers)), key=lambda i: tally.chose[i])
+    measured = max(range(len(answers)), key=lambda i: tally.measured[i])
+    return t(
+        "board.tally_said" if sum(tally.chose) else "board.tally_measured",
+        chose=tally.chose[chosen],
+        students=sum(tally.chose),
+        chosen=escape_markdown(answers[chosen]),
+        measured=tally.measured[measured],
+        trains=sum(tally.measured),
+        answer=escape_markdown(answers[measured]),
+    )
 
 
 def _admin_ui(store, class_id: str, admin_key: str, info, entries) -> None:

@@ -119,6 +119,17 @@ def test_a_student_joins_trains_and_shares_only_with_the_click():
     tally = next(d.value for d in board.dataframe if t("board.col.chose") in d.value.columns)
     assert list(tally[t("board.col.chose")]) == [0, 1]
     assert sum(tally[t("board.col.measured")]) == 1
+    measured = PREDICTION["answers"][entry.run.measured]
+    said = t(
+        "board.tally_said",
+        chose=1,
+        students=1,
+        chosen=PREDICTION["answers"][1],
+        measured=1,
+        trains=1,
+        answer=measured,
+    )
+    assert said in [shown(m.value) for m in board.markdown]
     assert not [b for b in board.button if b.label in (t("board.hide"), t("board.close"))]
 
 
