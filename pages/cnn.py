@@ -70,10 +70,8 @@ configs = lab.configs_ui(
 )
 ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
 lab.controls_ui(PAGE, job_runner, configs if ready else [])
-lab.live_ui(PAGE, cnn.charts_ui)
-if LESSON:
-    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
-else:
+lab.live_ui(PAGE, cnn.charts_ui, ended=lesson.outcome_of(PAGE, LESSON))
+if not LESSON:
     st.caption(t("cnn.sweep_help"))
     sweep_ui(
         PAGE,

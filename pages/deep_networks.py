@@ -86,9 +86,7 @@ configs = lab.configs_ui(PAGE, config, error, summary=summary, editor=True)
 
 ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
 lab.controls_ui(PAGE, pool, configs if ready else [])
-lab.live_ui(PAGE, live.charts_ui)
-if LESSON:
-    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
-else:
+lab.live_ui(PAGE, live.charts_ui, ended=lesson.outcome_of(PAGE, LESSON))
+if not LESSON:
     sweep_ui(PAGE, pool, None if error else config)
     lesson.share_ui(PAGE, "deep_networks", None if error else config)

@@ -101,10 +101,8 @@ elif not error:
 
 ready = lesson.prediction_ui(PAGE, LESSON) if LESSON else True
 lab.controls_ui(PAGE, pool, configs if ready else [])
-lab.live_ui(PAGE, rn.charts_ui)
-if LESSON:
-    lesson.outcome_ui(PAGE, LESSON, lab.group_of(PAGE))
-else:
+lab.live_ui(PAGE, rn.charts_ui, ended=lesson.outcome_of(PAGE, LESSON))
+if not LESSON:
     sweep_ui(PAGE, pool, None if error else config)
     lesson.share_ui(PAGE, "recurrent", None if error else config)
 

@@ -323,9 +323,13 @@ def controls_ui(
         st.error(t("dn.refused", error=escape_markdown(refused)))
 
 
-def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> None:
+def live_ui(
+    page: form.PageSchema,
+    charts_ui: Callable[[RunGroup], None],
+    ended: Callable[[RunGroup], None] | None = None,
+) -> None:
     """Status, banners and the page's charts, redrawn by a fragment while the group trains;
-    the downloads once it has ended."""
+    the downloads once it has ended, then ``ended`` (a lesson's outcome and Share button)."""
     group = group_of(page)
     if group is not None:
         group.poll()  # so the timer below is chosen from the runs' state now
@@ -363,6 +367,8 @@ def live_ui(page: form.PageSchema, charts_ui: Callable[[RunGroup], None]) -> Non
             # rerun redraws them too (Streamlit's frontend can prune a full run's elements
             # around a late fragment run).
             ended_ui(page, group)
+            if ended is not None:
+                ended(group)
         if running and not group.active:
             # The whole page: stop the timer, enable Train, show the downloads. `running` is
             # what the last full run saw: while it says so the timer keeps this fragment

@@ -12,7 +12,9 @@ numbers it rests on.
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -118,6 +120,16 @@ def prediction_ui(page: form.PageSchema, lesson: Lesson) -> bool:
     if not answered:
         st.caption(t("lesson.predict_first"))
     return answered
+
+
+def outcome_of(page: form.PageSchema, lesson: Lesson | None) -> Callable[[RunGroup], None] | None:
+    """What a lesson draws once its runs have ended, for ``lab.live_ui`` to draw in its live
+    fragment with the downloads: a full rerun asked for by the fragment can be lost on a loaded
+    server (Streamlit's #9921: measured by bench/classroom.py, a student in 30 was left without
+    the Share button), a fragment run's output is not."""
+    if lesson is None:
+        return None
+    return functools.partial(outcome_ui, page, lesson)
 
 
 def outcome_ui(page: form.PageSchema, lesson: Lesson, group: RunGroup | None) -> None:
