@@ -633,16 +633,23 @@ def main() -> None:
           f"{settings.workers()} workers; {os.cpu_count()} CPUs; "
           f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}",
           flush=True)  # fmt: skip
+    serve_and_run("load", log, run, args)
+
+
+def serve_and_run(name: str, log: Path, runner, args) -> None:
+    """One server on a temporary run store (GRADIENT_LAB_DB), ``runner(server, store, args)``
+    against it, then the total time, the server log's problems, ``args.record`` as JSON if asked,
+    and the exit: 0 unless the server died."""
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="gradient-lab-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"gradient-lab-{name}-") as tmp:
         db = Path(tmp) / "runs.db"
         os.environ["GRADIENT_LAB_DB"] = str(db)  # the server inherits it
         store = RunStore(str(db))
         with AppServer(log) as server:
-            alive = asyncio.run(run(server, store, args))
-    load_after = os.getloadavg()
+            alive = asyncio.run(runner(server, store, args))
+    load = os.getloadavg()
     print(f"total {(time.monotonic() - started) / 60:.1f} min; load average at the end "
-          f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")  # fmt: skip
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
     log_problems(log)
     if args.json:
         args.json.write_text(json.dumps(args.record, indent=1))

@@ -8,9 +8,12 @@ its timer (st.fragment(run_every=...) is driven by the client). Sixteen Chromium
 two cores of this machine for themselves (measured: 1.8 of 2 cores), so a load test through them
 measures the browsers; through this client it measures the server.
 
-Only the elements the load test reads are kept: each button (id, label, disabled), the status
-lines (progress texts), captions and markdown, errors and exceptions, and whether a chart was
-drawn. Times are this client's (time.monotonic()).
+Only the elements the load tests read are kept: each button (id, label, disabled), the text
+inputs, radios and number inputs (to set their values: ``change``), the status lines (progress
+texts), captions and markdown, alerts and exceptions, and whether a chart was drawn. A value set
+with ``change`` is sent again with every later rerun, as the frontend sends every widget's
+value. Each timer-driven fragment run is timed from its request to its script_finished
+(``fragment_seconds``). Times are this client's (time.monotonic()).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 CHARTS = ("arrow_vega_lite_chart", "vega_lite_chart")
+WIDGETS = ("text_input", "radio", "number_input")  # the inputs change() can set
 
 
 @dataclass
@@ -36,6 +40,8 @@ class PageState:
 
     elements: dict[tuple, tuple[str, object]] = field(default_factory=dict)
     runs_finished: int = 0  # full runs that finished
+    runs_started: int = 0  # full runs that started
+    running: bool = False  # a run (full or a fragment's) is under way
     fragment_runs_finished: int = 0
 
     def of(self, kind: str) -> list:
@@ -49,9 +55,17 @@ class StreamlitSession:
     """One session on a Streamlit server: run a page, click buttons, keep its fragments' timers.
 
     ``on_change`` is called after every message that changed the page (with this session), so
-    a caller can timestamp what appears."""
+    a caller can timestamp what appears. ``fragment_every`` (seconds) replaces the interval the
+    server asks for a fragment's timer (None: the server's)."""
 
-    def __init__(self, url: str, page: str, params: dict[str, str], on_change=None):
+    def __init__(
+        self,
+        url: str,
+        page: str,
+        params: dict[str, str],
+        on_change=None,
+        fragment_every: float | None = None,
+    ):
         parts = urlsplit(url)
         self.url, self.page, self.query = url, page, urlencode(params)
         self.ws_url = f"ws://{parts.netloc}/_stcore/stream"
@@ -63,6 +77,10 @@ class StreamlitSession:
         self._ws = None
         self._timers: dict[str, asyncio.Task] = {}
         self._reader: asyncio.Task | None = None
+        self.values: dict[str, WidgetState] = {}  # set by change(): sent with every rerun
+        self.fragment_every = fragment_every
+        self.fragment_seconds: list[float] = []  # timer request -> its script_finished
+        self._fragment_asked: float | None = None
 
     # -- connection ------------------------------------------------------------------------
 
@@ -89,13 +107,28 @@ class StreamlitSession:
         """A button click: a full rerun whose widget states carry the button's trigger."""
         await self._rerun(widgets=[WidgetState(id=button_id, trigger_value=True)])
 
+    async def change(self, widget_id: str, value: str | int | float) -> None:
+        """A widget's new value, as the frontend sends it: a full rerun. Text (a text_input's,
+        a radio's option as shown) goes as string_value, an int as int_value, a float as
+        double_value (a number_input's)."""
+        state = WidgetState(id=widget_id)
+        if isinstance(value, str):
+            state.string_value = value
+        elif isinstance(value, int):
+            state.int_value = value
+        else:
+            state.double_value = float(value)
+        self.values[widget_id] = state
+        await self._rerun()
+
     async def _rerun(self, widgets=(), fragment_id: str = "") -> None:
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
         state.page_name = self.page
         state.page_script_hash = self.page_script_hash
-        state.widget_states.CopyFrom(WidgetStates(widgets=list(widgets)))
+        sent = [w for i, w in self.values.items() if i not in {x.id for x in widgets}]
+        state.widget_states.CopyFrom(WidgetStates(widgets=[*sent, *widgets]))
         if fragment_id:
             state.fragment_id, state.is_auto_rerun = fragment_id, True
         await self._ws.send(msg.SerializeToString())
@@ -103,6 +136,7 @@ class StreamlitSession:
     async def _timer(self, fragment_id: str, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            self._fragment_asked = time.monotonic()
             await self._rerun(fragment_id=fragment_id)
 
     # -- what the server sends ---------------------------------------------------------------
@@ -124,11 +158,15 @@ class StreamlitSession:
     def _handle(self, msg: ForwardMsg) -> bool:
         kind = msg.WhichOneof("type")
         if kind == "new_session":  # a run starts: a full one, or a fragment's
+            self.state.running = True
             if not msg.metadata.run.fragment_ids:  # a full run draws the page again ...
+                self.state.runs_started += 1
                 self.state.elements.clear()
                 for task in self._timers.values():  # ... and its fragments set new timers
                     task.cancel()
                 self._timers.clear()
+        elif kind == "session_status_changed":
+            self.state.running = msg.session_status_changed.script_is_running
         elif kind == "navigation":  # st.navigation: the page this run shows
             self.page_script_hash = msg.navigation.page_script_hash
         elif kind == "page_info_changed":
@@ -137,7 +175,8 @@ class StreamlitSession:
             fid, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
             if fid in self._timers:
                 self._timers.pop(fid).cancel()
-            self._timers[fid] = asyncio.create_task(self._timer(fid, interval))
+            every = self.fragment_every or interval
+            self._timers[fid] = asyncio.create_task(self._timer(fid, every))
         elif kind == "stop_auto_rerun":
             for fid in msg.stop_auto_rerun.fragment_ids:
                 if fid in self._timers:
@@ -147,6 +186,9 @@ class StreamlitSession:
                 self.state.runs_finished += 1
             elif msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 self.state.fragment_runs_finished += 1
+                if self._fragment_asked is not None:
+                    self.fragment_seconds.append(time.monotonic() - self._fragment_asked)
+                    self._fragment_asked = None
             return True
         elif kind == "delta":
             return self._delta(tuple(msg.metadata.delta_path), msg.delta)
@@ -157,7 +199,8 @@ class StreamlitSession:
             return False
         element = delta.new_element
         kind = element.WhichOneof("type")
-        if kind in ("button", "progress", "markdown", "alert", "exception") or kind in CHARTS:
+        kept = ("button", "progress", "markdown", "alert", "exception", *WIDGETS, *CHARTS)
+        if kind in kept:
             self.state.elements[path] = (kind, getattr(element, kind))
         else:
             self.state.elements.pop(path, None)  # another element took this place
@@ -167,6 +210,18 @@ class StreamlitSession:
 
     def button(self, label_prefix: str):
         return next((b for b in self.state.of("button") if b.label.startswith(label_prefix)), None)
+
+    def timers(self) -> list[str]:
+        """The fragments whose timers this client keeps (the server asked with auto_rerun)."""
+        return sorted(self._timers)
+
+    def widget(self, kind: str, label_prefix: str):
+        """The first ``kind`` element (e.g. "text_input") whose label starts so, or None."""
+        return next((w for w in self.state.of(kind) if w.label.startswith(label_prefix)), None)
+
+    def alerts(self, fmt: int) -> list[str]:
+        """The bodies of the alerts of one format (Alert.SUCCESS, Alert.ERROR, ...)."""
+        return [a.body for a in self.state.of("alert") if a.format == fmt]
 
     def errors(self) -> list[str]:
         alerts = [a.body for a in self.state.of("alert") if a.format == Alert.ERROR]
