@@ -60,10 +60,14 @@ def _ask(flag: str) -> None:
 
 
 def join_ui(info: classroom.ClassInfo) -> str | None:
-    """The student's name in the class: asked once (a form), then shown. Returns it."""
+    """The student's name in the class: asked once, then shown. Returns it."""
     store = run_store()
     student = owner.store_owner()
-    name = classroom.student_name(store, info.id, student)
+    try:
+        name = classroom.student_name(store, info.id, student)
+    except StoreError as exc:  # locked or unreadable right now: one sentence, the lesson goes on
+        st.error(say(exc.problem))
+        return None
     if name is not None:
         st.caption(t("class.joined", name=escape_markdown(name)))
         owner.remember_ui()
@@ -100,7 +104,12 @@ def share_ui(
     if st.session_state.get(shared_key) is group:
         st.success(t("class.shared", count=len(group.runs)))
         return
-    if classroom.student_name(store, info.id, owner.store_owner()) is None:
+    try:
+        joined = classroom.student_name(store, info.id, owner.store_owner()) is not None
+    except StoreError as exc:
+        st.error(say(exc.problem))
+        return
+    if not joined:
         st.caption(t("class.join_to_share"))
         return
     asked = f"{prefix}:share_asked"
@@ -168,6 +177,7 @@ def board_ui() -> None:
     try:
         info = classroom.get_class(store, class_id)
         admin = admin_key is not None and classroom.is_admin(store, class_id, admin_key)
+        lesson = None if info is None else _lesson(store, info.lesson_id)
     except StoreError as exc:
         st.error(say(exc.problem))
         return
@@ -176,7 +186,6 @@ def board_ui() -> None:
         return
     if admin_key is not None and not admin:
         st.warning(t("board.not_admin"))
-    lesson = _lesson(store, info.lesson_id)
 
     @st.fragment(run_every=BOARD_EVERY)
     def live_board() -> None:
