@@ -99,11 +99,14 @@ def student_takes_the_lesson(browser, link: str, name: str, answer: int, rate: s
     expect(train).to_be_enabled(timeout=30_000)
     expect(rate_box).to_have_value(rate)
     train.click()
-    expect(main.get_by_text(re.compile(r"^You predicted"))).to_be_visible(timeout=180_000)
-    expect(main.get_by_text(re.compile(r"^Gradient norm at the first step: "))).to_be_visible()
+    # exactly one each: while a full run redraws what the live fragment drew, the frontend can
+    # show the old element next to the new one for a moment (a count waits that out)
+    expect(main.get_by_text(re.compile(r"^You predicted"))).to_have_count(1, timeout=180_000)
+    expect(main.get_by_text(re.compile(r"^Gradient norm at the first step: "))).to_have_count(1)
     share = main.get_by_role("button", name=EN["class.share"].format(count=1))
+    expect(share).to_have_count(1, timeout=30_000)
     share.click()
-    expect(main.get_by_text(EN["class.shared"].format(count=1))).to_be_visible(timeout=30_000)
+    expect(main.get_by_text(EN["class.shared"].format(count=1))).to_have_count(1, timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors
     if shot:
@@ -137,6 +140,9 @@ def test_a_class_lesson_three_students_and_the_board(app_url):
         cells = grid.last.locator("td").all_text_contents()
         for name, _, _ in STUDENTS:
             assert name in cells
+        tally = grid.first.locator("td").all_text_contents()  # answer, chose it, measured it
+        chose = [int(tally[i + 1]) for i in range(0, len(tally), 3)]
+        assert chose == [1, 2] and sum(int(tally[i + 2]) for i in range(0, len(tally), 3)) == 3
         expect(main.locator(".vega-embed")).to_have_count(1)  # learning rate vs outcome
         expect(main.get_by_role("button", name=EN["board.hide"])).to_have_count(0)  # read-only
         assert board.locator('[data-testid="stException"]').count() == 0

@@ -57,7 +57,7 @@ def test_a_run_survives_a_reload_stays_private_and_is_forgotten_on_request(brows
     train.click()
     ended = page.get_by_text(re.compile(r"^A: (completed|diverged)"))
     expect(ended).to_have_count(1, timeout=90_000)
-    expect(page.get_by_text("Saved to your runs (1)")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Saved to your runs (1)")).to_have_count(1, timeout=15_000)
 
     # The owner token is in a cookie: a year, the whole site, SameSite=Strict, never in the URL.
     page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')", timeout=10_000)
