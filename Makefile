@@ -22,14 +22,11 @@ train: $(STAMP)
 	@echo "run record written to vanishing_sigmoid.run.json"
 
 # Two test processes (pytest-xdist), each running whole files: most tests wait on worker
-# processes, a browser or a server, so the second core is otherwise idle. The two longest files
-# are named first, so they start at once, one per process, rather than last in name order
-# (tests/test_dashboard.py left one process running alone for the last minutes).
-SLOWEST_TESTS = tests/browser/test_gallery.py tests/test_dashboard.py
+# processes, a browser or a server, so the second core is otherwise idle.
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -q -n 2 --dist loadfile $(SLOWEST_TESTS) tests
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 format: $(STAMP)
 	$(PY) -m ruff format .
