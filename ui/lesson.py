@@ -117,8 +117,9 @@ def prediction_ui(page: form.PageSchema, lesson: Lesson) -> bool:
         key=f"{page.prefix}:prediction",
     )
     answered = st.session_state.get(f"{page.prefix}:prediction") is not None
-    if not answered:
-        st.caption(t("lesson.predict_first"))
+    hint = st.empty()  # drawn either way: Train and what follows keep their places when the
+    if not answered:  # hint goes (a moved element stands next to its old copy until the rerun ends)
+        hint.caption(t("lesson.predict_first"))
     return answered
 
 

@@ -251,6 +251,7 @@ def test_no_script_in_a_run_name_or_a_link_ever_runs(page, app_url):
     }
     train = page.get_by_role("button", name=re.compile(r"^Train"))
     page.goto(f"{app_url}/deep_networks?{urlencode(link)}")
+    expect(train).to_have_count(1, timeout=60_000)  # not a stale copy beside it
     expect(train).to_be_enabled(timeout=60_000)
     expect(page.get_by_text(f"<script>{PWNED}</script>").first).to_be_visible()
     untouched()

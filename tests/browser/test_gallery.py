@@ -188,6 +188,7 @@ def test_every_lab_preset_and_comparison_runs_to_its_end(page, server, path, kin
     main = page.get_by_test_id("stMain")
     expect(main.get_by_test_id("stAlert").filter(has_text=loaded)).to_be_visible(timeout=60_000)
     train = page.get_by_role("button", name=re.compile(r"^Train( Shortcut|$)"))
+    expect(train).to_have_count(1, timeout=60_000)  # not a stale copy beside it
     expect(train).to_be_enabled(timeout=60_000)
     train.click()  # at once: the runs must be the preset's, not the form's previous values
     expect(main.get_by_text(ENDED)).to_have_count(runs, timeout=240_000)

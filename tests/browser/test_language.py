@@ -60,6 +60,7 @@ def test_a_chinese_browser_gets_the_lab_in_chinese_and_a_preset_runs_to_its_end(
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{app_url}/deep_networks")  # no ?lang=: the browser's language decides
         train = page.get_by_role("button", name=re.compile(f"^{ZH['dn.train']}"))
+        expect(train).to_have_count(1, timeout=60_000)  # not a stale copy beside it
         expect(train).to_be_enabled(timeout=60_000)
         nav = page.get_by_test_id("stSidebarNav")
         expect(nav.get_by_text(ZH["nav.deep_networks"], exact=True)).to_be_visible()
@@ -67,6 +68,7 @@ def test_a_chinese_browser_gets_the_lab_in_chinese_and_a_preset_runs_to_its_end(
         side = page.get_by_test_id("stSidebar")
         side.get_by_role("combobox").nth(1).click()  # after the language: the preset picker
         page.get_by_role("option", name=ZH["preset.vanishing_sigmoid.title"], exact=True).click()
+        expect(train).to_have_count(1, timeout=60_000)  # not a stale copy beside it
         expect(train).to_be_enabled(timeout=60_000)
         train.click()
         main = page.get_by_test_id("stMain")

@@ -96,6 +96,7 @@ def student_takes_the_lesson(browser, link: str, name: str, answer: int, rate: s
         "lesson.answer_larger_gradient_at_start_1",
     )
     main.get_by_text(EN[answers[answer]]).click()
+    expect(train).to_have_count(1, timeout=30_000)  # one Train, not a stale copy beside it
     expect(train).to_be_enabled(timeout=30_000)
     expect(rate_box).to_have_value(rate)
     train.click()

@@ -53,6 +53,7 @@ def test_a_run_survives_a_reload_stays_private_and_is_forgotten_on_request(brows
     params = {"data.n_samples": "200", "train.epochs": "1"}
     page.goto(f"{app_url}/deep_networks?{urlencode(params)}")
     train = page.get_by_role("button", name=TRAIN)
+    expect(train).to_have_count(1, timeout=60_000)  # not a stale copy beside it
     expect(train).to_be_enabled(timeout=60_000)
     train.click()
     ended = page.get_by_text(re.compile(r"^A: (completed|diverged)"))
