@@ -8,7 +8,8 @@ their own, train to the end, read the measured answer next to theirs and share t
 click. The read-only board then lists the three runs (names as typed, shown as text) and the
 prediction's tally, with no teacher's controls; the admin link hides one entry.
 
-Screenshots: tests/screenshots/lesson-teacher.png, lesson-student.png, lesson-board.png.
+Screenshots: tests/screenshots/lesson-teacher.png, lesson-student.png, lesson-board.png,
+lesson-board-admin.png.
 """
 
 import re
@@ -156,6 +157,7 @@ def test_a_class_lesson_three_students_and_the_board(app_url):
         expect(hide).to_be_visible(timeout=60_000)
         hide.click()
         expect(main.get_by_role("button", name=EN["board.show"])).to_be_visible(timeout=30_000)
+        screenshot(admin, "lesson-board-admin")
         board.reload()
         main = board.get_by_test_id("stMain")
         expect(main.get_by_text(re.compile(r"^3 student\(s\) joined"))).to_be_visible(
