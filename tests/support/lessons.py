@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from streamlit.testing.v1 import AppTest
 
 from models.fields import with_changes
@@ -39,3 +41,14 @@ def open_lesson(page: str, lesson_id: str, **params) -> AppTest:
 
 def train_button(at: AppTest):
     return next(b for b in at.button if b.label == t("dn.train"))
+
+
+def train_to_end(at: AppTest, prefix: str) -> None:
+    """Click Train on a lesson page and rerun until its runs have ended (at most 120 s)."""
+    train_button(at).click().run()
+    deadline = time.monotonic() + 120
+    while at.session_state[f"{prefix}:group"].active and time.monotonic() < deadline:
+        time.sleep(0.25)
+        at.run()
+    at.run()
+    assert not at.exception, at.exception

@@ -5,8 +5,6 @@ truncated and 10 kB ids, keys and names, each one sentence."""
 
 from __future__ import annotations
 
-import time
-
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -18,7 +16,7 @@ from models.problems import Problem
 from models.teaching.lessons import lesson_from_json
 from tests.support import DASHBOARD
 from tests.support.apptest import one_sentence, shown
-from tests.support.lessons import SMALL, open_lesson, store_lesson, train_button
+from tests.support.lessons import SMALL, open_lesson, store_lesson, train_button, train_to_end
 from tests.support.visible_text import english_on_page
 from ui.i18n import say, t
 from ui.owner import owner_key
@@ -54,16 +52,6 @@ def join(at: AppTest, name: str) -> AppTest:
     at.button(key="class:join").click().run()
     assert not at.exception, at.exception
     return at
-
-
-def train_to_end(at: AppTest, prefix: str) -> None:
-    train_button(at).click().run()
-    deadline = time.monotonic() + 120
-    while at.session_state[f"{prefix}:group"].active and time.monotonic() < deadline:
-        time.sleep(0.25)
-        at.run()
-    at.run()
-    assert not at.exception, at.exception
 
 
 def share_button(at: AppTest):

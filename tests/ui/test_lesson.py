@@ -5,7 +5,6 @@ prompt as text; Train waits for a prediction, and the run's end says what was me
 to it. Forged links and a locked field changed through the URL are one sentence each."""
 
 import json
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,7 +13,14 @@ from models.infra.store import RunStore
 from models.teaching.presets import PRESETS
 from tests.support import DASHBOARD
 from tests.support.apptest import field, one_sentence, shown
-from tests.support.lessons import PAGES, SMALL, open_lesson, store_lesson, train_button
+from tests.support.lessons import (
+    PAGES,
+    SMALL,
+    open_lesson,
+    store_lesson,
+    train_button,
+    train_to_end,
+)
 from ui.i18n import t
 
 HOSTILE = '<img src=x onerror="alert(1)"> **bold** [link](javascript:alert(1))'
@@ -99,13 +105,7 @@ def test_the_end_of_the_run_says_what_was_measured_next_to_the_prediction(chosen
     at = open_lesson("deep_networks", lesson_id)
     prefix = f"dn-{lesson_id[:12]}"
     at.radio(key=f"{prefix}:prediction").set_value(chosen).run()
-    train_button(at).click().run()
-    deadline = time.monotonic() + 120
-    while at.session_state[f"{prefix}:group"].active and time.monotonic() < deadline:
-        time.sleep(0.25)
-        at.run()
-    at.run()
-    assert not at.exception, at.exception
+    train_to_end(at, prefix)
     frame = at.session_state[f"{prefix}:group"].runs[0].frame
     step0 = frame[(frame["name"] == "grad_norm") & (frame["step"] == frame["step"].min())]
     first, output = step0.iloc[0]["value"], step0.iloc[-1]["value"]
