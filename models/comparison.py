@@ -47,8 +47,10 @@ class ComparisonVerdict:
     fewer_dead: tuple[str, ...] = ()  # labels of the runs with clearly fewer dead units than A
 
 
-def _at_last(frame: pd.DataFrame, name: str) -> float | None:
-    rows = frame[frame["name"] == name]
+def at_last(frame: pd.DataFrame, name: str) -> float | None:
+    """A metric at the last step it was recorded, from a run's long-form metric rows (the mean
+    over that step's rows: a run-wide metric has one); None when never recorded."""
+    rows = frame[frame["name"] == name] if len(frame) else frame
     if rows.empty:
         return None
     return float(rows.loc[rows["step"] == rows["step"].max(), "value"].mean())
@@ -65,8 +67,8 @@ def _grad_ratio(frame: pd.DataFrame) -> float | None:
 
 def numbers(label: str, status: str, frame: pd.DataFrame, classification: bool) -> RunNumbers:
     metric = "val_accuracy" if classification else "val_loss"
-    final = None if status == "diverged" else _at_last(frame, metric)
-    return RunNumbers(label, status, final, _grad_ratio(frame), _at_last(frame, "dead_fraction"))
+    final = None if status == "diverged" else at_last(frame, metric)
+    return RunNumbers(label, status, final, _grad_ratio(frame), at_last(frame, "dead_fraction"))
 
 
 def _better(run: RunNumbers, ref: RunNumbers, classification: bool) -> bool:

@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from models.comparison import at_last
 from models.config import ConfigError, RunConfig
 from models.fields import FIELDS, diff, to_flat, url_text, with_changes
 from models.problems import Problem, ProblemError, problem
@@ -245,10 +246,7 @@ def measure(prediction: Prediction, runs: list[tuple[str, pd.DataFrame]]) -> Mea
 def final_value(frame: pd.DataFrame, name: str) -> float | None:
     """A run-wide metric (``loss``, ``val_loss``, ``val_accuracy``) at the last step it was
     recorded, from a run's long-form metric rows; None when never recorded or not finite."""
-    rows = frame[frame["name"] == name] if len(frame) else frame
-    if rows.empty:
-        return None
-    return _finite(rows.loc[rows["step"] == rows["step"].max(), "value"].mean())
+    return _finite(at_last(frame, name))
 
 
 def _finite(value: float | None) -> float | None:
